@@ -1,0 +1,55 @@
+# data-api: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what they need (npm ci) on first use.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.package-lock.json
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+.PHONY: help install build run migrate generate check-generated lint lint-contract typecheck test test-only clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+install: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
+
+build: install ## Compile TypeScript into dist/
+	rm -rf dist && npx tsc -p tsconfig.build.json
+
+run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set)
+	node dist/src/main.js
+
+migrate: build ## Apply pending migrations to the configured database
+	node dist/src/cli/migrate.js
+
+generate: install ## Regenerate generated/ from openapi/openapi.yaml
+	npx openapi-typescript openapi/openapi.yaml -o generated/openapi.d.ts
+
+check-generated: install ## Fail when generated/ is stale
+	@tmp=$$(mktemp -d) && npx openapi-typescript openapi/openapi.yaml -o $$tmp/openapi.d.ts >/dev/null 2>&1 \
+	  && diff -q $$tmp/openapi.d.ts generated/openapi.d.ts >/dev/null \
+	  || { echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@echo "generated/ is up to date"
+
+lint-contract: install ## Lint the contract with Redocly (recommended rules)
+	npx redocly lint openapi/openapi.yaml --format=summary 2>&1 | grep -v '[║╔╚]'; exit $${PIPESTATUS[0]}
+
+typecheck: install ## tsc --noEmit over src, test and generated
+	npx tsc --noEmit -p tsconfig.json
+
+lint: install lint-contract typecheck ## ESLint, Prettier, tsc and the contract lint
+	npx eslint .
+	npx prettier --check .
+
+test-only: install ## Run the jest suites with coverage (no linters)
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage $(JEST_ARGS)
+
+test: install check-generated lint test-only ## Everything CI runs: generated check, linters, tests, coverage
+
+clean: ## Remove build output, coverage and the embedded database
+	rm -rf dist coverage data

@@ -1,0 +1,126 @@
+/**
+ * Reads a request body: Content-Type against what the operation declares (415), size against
+ * the limit (413, before and while reading), UTF-8 and JSON syntax (400), and the values JSON
+ * can carry but storage cannot (400). Runs before the contract validation sees the body.
+ */
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors.js';
+import { inspectJson } from '../services/json-value.js';
+
+export interface BodyLimits {
+  bodyLimitBytes: number;
+  /** Deepest nesting allowed in a whole body (the payload limit plus the envelope). */
+  maxDepth: number;
+}
+
+/** The media type of a Content-Type header, lowercased, without parameters. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function charsetIsUtf8(header: string): boolean {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(header);
+  return !m || (m[1] as string).toLowerCase() === 'utf-8';
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError('contentTooLarge', {
+    detail: `The request body is over ${limit} bytes.`,
+    headers: { Connection: 'close' },
+  });
+}
+
+async function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** True when brackets nest deeper than limit outside strings; stops at the first excess. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Parses a JSON body, or throws the AppError the client should see. */
+export function parseJsonText(raw: Buffer, limits: BodyLimits): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(raw);
+  } catch {
+    throw new AppError('malformedJson', { detail: 'The request body is not valid UTF-8.' });
+  }
+  if (text.trim() === '') {
+    throw new AppError('validationFailed', {
+      detail: 'This operation needs a request body.',
+      errors: [{ location: 'body', pointer: '', detail: 'is required' }],
+    });
+  }
+  if (nestsDeeperThan(text, limits.maxDepth)) {
+    throw new AppError('unsupportedJsonValue', {
+      detail: `The request body nests deeper than ${limits.maxDepth} levels.`,
+      errors: [{ location: 'body', pointer: '', detail: `nests deeper than ${limits.maxDepth} levels` }],
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('malformedJson', {
+      detail: `The request body is not valid JSON: ${(err as Error).message}`,
+    });
+  }
+  const problem = inspectJson(value, limits.maxDepth);
+  if (problem) {
+    throw new AppError('unsupportedJsonValue', {
+      detail: `The value at ${problem.pointer || 'the root'} ${problem.detail}.`,
+      errors: [{ location: 'body', pointer: problem.pointer, detail: problem.detail }],
+    });
+  }
+  return value;
+}
+
+/**
+ * Reads and parses the body of a request whose operation declares `accepted` media types.
+ * Returns undefined when the operation takes no body and none was sent.
+ */
+export async function readJsonBody(
+  req: IncomingMessage,
+  accepted: readonly string[],
+  limits: BodyLimits,
+): Promise<unknown> {
+  const contentType = req.headers['content-type'];
+  const type = mediaType(contentType);
+  if (!accepted.includes(type) || !charsetIsUtf8(contentType ?? '')) {
+    throw new AppError('unsupportedMediaType', {
+      detail: `This operation takes ${accepted.join(' or ')} in UTF-8${type ? `, not ${type}` : ''}.`,
+    });
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding.toLowerCase() !== 'identity') {
+    throw new AppError('unsupportedMediaType', {
+      detail: `Request bodies must not be encoded; got Content-Encoding: ${encoding}.`,
+    });
+  }
+  return parseJsonText(await readRaw(req, limits.bodyLimitBytes), limits);
+}

@@ -1,0 +1,66 @@
+/** The middleware around the router: request ids and access logs, then errors to problem+json. */
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import { AppError, problemBody } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Takes X-Request-Id from the caller when it is safe, else makes one; logs one line per request. */
+export function requestLog(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const given = ctx.get('x-request-id');
+    const requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      logger.info(
+        {
+          request_id: requestId,
+          method: ctx.method,
+          route: (ctx.state.route as string | undefined) ?? null,
+          status: ctx.status,
+          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    }
+  };
+}
+
+/** Koa's own errors (http-errors) keep their 4xx status; anything unexpected is a 500. */
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status === 413) {
+    return new AppError('contentTooLarge', { detail: 'The request is too large.', cause: err });
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('validationFailed', { detail: 'The request is malformed.', cause: err });
+  }
+  return new AppError('internal', { detail: 'The server failed to answer this request.', cause: err });
+}
+
+/** The single try/catch that turns every error into an RFC 9457 response. */
+export function problemResponses(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.status >= 500) {
+        logger.error(
+          { request_id: ctx.state.requestId, code: appError.spec.code, err: appError.cause ?? appError },
+          'request failed',
+        );
+      }
+      ctx.status = appError.status;
+      for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
+      ctx.type = 'application/problem+json';
+      ctx.body = JSON.stringify(problemBody(appError, ctx.state.requestId as string | undefined));
+    }
+  };
+}

@@ -1,0 +1,30 @@
+/** What a handler returns; the dispatcher is the one place that writes it to the response. */
+import type { components } from '../../generated/openapi.js';
+import type { StoredRecord } from '../data/records-repository.js';
+import { etagOf } from './preconditions.js';
+
+export interface Reply {
+  status: number;
+  /** A JSON value, or a string/Buffer sent as it is with `type`. */
+  body?: unknown;
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+export type RecordJson = components['schemas']['Record'];
+
+export function recordJson(r: StoredRecord): RecordJson {
+  return {
+    id: r.id,
+    user_id: r.userId,
+    payload: r.payload,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    version: r.version,
+  };
+}
+
+/** A record with its ETag. */
+export function recordReply(status: number, r: StoredRecord, headers: Record<string, string> = {}): Reply {
+  return { status, body: recordJson(r), headers: { ETag: etagOf(r.version), ...headers } };
+}

@@ -1,0 +1,241 @@
+/**
+ * The only reader of process.env. Every key is declared once here with its type, default and
+ * meaning; docs/configuration.md and .env.example list the same keys (a test checks it).
+ */
+import { randomBytes } from 'node:crypto';
+
+type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'url';
+
+interface KeySpec {
+  kind: Kind;
+  doc: string;
+  default?: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS = {
+  NODE_ENV: {
+    kind: 'enum',
+    values: ['development', 'test', 'production'],
+    default: 'development',
+    doc: 'Runtime environment; production refuses unsafe settings.',
+  },
+  HOST: { kind: 'string', default: '0.0.0.0', doc: 'Address to listen on.' },
+  PORT: { kind: 'integer', default: '8000', min: 0, max: 65535, doc: 'Port to listen on.' },
+  LOG_LEVEL: {
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    doc: 'Minimum level of the JSON log lines.',
+  },
+  DATABASE_URL: {
+    kind: 'url',
+    doc: 'postgres://user:pass@host:5432/db for PostgreSQL. Unset: the embedded PGlite database.',
+    secret: true,
+  },
+  DATABASE_SCHEMA: {
+    kind: 'string',
+    default: 'public',
+    doc: 'PostgreSQL schema that holds the tables (created when missing).',
+  },
+  PGLITE_DATA_DIR: {
+    kind: 'string',
+    default: './data/pglite',
+    doc: 'Where the embedded database keeps its files; memory:// keeps nothing.',
+  },
+  DB_POOL_MAX: { kind: 'integer', default: '20', min: 1, max: 1000, doc: 'Most PostgreSQL connections.' },
+  DB_CONNECT_TIMEOUT_MS: {
+    kind: 'integer',
+    default: '5000',
+    min: 100,
+    max: 600000,
+    doc: 'Time allowed to open a connection or wait for a free one before answering 503.',
+  },
+  DB_STATEMENT_TIMEOUT_MS: {
+    kind: 'integer',
+    default: '5000',
+    min: 100,
+    max: 600000,
+    doc: 'Longest a statement may run before it is cancelled and the request answers 504.',
+  },
+  MIGRATE_ON_START: {
+    kind: 'boolean',
+    default: 'true',
+    doc: 'Apply pending migrations when the server starts (they are idempotent and locked).',
+  },
+  BODY_LIMIT_BYTES: {
+    kind: 'integer',
+    default: '1048576',
+    min: 1024,
+    max: 104857600,
+    doc: 'Largest request body; larger answers 413.',
+  },
+  PAYLOAD_LIMIT_BYTES: {
+    kind: 'integer',
+    default: '65536',
+    min: 16,
+    max: 104857600,
+    doc: 'Largest serialized payload of one record; larger answers 413.',
+  },
+  JSON_MAX_DEPTH: {
+    kind: 'integer',
+    default: '32',
+    min: 2,
+    max: 1000,
+    doc: 'Deepest nesting of objects and arrays accepted in a payload.',
+  },
+  BULK_MAX_ITEMS: {
+    kind: 'integer',
+    default: '1000',
+    min: 1,
+    max: 1000,
+    doc: 'Most items in one bulk create (the contract allows at most 1000).',
+  },
+  CURSOR_SECRET: {
+    kind: 'string',
+    doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
+    secret: true,
+  },
+  COMPRESSION_THRESHOLD_BYTES: {
+    kind: 'integer',
+    default: '1024',
+    min: 0,
+    max: 104857600,
+    doc: 'Smallest response body that is compressed (gzip or brotli, as the client accepts).',
+  },
+  REQUEST_TIMEOUT_MS: {
+    kind: 'integer',
+    default: '30000',
+    min: 1000,
+    max: 600000,
+    doc: 'Time allowed to receive a whole request.',
+  },
+  SHUTDOWN_GRACE_MS: {
+    kind: 'integer',
+    default: '10000',
+    min: 0,
+    max: 600000,
+    doc: 'On SIGTERM, time given to in-flight requests before connections are closed.',
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  logLevel: string;
+  databaseUrl: string | undefined;
+  databaseSchema: string;
+  pgliteDataDir: string;
+  dbPoolMax: number;
+  dbConnectTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  migrateOnStart: boolean;
+  bodyLimitBytes: number;
+  payloadLimitBytes: number;
+  jsonMaxDepth: number;
+  bulkMaxItems: number;
+  cursorSecret: Buffer;
+  compressionThresholdBytes: number;
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+}
+
+/** Thrown when the environment holds a bad value; main prints it and exits 1. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseValue(name: string, spec: KeySpec, raw: string, problems: string[]): unknown {
+  switch (spec.kind) {
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) {
+        problems.push(`${name}: expected an integer, got "${raw}"`);
+        return undefined;
+      }
+      const n = Number(raw);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        problems.push(`${name}: ${n} is outside ${spec.min}..${spec.max}`);
+        return undefined;
+      }
+      return n;
+    }
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(raw)) return true;
+      if (/^(false|0|no|off)$/i.test(raw)) return false;
+      problems.push(`${name}: expected true or false, got "${raw}"`);
+      return undefined;
+    case 'enum':
+      if (!spec.values?.includes(raw)) {
+        problems.push(`${name}: expected one of ${spec.values?.join(', ')}, got "${raw}"`);
+        return undefined;
+      }
+      return raw;
+    case 'url':
+      try {
+        new URL(raw);
+        return raw;
+      } catch {
+        problems.push(`${name}: not a URL`);
+        return undefined;
+      }
+    default:
+      return raw;
+  }
+}
+
+/** Reads, validates and freezes the configuration. Throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const v: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec][]) {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    v[name] = value === undefined ? undefined : parseValue(name, spec, value, problems);
+  }
+  const nodeEnv = v.NODE_ENV as Config['nodeEnv'];
+  const databaseUrl = v.DATABASE_URL as string | undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected a postgres:// or postgresql:// URL');
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(String(v.DATABASE_SCHEMA))) {
+    problems.push('DATABASE_SCHEMA: expected an unquoted SQL identifier');
+  }
+  const cursorSecret = v.CURSOR_SECRET as string | undefined;
+  if (cursorSecret !== undefined && cursorSecret.length < 32) {
+    problems.push('CURSOR_SECRET: must be at least 32 characters');
+  }
+  if (cursorSecret === undefined && nodeEnv === 'production') {
+    problems.push('CURSOR_SECRET: required when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    nodeEnv,
+    host: v.HOST as string,
+    port: v.PORT as number,
+    logLevel: v.LOG_LEVEL as string,
+    databaseUrl,
+    databaseSchema: v.DATABASE_SCHEMA as string,
+    pgliteDataDir: v.PGLITE_DATA_DIR as string,
+    dbPoolMax: v.DB_POOL_MAX as number,
+    dbConnectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS as number,
+    dbStatementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS as number,
+    migrateOnStart: v.MIGRATE_ON_START as boolean,
+    bodyLimitBytes: v.BODY_LIMIT_BYTES as number,
+    payloadLimitBytes: v.PAYLOAD_LIMIT_BYTES as number,
+    jsonMaxDepth: v.JSON_MAX_DEPTH as number,
+    bulkMaxItems: v.BULK_MAX_ITEMS as number,
+    cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
+    compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * The error catalog and AppError, shared by every layer (data maps driver errors to it, api
+ * writes it). Codes are stable and never reused: a retired code stays here, marked retired.
+ * docs/errors.md mirrors this table (a test checks it).
+ */
+
+export interface ErrorSpec {
+  code: string;
+  status: number;
+  slug: string;
+  title: string;
+}
+
+function spec(code: string, status: number, slug: string, title: string): ErrorSpec {
+  return { code, status, slug, title };
+}
+
+export const ERRORS = {
+  validationFailed: spec('DAPI-4001', 400, 'validation-failed', 'Validation failed'),
+  malformedJson: spec('DAPI-4002', 400, 'malformed-json', 'Malformed JSON'),
+  invalidCursor: spec('DAPI-4003', 400, 'invalid-cursor', 'Invalid cursor'),
+  unsupportedJsonValue: spec('DAPI-4004', 400, 'unsupported-json-value', 'Unsupported JSON value'),
+  bulkTooLarge: spec('DAPI-4005', 400, 'bulk-too-large', 'Too many items'),
+  recordNotFound: spec('DAPI-4041', 404, 'record-not-found', 'Record not found'),
+  routeNotFound: spec('DAPI-4042', 404, 'route-not-found', 'Not found'),
+  methodNotAllowed: spec('DAPI-4051', 405, 'method-not-allowed', 'Method not allowed'),
+  conflict: spec('DAPI-4091', 409, 'conflict', 'Conflict'),
+  preconditionFailed: spec('DAPI-4121', 412, 'precondition-failed', 'Precondition failed'),
+  contentTooLarge: spec('DAPI-4131', 413, 'content-too-large', 'Content too large'),
+  unsupportedMediaType: spec('DAPI-4151', 415, 'unsupported-media-type', 'Unsupported media type'),
+  internal: spec('DAPI-5001', 500, 'internal-error', 'Internal error'),
+  notImplemented: spec('DAPI-5011', 501, 'not-implemented', 'Not implemented'),
+  notReady: spec('DAPI-5031', 503, 'not-ready', 'Not ready'),
+  databaseUnavailable: spec('DAPI-5032', 503, 'database-unavailable', 'Database unavailable'),
+  databaseTimeout: spec('DAPI-5041', 504, 'database-timeout', 'Database timeout'),
+} as const;
+
+export type ErrorName = keyof typeof ERRORS;
+
+export interface FieldError {
+  location: 'body' | 'query' | 'path' | 'header';
+  pointer?: string;
+  detail: string;
+}
+
+export interface AppErrorOptions {
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  extra?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The one error type the service throws on purpose; the top middleware turns it into problem+json. */
+export class AppError extends Error {
+  readonly spec: ErrorSpec;
+  readonly detail: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+
+  constructor(name: ErrorName, options: AppErrorOptions) {
+    super(`${ERRORS[name].code} ${options.detail}`, { cause: options.cause });
+    this.name = 'AppError';
+    this.spec = ERRORS[name];
+    this.detail = options.detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.extra = options.extra ?? {};
+  }
+
+  get status(): number {
+    return this.spec.status;
+  }
+}
+
+export const PROBLEM_TYPE_PREFIX = 'urn:problem-type:data-api:';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  request_id?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** Builds the RFC 9457 body for an AppError. */
+export function problemBody(err: AppError, requestId?: string): ProblemBody {
+  const body: ProblemBody = {
+    ...err.extra,
+    type: PROBLEM_TYPE_PREFIX + err.spec.slug,
+    title: err.spec.title,
+    status: err.spec.status,
+    detail: err.detail,
+    code: err.spec.code,
+  };
+  if (requestId) body.request_id = requestId;
+  if (err.errors && err.errors.length > 0) body.errors = err.errors;
+  return body;
+}

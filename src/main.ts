@@ -1,0 +1,60 @@
+/**
+ * The only file that listens, handles signals and exits. Shutdown order: not ready, stop
+ * accepting, let in-flight requests finish within the grace period, close the database, exit.
+ */
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './data/open-database.js';
+import { createLogger } from './observability/logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`data-api: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (!process.env.CURSOR_SECRET) {
+    logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
+  }
+  const db = await openDatabase(config, logger);
+  const { koa, lifecycle } = await createApp({ config, db, logger });
+
+  const server = createServer(koa.callback());
+  server.requestTimeout = config.requestTimeoutMs;
+  // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.listen(config.port, config.host, () => {
+    logger.info({ host: config.host, port: config.port }, `listening on http://localhost:${config.port}`);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, 'shutting down');
+    lifecycle.draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+    await closed;
+    clearTimeout(timer);
+    await db.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`data-api: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

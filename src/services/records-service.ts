@@ -1,0 +1,184 @@
+/**
+ * Record use cases: create, bulk create, read, list with cursors, replace, merge-patch and
+ * delete with optimistic concurrency. No HTTP and no SQL here.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../errors.js';
+import type { RecordsRepository, StoredRecord } from '../data/records-repository.js';
+import { CursorCodec, type CursorScope } from './cursor.js';
+import { inspectJson, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { applyMergePatch } from './merge-patch.js';
+
+export interface RecordsServiceOptions {
+  payloadLimitBytes: number;
+  jsonMaxDepth: number;
+  bulkMaxItems: number;
+  cursorSecret: Buffer;
+}
+
+/** What If-Match asked for: any current version, or one of these versions. */
+export type Precondition = { any: true } | { any: false; versions: number[] };
+
+export interface ListRequest {
+  userId: string;
+  limit: number;
+  cursor?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface RecordPage {
+  items: StoredRecord[];
+  nextCursor: string | null;
+}
+
+const PATCH_ATTEMPTS = 5;
+
+export class RecordsService {
+  private readonly cursors: CursorCodec;
+
+  constructor(
+    private readonly repo: RecordsRepository,
+    private readonly options: RecordsServiceOptions,
+  ) {
+    this.cursors = new CursorCodec(options.cursorSecret);
+  }
+
+  /** Size and depth of a payload; `pointer` says where it sits in the request body. */
+  private checkPayload(payload: JsonObject, pointer: string): void {
+    const problem = inspectJson(payload, this.options.jsonMaxDepth, pointer);
+    if (problem) {
+      throw new AppError('unsupportedJsonValue', {
+        detail: `The value at ${problem.pointer} ${problem.detail}.`,
+        errors: [{ location: 'body', pointer: problem.pointer, detail: problem.detail }],
+      });
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(payload));
+    if (bytes > this.options.payloadLimitBytes) {
+      throw new AppError('contentTooLarge', {
+        detail: `The payload at ${pointer} is ${bytes} bytes; the limit is ${this.options.payloadLimitBytes}.`,
+        errors: [{ location: 'body', pointer, detail: `over ${this.options.payloadLimitBytes} bytes` }],
+      });
+    }
+  }
+
+  async create(userId: string, payload: JsonObject): Promise<StoredRecord> {
+    this.checkPayload(payload, '/payload');
+    return this.repo.insert({ id: uuidv7(), userId, payload });
+  }
+
+  async bulkCreate(items: { userId: string; payload: JsonObject }[]): Promise<StoredRecord[]> {
+    if (items.length > this.options.bulkMaxItems) {
+      throw new AppError('bulkTooLarge', {
+        detail: `A bulk create takes at most ${this.options.bulkMaxItems} items; this one has ${items.length}.`,
+        errors: [
+          { location: 'body', pointer: '/items', detail: `more than ${this.options.bulkMaxItems} items` },
+        ],
+      });
+    }
+    items.forEach((item, i) => this.checkPayload(item.payload, `/items/${i}/payload`));
+    // uuidv7 is monotonic within the process, so input order is id order as well.
+    return this.repo.insertMany(items.map((item) => ({ id: uuidv7(), ...item })));
+  }
+
+  async get(id: string): Promise<StoredRecord> {
+    const record = await this.repo.findById(id);
+    if (!record) throw notFound();
+    return record;
+  }
+
+  async list(req: ListRequest): Promise<RecordPage> {
+    const createdAfter = req.createdAfter ? new Date(req.createdAfter) : null;
+    const createdBefore = req.createdBefore ? new Date(req.createdBefore) : null;
+    const scope: CursorScope = {
+      userId: req.userId,
+      createdAfter: createdAfter?.toISOString() ?? null,
+      createdBefore: createdBefore?.toISOString() ?? null,
+    };
+    let after: { createdAt: Date; id: string } | null = null;
+    if (req.cursor !== undefined) {
+      const position = this.cursors.decode(req.cursor, scope);
+      if (!position) {
+        throw new AppError('invalidCursor', {
+          detail: 'The cursor is malformed, altered, or was issued for another user or other filters.',
+          errors: [{ location: 'query', pointer: 'cursor', detail: 'not a cursor issued for this query' }],
+        });
+      }
+      after = { createdAt: new Date(position.createdAt), id: position.id };
+    }
+    const rows = await this.repo.listByUser({
+      userId: req.userId,
+      limit: req.limit + 1,
+      createdAfter,
+      createdBefore,
+      after,
+    });
+    const items = rows.slice(0, req.limit);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > req.limit && last
+        ? this.cursors.encode(scope, { createdAt: last.createdAt.toISOString(), id: last.id })
+        : null;
+    return { items, nextCursor };
+  }
+
+  async replace(id: string, payload: JsonObject, pre?: Precondition): Promise<StoredRecord> {
+    this.checkPayload(payload, '/payload');
+    const expected = await this.expectedVersion(id, pre);
+    const updated = await this.repo.updatePayload(id, payload, expected);
+    if (updated) return updated;
+    throw await this.explainMiss(id);
+  }
+
+  /** Applies an RFC 7396 merge patch of `{payload}`; retries when another writer wins a race. */
+  async patch(id: string, patchPayload: JsonObject | undefined, pre?: Precondition): Promise<StoredRecord> {
+    for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+      const current = await this.repo.findById(id);
+      if (!current) throw notFound();
+      if (pre && !satisfies(pre, current.version)) throw preconditionFailed();
+      if (patchPayload === undefined) return current;
+      const merged = applyMergePatch(current.payload, patchPayload as JsonValue);
+      if (!isJsonObject(merged)) throw new Error('merge of two objects is an object');
+      this.checkPayload(merged, '/payload');
+      const updated = await this.repo.updatePayload(id, merged, current.version);
+      if (updated) return updated;
+    }
+    throw new AppError('conflict', {
+      detail: 'The record kept changing while this patch was applied; retry it.',
+    });
+  }
+
+  async delete(id: string, pre?: Precondition): Promise<void> {
+    const expected = await this.expectedVersion(id, pre);
+    if (await this.repo.delete(id, expected)) return;
+    throw await this.explainMiss(id);
+  }
+
+  /** The version a conditional write must match, or null for any. */
+  private async expectedVersion(id: string, pre?: Precondition): Promise<number | null> {
+    if (!pre || pre.any) return null;
+    if (pre.versions.length === 1) return pre.versions[0] as number;
+    const current = await this.repo.findVersion(id);
+    if (current === null) throw notFound();
+    if (!pre.versions.includes(current)) throw preconditionFailed();
+    return current;
+  }
+
+  private async explainMiss(id: string): Promise<AppError> {
+    return (await this.repo.findVersion(id)) === null ? notFound() : preconditionFailed();
+  }
+}
+
+function satisfies(pre: Precondition, version: number): boolean {
+  return pre.any || pre.versions.includes(version);
+}
+
+function notFound(): AppError {
+  return new AppError('recordNotFound', { detail: 'No record has this id.' });
+}
+
+function preconditionFailed(): AppError {
+  return new AppError('preconditionFailed', {
+    detail: 'The record has changed since the entity tag in If-Match; nothing was changed.',
+  });
+}

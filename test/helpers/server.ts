@@ -1,0 +1,88 @@
+/**
+ * Starts the real app on a real port (0: any free one) over a test database, and sends real
+ * HTTP requests to it. Every response is checked against the contract before a test sees it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Database } from '../../src/data/database.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { ContractChecker } from './contract-check.js';
+import { openTestDatabase, type BackendKind, type TestDatabase } from './databases.js';
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body (undefined when empty). */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as it is, instead of JSON.stringify(body). */
+  raw?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  app: App;
+  config: Readonly<Config>;
+  db: Database;
+  testDb?: TestDatabase;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+/** Runs the app over an existing Database (the caller owns it). */
+export async function startServerOn(db: Database, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const app = await createApp({ config, db, logger: createLogger(config.logLevel) });
+  const server: Server = createServer(app.koa.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const checker = new ContractChecker(app.backend.api);
+
+  async function request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | Buffer | undefined = options.raw;
+    if (body === undefined && options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    checker.check({ method, path, status: res.status, headers: res.headers, text });
+    let parsed: unknown;
+    if (text !== '' && /json/.test(res.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+
+  return {
+    url,
+    app,
+    config,
+    db,
+    request,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A fresh test database of the given kind with the app over it. */
+export async function startServer(kind: BackendKind, env: Record<string, string> = {}): Promise<TestServer> {
+  const testDb = await openTestDatabase(kind);
+  const server = await startServerOn(testDb.db, env);
+  return {
+    ...server,
+    testDb,
+    async close() {
+      await server.close();
+      await testDb.drop();
+    },
+  };
+}
