@@ -1,0 +1,154 @@
+/**
+ * The repository contract: one suite that every storage backend must pass (PGlite, PostgreSQL,
+ * Oracle). A backend file calls describeRepositoryContract with a factory for a fresh, empty,
+ * migrated repository.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../../src/errors.js';
+import type { RecordsRepository, StoredRecord } from '../../src/data/records-repository.js';
+
+export interface RepositoryUnderTest {
+  repo: RecordsRepository;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function describeRepositoryContract(name: string, open: () => Promise<RepositoryUnderTest>): void {
+  describe(`records repository contract: ${name}`, () => {
+    let t: RepositoryUnderTest;
+    beforeAll(async () => {
+      t = await open();
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    test('when a record is inserted, then it reads back equal, version 1, timestamps in ms', async () => {
+      const id = uuidv7();
+      const inserted = await t.repo.insert({ id, userId: 'repo-a', payload: { a: 1 } });
+      expect(inserted).toMatchObject({ id, userId: 'repo-a', payload: { a: 1 }, version: 1 });
+      expect(inserted.createdAt).toBeInstanceOf(Date);
+      expect(inserted.createdAt.getTime()).toBe(inserted.updatedAt.getTime());
+      expect(Math.abs(inserted.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+      expect(await t.repo.findById(id)).toEqual(inserted);
+    });
+
+    test('when a payload holds edge values, then they come back exactly', async () => {
+      const payload = {
+        empty: '',
+        nested: { '': '', list: ['', 0, -1.5, true, false, null] },
+        max: 1.7976931348623157e308,
+        tiny: 5e-324,
+        safe: 9007199254740991,
+        pi: 3.141592653589793,
+        unicode: 'ação 日本語 🚀 \u2028',
+        quote: `it's "quoted" \\ back`,
+      };
+      const inserted = await t.repo.insert({ id: uuidv7(), userId: 'repo-edge', payload });
+      expect(inserted.payload).toEqual(payload);
+      expect((await t.repo.findById(inserted.id))?.payload).toEqual(payload);
+    });
+
+    test('when ids are unknown or malformed, then reads and writes find nothing', async () => {
+      for (const id of [uuidv7(), 'nope', '']) {
+        expect(await t.repo.findById(id)).toBeNull();
+        expect(await t.repo.findVersion(id)).toBeNull();
+        expect(await t.repo.updatePayload(id, {}, null)).toBeNull();
+        expect(await t.repo.delete(id, null)).toBe(false);
+      }
+    });
+
+    test('when many are inserted, then they come back in input order', async () => {
+      const batch = Array.from({ length: 300 }, (_, i) => ({
+        id: uuidv7(),
+        userId: `repo-bulk-${i % 3}`,
+        payload: { i },
+      }));
+      const rows = await t.repo.insertMany(batch);
+      expect(rows.map((r) => r.id)).toEqual(batch.map((b) => b.id));
+      expect(rows.map((r) => r.payload)).toEqual(batch.map((b) => b.payload));
+    });
+
+    test('when one id of a batch exists already, then the batch fails with 409 and writes nothing', async () => {
+      const existing = await t.repo.insert({ id: uuidv7(), userId: 'repo-dup', payload: {} });
+      const batch = [
+        { id: uuidv7(), userId: 'repo-dup', payload: { fresh: 1 } },
+        { id: existing.id, userId: 'repo-dup', payload: { dup: 1 } },
+      ];
+      const err = await t.repo.insertMany(batch).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).status).toBe(409);
+      expect(await t.repo.findById(batch[0]!.id)).toBeNull();
+    });
+
+    test('when a user is listed, then newest first, limited, keyset-paged and filtered', async () => {
+      const made: StoredRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        made.push(await t.repo.insert({ id: uuidv7(), userId: 'repo-list', payload: { i } }));
+        await sleep(3);
+      }
+      await t.repo.insert({ id: uuidv7(), userId: 'repo-other', payload: {} });
+      const base = { userId: 'repo-list', createdAfter: null, createdBefore: null, after: null };
+      const all = await t.repo.listByUser({ ...base, limit: 10 });
+      expect(all.map((r) => r.id)).toEqual(made.map((r) => r.id).reverse());
+      const page = await t.repo.listByUser({ ...base, limit: 2 });
+      expect(page).toHaveLength(2);
+      const last = page[1]!;
+      const next = await t.repo.listByUser({
+        ...base,
+        limit: 10,
+        after: { createdAt: last.createdAt, id: last.id },
+      });
+      expect(next.map((r) => r.id)).toEqual(
+        made
+          .slice(0, 3)
+          .map((r) => r.id)
+          .reverse(),
+      );
+      const windowed = await t.repo.listByUser({
+        ...base,
+        limit: 10,
+        createdAfter: made[0]!.createdAt,
+        createdBefore: made[4]!.createdAt,
+      });
+      expect(windowed.map((r) => r.id)).toEqual(
+        made
+          .slice(1, 4)
+          .map((r) => r.id)
+          .reverse(),
+      );
+      expect(await t.repo.listByUser({ ...base, userId: 'repo-nobody', limit: 10 })).toEqual([]);
+    });
+
+    test('when the expected version matches, then the update applies once; otherwise nothing changes', async () => {
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-upd', payload: { v: 1 } });
+      expect(await t.repo.updatePayload(r.id, { v: 2 }, 5)).toBeNull();
+      const updated = await t.repo.updatePayload(r.id, { v: 2 }, 1);
+      expect(updated).toMatchObject({ version: 2, payload: { v: 2 }, userId: 'repo-upd' });
+      expect(updated!.createdAt).toEqual(r.createdAt);
+      expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(r.updatedAt.getTime());
+      expect(await t.repo.updatePayload(r.id, { v: 3 }, 1)).toBeNull();
+      expect((await t.repo.updatePayload(r.id, { v: 3 }, null))?.version).toBe(3);
+      expect(await t.repo.findVersion(r.id)).toBe(3);
+    });
+
+    test('when the expected version matches, then delete removes; otherwise it keeps', async () => {
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: {} });
+      expect(await t.repo.delete(r.id, 2)).toBe(false);
+      expect(await t.repo.findById(r.id)).not.toBeNull();
+      expect(await t.repo.delete(r.id, 1)).toBe(true);
+      expect(await t.repo.findById(r.id)).toBeNull();
+    });
+
+    test('when two writers race with the same expected version, then exactly one wins', async () => {
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-race', payload: {} });
+      const results = await Promise.all([
+        t.repo.updatePayload(r.id, { w: 'a' }, 1),
+        t.repo.updatePayload(r.id, { w: 'b' }, 1),
+      ]);
+      expect(results.filter((x) => x !== null)).toHaveLength(1);
+      expect(await t.repo.findVersion(r.id)).toBe(2);
+    });
+  });
+}
