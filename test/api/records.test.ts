@@ -275,7 +275,7 @@ describe.each(BACKENDS)('records on %s', (kind) => {
     for (const encoding of ['gzip', 'br']) {
       const res = await fetch(`${s.url}/data/${created.id}`, { headers: { 'accept-encoding': encoding } });
       expect(res.headers.get('content-encoding')).toBe(encoding);
-      expect((await res.json()).payload).toEqual(big);
+      expect(((await res.json()) as { payload: unknown }).payload).toEqual(big);
     }
     const small = await fetch(`${s.url}/health`, { headers: { 'accept-encoding': 'gzip' } });
     expect(small.headers.get('content-encoding')).toBeNull();

@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../../src/errors.js';
-import type { RecordsRepository, StoredRecord } from '../../src/data/records-repository.js';
+import type { NewRecord, RecordsRepository, StoredRecord } from '../../src/data/records-repository.js';
 
 export interface RepositoryUnderTest {
   repo: RecordsRepository;
@@ -72,7 +72,7 @@ export function describeRepositoryContract(name: string, open: () => Promise<Rep
 
     test('when one id of a batch exists already, then the batch fails with 409 and writes nothing', async () => {
       const existing = await t.repo.insert({ id: uuidv7(), userId: 'repo-dup', payload: {} });
-      const batch = [
+      const batch: NewRecord[] = [
         { id: uuidv7(), userId: 'repo-dup', payload: { fresh: 1 } },
         { id: existing.id, userId: 'repo-dup', payload: { dup: 1 } },
       ];

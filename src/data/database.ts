@@ -1,0 +1,23 @@
+/** What the repositories need from a SQL database, whichever engine serves it. */
+import { bindParams, type Statement } from './sql-catalog.js';
+
+export interface Queryable {
+  /** Runs one named statement with named values and returns its rows. */
+  query<R>(stmt: Statement, values?: Record<string, unknown>): Promise<R[]>;
+  /** Runs a script of statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Positional values for a statement. */
+export function positional(stmt: Statement, values: Record<string, unknown> = {}): unknown[] {
+  return bindParams(stmt, values);
+}

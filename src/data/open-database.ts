@@ -1,0 +1,29 @@
+/** Chooses the database from the configuration and brings its schema up to date. */
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { POSTGRES_MIGRATIONS_DIR } from '../paths.js';
+import type { Database } from './database.js';
+import { loadMigrations, migrate } from './migrations.js';
+import { createPglite } from './pglite.js';
+import { createPostgres } from './postgres.js';
+
+export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<Database> {
+  const db = config.databaseUrl
+    ? createPostgres({
+        url: config.databaseUrl,
+        schema: config.databaseSchema,
+        poolMax: config.dbPoolMax,
+        connectTimeoutMs: config.dbConnectTimeoutMs,
+        statementTimeoutMs: config.dbStatementTimeoutMs,
+      })
+    : await createPglite(config.pgliteDataDir, config.databaseSchema);
+  logger.info(
+    { database: db.kind, location: config.databaseUrl ? 'DATABASE_URL' : config.pgliteDataDir },
+    'database selected',
+  );
+  if (config.migrateOnStart) {
+    const applied = await migrate(db, config.databaseSchema, loadMigrations(POSTGRES_MIGRATIONS_DIR));
+    logger.info({ applied }, 'migrations up to date');
+  }
+  return db;
+}

@@ -1,0 +1,154 @@
+/**
+ * The records repository: the interface every storage backend implements, and the
+ * PostgreSQL one (server or PGlite) running the named statements of sql/postgres/queries.
+ */
+import type { JsonObject } from '../services/json-value.js';
+import type { Database } from './database.js';
+import type { SqlCatalog, Statement } from './sql-catalog.js';
+
+export interface StoredRecord {
+  id: string;
+  userId: string;
+  payload: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface NewRecord {
+  id: string;
+  userId: string;
+  payload: JsonObject;
+}
+
+export interface ListQuery {
+  userId: string;
+  /** Rows to return at most. */
+  limit: number;
+  createdAfter: Date | null;
+  createdBefore: Date | null;
+  /** Keyset position: rows strictly older than this (created_at, id). */
+  after: { createdAt: Date; id: string } | null;
+}
+
+export interface RecordsRepository {
+  insert(record: NewRecord): Promise<StoredRecord>;
+  /** Inserts all or none, in one statement; returns the rows in input order. */
+  insertMany(records: NewRecord[]): Promise<StoredRecord[]>;
+  findById(id: string): Promise<StoredRecord | null>;
+  listByUser(query: ListQuery): Promise<StoredRecord[]>;
+  /** Replaces the payload when the version matches (null: any); null when nothing matched. */
+  updatePayload(id: string, payload: JsonObject, expectedVersion: number | null): Promise<StoredRecord | null>;
+  /** Deletes when the version matches (null: any); false when nothing matched. */
+  delete(id: string, expectedVersion: number | null): Promise<boolean>;
+  findVersion(id: string): Promise<number | null>;
+}
+
+interface Row {
+  id: string;
+  user_id: string;
+  payload: JsonObject;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+function toRecord(row: Row): StoredRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    payload: row.payload,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+// Ids are UUIDs in this schema; any other string names no record, so it never reaches SQL.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const POSTGRES_RECORD_STATEMENTS = [
+  'insertRecord',
+  'bulkInsertRecords',
+  'findRecordById',
+  'listRecordsByUser',
+  'updateRecordPayload',
+  'deleteRecord',
+  'findRecordVersion',
+] as const;
+
+type StatementName = (typeof POSTGRES_RECORD_STATEMENTS)[number];
+
+export class PostgresRecordsRepository implements RecordsRepository {
+  private readonly sql: Record<StatementName, Statement>;
+
+  constructor(
+    private readonly db: Database,
+    catalog: SqlCatalog,
+  ) {
+    this.sql = Object.fromEntries(POSTGRES_RECORD_STATEMENTS.map((n) => [n, catalog.get(n)])) as Record<
+      StatementName,
+      Statement
+    >;
+  }
+
+  async insert(record: NewRecord): Promise<StoredRecord> {
+    const rows = await this.db.query<Row>(this.sql.insertRecord, {
+      id: record.id,
+      user_id: record.userId,
+      payload: JSON.stringify(record.payload),
+    });
+    return toRecord(rows[0] as Row);
+  }
+
+  async insertMany(records: NewRecord[]): Promise<StoredRecord[]> {
+    const items = JSON.stringify(records.map((r) => ({ id: r.id, user_id: r.userId, payload: r.payload })));
+    const rows = await this.db.query<Row>(this.sql.bulkInsertRecords, { items });
+    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return records.map((r) => byId.get(r.id) as StoredRecord);
+  }
+
+  async findById(id: string): Promise<StoredRecord | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db.query<Row>(this.sql.findRecordById, { id });
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async listByUser(q: ListQuery): Promise<StoredRecord[]> {
+    const rows = await this.db.query<Row>(this.sql.listRecordsByUser, {
+      user_id: q.userId,
+      created_after: q.createdAfter?.toISOString() ?? null,
+      created_before: q.createdBefore?.toISOString() ?? null,
+      cursor_created_at: q.after?.createdAt.toISOString() ?? null,
+      cursor_id: q.after?.id ?? null,
+      limit: q.limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async updatePayload(
+    id: string,
+    payload: JsonObject,
+    expectedVersion: number | null,
+  ): Promise<StoredRecord | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db.query<Row>(this.sql.updateRecordPayload, {
+      id,
+      payload: JSON.stringify(payload),
+      expected_version: expectedVersion,
+    });
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async delete(id: string, expectedVersion: number | null): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const rows = await this.db.query(this.sql.deleteRecord, { id, expected_version: expectedVersion });
+    return rows.length > 0;
+  }
+
+  async findVersion(id: string): Promise<number | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db.query<{ version: number }>(this.sql.findRecordVersion, { id });
+    return rows[0]?.version ?? null;
+  }
+}

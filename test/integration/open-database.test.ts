@@ -1,0 +1,45 @@
+/** Choosing the database from the configuration, and migrating it on start. */
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/data/open-database.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
+
+const logger = createLogger('silent');
+
+describe('openDatabase', () => {
+  test('when DATABASE_URL is unset, then the embedded PGlite serves, migrated', async () => {
+    const db = await openDatabase(loadConfig({ PGLITE_DATA_DIR: 'memory://' }), logger);
+    expect(db.kind).toBe('pglite');
+    await expect(db.ping()).resolves.toBeUndefined();
+    await db.close();
+  });
+
+  test('when DATABASE_URL is set, then that PostgreSQL serves, migrated into DATABASE_SCHEMA', async () => {
+    const schema = uniqueSchema();
+    const db = await openDatabase(
+      loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }),
+      logger,
+    );
+    try {
+      expect(db.kind).toBe('postgres');
+      const tables = await adminQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [
+        schema,
+      ]);
+      expect(tables.rows.map((r) => r.tablename)).toEqual(['records', 'schema_migrations']);
+    } finally {
+      await db.close();
+      await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+
+  test('when MIGRATE_ON_START=false, then nothing is created', async () => {
+    const schema = uniqueSchema();
+    const db = await openDatabase(
+      loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, MIGRATE_ON_START: 'false' }),
+      logger,
+    );
+    await db.close();
+    const found = await adminQuery(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
+    expect(found.rowCount).toBe(0);
+  });
+});

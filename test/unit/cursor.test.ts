@@ -1,0 +1,37 @@
+import { CursorCodec } from '../../src/services/cursor.js';
+
+const scope = { userId: 'u1', createdAfter: null, createdBefore: '2030-01-01T00:00:00.000Z' };
+const position = { createdAt: '2026-11-30T00:00:00.123Z', id: '01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a' };
+
+describe('cursor codec', () => {
+  const codec = new CursorCodec(Buffer.alloc(32, 7));
+
+  test('when a cursor is decoded for the scope it was made for, then the position comes back', () => {
+    const cursor = codec.encode(scope, position);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(codec.decode(cursor, scope)).toEqual(position);
+  });
+
+  test('when the user or a filter differs, then the cursor is refused', () => {
+    const cursor = codec.encode(scope, position);
+    expect(codec.decode(cursor, { ...scope, userId: 'u2' })).toBeUndefined();
+    expect(codec.decode(cursor, { ...scope, createdAfter: '2020-01-01T00:00:00.000Z' })).toBeUndefined();
+    expect(codec.decode(cursor, { ...scope, createdBefore: null })).toBeUndefined();
+  });
+
+  test('when any byte is altered or the key differs, then the cursor is refused', () => {
+    const cursor = codec.encode(scope, position);
+    const [data, sig] = cursor.split('.') as [string, string];
+    const forged = Buffer.from(
+      JSON.stringify({ v: 1, u: 'u1', a: null, b: scope.createdBefore, t: position.createdAt, i: 'x' }),
+    );
+    expect(codec.decode(`${forged.toString('base64url')}.${sig}`, scope)).toBeUndefined();
+    expect(
+      codec.decode(`${data}.${sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`, scope),
+    ).toBeUndefined();
+    expect(new CursorCodec(Buffer.alloc(32, 8)).decode(cursor, scope)).toBeUndefined();
+    for (const junk of ['', '.', 'a.b.c', data, `${data}.`, '!!!.???']) {
+      expect(codec.decode(junk, scope)).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { AppError } from '../../src/errors.js';
+import { mapPgError, mapTransactionError, unavailable } from '../../src/data/pg-errors.js';
+
+describe('PostgreSQL error table', () => {
+  test.each([
+    ['23505', 409, 'DAPI-4091'],
+    ['57014', 504, 'DAPI-5041'],
+    ['08006', 503, 'DAPI-5032'],
+    ['08001', 503, 'DAPI-5032'],
+    ['57P01', 503, 'DAPI-5032'],
+    ['57P03', 503, 'DAPI-5032'],
+    ['53300', 503, 'DAPI-5032'],
+    ['40001', 503, 'DAPI-5032'],
+    ['40P01', 503, 'DAPI-5032'],
+    ['ECONNREFUSED', 503, 'DAPI-5032'],
+    ['ECONNRESET', 503, 'DAPI-5032'],
+    ['22P05', 400, 'DAPI-4004'],
+    ['22P02', 400, 'DAPI-4004'],
+    ['23514', 400, 'DAPI-4004'],
+    ['42P01', 500, 'DAPI-5001'],
+    ['XX000', 500, 'DAPI-5001'],
+  ])('when the driver reports %s, then %i %s', (code, status, catalogCode) => {
+    const mapped = mapPgError(Object.assign(new Error('driver text'), { code }));
+    expect(mapped.status).toBe(status);
+    expect(mapped.spec.code).toBe(catalogCode);
+    expect(mapped.detail).not.toContain('driver text');
+  });
+
+  test('when the error has no code or is not an Error, then 500', () => {
+    expect(mapPgError(new Error('x')).status).toBe(500);
+    expect(mapPgError('boom').status).toBe(500);
+    expect(mapPgError(null).status).toBe(500);
+  });
+
+  test('when an AppError passes through, then it is kept', () => {
+    const err = new AppError('recordNotFound', { detail: 'x' });
+    expect(mapPgError(err)).toBe(err);
+  });
+
+  test('when a connection cannot be had, then 503 with Retry-After', () => {
+    const err = unavailable(new Error('timeout'));
+    expect(err.status).toBe(503);
+    expect(err.headers['Retry-After']).toBe('1');
+  });
+});
+
+describe('errors escaping a transaction', () => {
+  test('when a driver error escapes, then it is mapped; our own errors pass unchanged', () => {
+    expect((mapTransactionError(Object.assign(new Error('x'), { code: '57014' })) as AppError).status).toBe(
+      504,
+    );
+    const own = new Error('migration changed');
+    expect(mapTransactionError(own)).toBe(own);
+    const app = new AppError('conflict', { detail: 'x' });
+    expect(mapTransactionError(app)).toBe(app);
+  });
+});

@@ -1,0 +1,34 @@
+import { AppError } from '../../src/errors.js';
+import { etagOf, ifNoneMatchHits, parseIfMatch } from '../../src/api/preconditions.js';
+
+describe('entity tags', () => {
+  test('when a version is tagged, then it is a strong tag', () => {
+    expect(etagOf(3)).toBe('"3"');
+  });
+
+  test.each([
+    [undefined, undefined],
+    ['*', { any: true }],
+    [' * ', { any: true }],
+    ['"3"', { any: false, versions: [3] }],
+    ['"3", "5"', { any: false, versions: [3, 5] }],
+    ['W/"3"', { any: false, versions: [] }],
+    ['"abc"', { any: false, versions: [] }],
+    ['"99999999999"', { any: false, versions: [] }],
+  ])('when If-Match is %j, then %j', (header, expected) => {
+    expect(parseIfMatch(header)).toEqual(expected);
+  });
+
+  test.each(['3', '"3', 'W/3', '"3",', '"a"b"'])('when If-Match is %j, then 400', (header) => {
+    expect(() => parseIfMatch(header)).toThrow(AppError);
+  });
+
+  test('when If-None-Match lists the current tag, weak or strong, then it hits', () => {
+    expect(ifNoneMatchHits(undefined, 1)).toBe(false);
+    expect(ifNoneMatchHits('"1"', 1)).toBe(true);
+    expect(ifNoneMatchHits('W/"1"', 1)).toBe(true);
+    expect(ifNoneMatchHits('"2", "1"', 1)).toBe(true);
+    expect(ifNoneMatchHits('*', 1)).toBe(true);
+    expect(ifNoneMatchHits('"2"', 1)).toBe(false);
+  });
+});

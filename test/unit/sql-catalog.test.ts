@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bindParams, compileStatement, parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
+import { POSTGRES_RECORD_STATEMENTS } from '../../src/data/records-repository.js';
+import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+
+describe('SQL catalog', () => {
+  test('when named parameters repeat, then each becomes one positional parameter; casts stay', () => {
+    const stmt = compileStatement(
+      'q',
+      `SELECT :a::jsonb, :b -- a note about :c
+       WHERE x = :a AND y::text = 'lit'`,
+    );
+    expect(stmt.text).toBe(`SELECT $1::jsonb, $2\n       WHERE x = $1 AND y::text = 'lit'`);
+    expect(stmt.params).toEqual(['a', 'b']);
+  });
+
+  test('when values are bound, then they follow parameter order; a missing one throws', () => {
+    const stmt = compileStatement('q', 'SELECT :b, :a, :b');
+    expect(bindParams(stmt, { a: 1, b: null })).toEqual([null, 1]);
+    expect(() => bindParams(stmt, { a: 1 })).toThrow('no value for :b');
+  });
+
+  test('when a file holds several named blocks, then each is a statement', () => {
+    const stmts = parseSqlFile('/* @name one */ SELECT 1;\n/* @name two */\nSELECT :x;', 'f.sql');
+    expect(stmts.map((s) => [s.name, s.text])).toEqual([
+      ['one', 'SELECT 1'],
+      ['two', 'SELECT $1'],
+    ]);
+    expect(() => parseSqlFile('SELECT 1', 'f.sql')).toThrow('no /* @name');
+    expect(() => parseSqlFile('/* @name e */ -- only a comment\n', 'f.sql')).toThrow('is empty');
+  });
+
+  test('when a name is defined twice or asked for but missing, then it fails fast', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
+    writeFileSync(join(dir, 'a.sql'), '/* @name same */ SELECT 1;');
+    writeFileSync(join(dir, 'b.sql'), '/* @name same */ SELECT 2;');
+    expect(() => SqlCatalog.load(dir)).toThrow('defined twice');
+    const ok = mkdtempSync(join(tmpdir(), 'catalog-'));
+    writeFileSync(join(ok, 'a.sql'), '/* @name only */ SELECT 1;');
+    expect(() => SqlCatalog.load(ok).get('other')).toThrow('not in the catalog');
+  });
+
+  test('when the project catalog loads, then every statement is used by the repository and vice versa', () => {
+    const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
+    expect(catalog.names().sort()).toEqual([...POSTGRES_RECORD_STATEMENTS].sort());
+  });
+});
