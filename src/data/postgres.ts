@@ -20,7 +20,8 @@ function clientQueryable(client: pg.PoolClient): Queryable {
   return {
     async query<R>(stmt: Statement, values?: Record<string, unknown>): Promise<R[]> {
       try {
-        const res = await client.query({ text: stmt.text, values: positional(stmt, values) });
+        // Named: each connection parses a statement once (docs/adr/0002-postgres-driver.md).
+        const res = await client.query({ name: stmt.name, text: stmt.text, values: positional(stmt, values) });
         return res.rows as R[];
       } catch (err) {
         throw mapPgError(err);
@@ -43,7 +44,9 @@ export function createPostgres(options: PostgresOptions): Database {
     max: options.poolMax,
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
-    options: `-c search_path=${options.schema}`,
+    // Custom plans: the optional filters written in SQL (`:x IS NULL OR ...`) fold away for
+    // each call's values, which a generic plan of a prepared statement cannot do.
+    options: `-c search_path=${options.schema} -c plan_cache_mode=force_custom_plan`,
     application_name: 'data-api',
   });
   // An idle client that loses its server emits 'error' on the pool; the next query reconnects.
