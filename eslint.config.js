@@ -12,5 +12,5 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['test/**/*.ts', 'src/cli/**/*.ts'], rules: { 'no-console': 'off' } },
+  { files: ['test/**/*.ts', 'test/**/*.mjs', 'src/cli/**/*.ts'], rules: { 'no-console': 'off' } },
 );
