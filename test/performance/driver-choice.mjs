@@ -27,7 +27,11 @@ const ids = (await admin.query(`SELECT id::text FROM ${schema}.records LIMIT 100
 
 const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
 // As the service runs it: custom plans, so optional filters written in SQL fold away per call.
-const customPool = new pg.Pool({ connectionString: url, max: CONCURRENCY, options: '-c plan_cache_mode=force_custom_plan' });
+const customPool = new pg.Pool({
+  connectionString: url,
+  max: CONCURRENCY,
+  options: '-c plan_cache_mode=force_custom_plan',
+});
 const sql = postgres(url, { max: CONCURRENCY, prepare: true });
 const drivers = {
   pg: {
@@ -72,7 +76,9 @@ for (let r = 0; r < ROUNDS; r++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const op of ['list', 'get']) {
   const base = median(results['postgres.js'][op]);
-  const line = Object.keys(drivers).map((n) => `${n} ${median(results[n][op]).toFixed(0)}/s (${(median(results[n][op]) / base).toFixed(2)})`);
+  const line = Object.keys(drivers).map(
+    (n) => `${n} ${median(results[n][op]).toFixed(0)}/s (${(median(results[n][op]) / base).toFixed(2)})`,
+  );
   console.log(`${op.padEnd(5)} ${line.join(' · ')}   [ratio to postgres.js]`);
 }
 await pool.end();
