@@ -2,10 +2,10 @@
  * The only file that listens, handles signals and exits. Shutdown order: not ready, stop
  * accepting, let in-flight requests finish within the grace period, close the database, exit.
  */
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './data/open-database.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger } from './observability/logger.js';
 
 async function main(): Promise<void> {
@@ -26,11 +26,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, logger);
   const { koa, lifecycle } = await createApp({ config, db, logger });
 
-  const server = createServer(koa.callback());
-  server.requestTimeout = config.requestTimeoutMs;
-  // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = createHttpServer(koa, config);
   server.listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port }, `listening on http://localhost:${config.port}`);
   });

@@ -2,11 +2,12 @@
  * Starts the real app on a real port (0: any free one) over a test database, and sends real
  * HTTP requests to it. Every response is checked against the contract before a test sees it.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/data/database.js';
+import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ContractChecker } from './contract-check.js';
 import { openTestDatabase, type BackendKind, type TestDatabase } from './databases.js';
@@ -40,7 +41,7 @@ export interface TestServer {
 export async function startServerOn(db: Database, env: Record<string, string> = {}): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
   const app = await createApp({ config, db, logger: createLogger(config.logLevel) });
-  const server: Server = createServer(app.koa.callback());
+  const server: Server = createHttpServer(app.koa, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const checker = new ContractChecker(app.backend.api);

@@ -1,0 +1,55 @@
+/**
+ * The Node HTTP server around the Koa app: timeouts, and problem+json even for requests that
+ * never reach Koa (malformed HTTP, a body that does not arrive within REQUEST_TIMEOUT_MS).
+ */
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type Koa from 'koa';
+import type { Config } from './config.js';
+import { AppError, problemBody } from './errors.js';
+
+function writeProblem(socket: Duplex, err: AppError): void {
+  const body = JSON.stringify(problemBody(err));
+  socket.end(
+    `HTTP/1.1 ${err.status} ${err.spec.title}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutMs'>): Server {
+  // Node checks request timeouts on this interval (30 s by default); a quarter of the timeout
+  // keeps the answer close to REQUEST_TIMEOUT_MS.
+  const server = createServer(
+    { connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)) },
+    koa.callback(),
+  );
+  server.requestTimeout = config.requestTimeoutMs;
+  // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = Math.min(66_000, config.requestTimeoutMs);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      writeProblem(
+        socket,
+        new AppError('requestTimeout', {
+          detail: `The request did not arrive within ${config.requestTimeoutMs} ms.`,
+        }),
+      );
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      writeProblem(socket, new AppError('headersTooLarge', { detail: 'The request headers are too large.' }));
+    } else {
+      writeProblem(
+        socket,
+        new AppError('malformedRequest', { detail: 'The request is not valid HTTP/1.1.' }),
+      );
+    }
+  });
+  return server;
+}
