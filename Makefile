@@ -46,7 +46,7 @@ lint: install lint-contract typecheck ## ESLint, Prettier, tsc and the contract 
 	npx eslint .
 	npx prettier --check .
 
-test-only: install ## Run the jest suites with coverage (no linters)
+test-only: build ## Run the jest suites with coverage (no linters; builds dist/ for the process tests)
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage $(JEST_ARGS)
 
 test: install check-generated lint test-only ## Everything CI runs: generated check, linters, tests, coverage

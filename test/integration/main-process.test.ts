@@ -1,0 +1,106 @@
+/**
+ * The built server as a process (`make test` builds dist/ first): a bad configuration stops
+ * the start naming the variable; SIGTERM drains and exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths.js';
+
+const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number>;
+} {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (out += c));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+describe('the server process', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    // A failed test must not leave a server behind.
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'make build' (make test does)`);
+  });
+
+  test('when a variable is bad, then it exits 1 and names the variable', async () => {
+    const p = start({ PORT: 'eighty', BULK_MAX_ITEMS: '0' });
+    children.push(p.child);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('PORT: expected an integer, got "eighty"');
+    expect(p.output()).toContain('BULK_MAX_ITEMS: 0 is outside 1..1000');
+  });
+
+  test('when NODE_ENV=production lacks CURSOR_SECRET, then it refuses to start', async () => {
+    const p = start({ NODE_ENV: 'production' });
+    children.push(p.child);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('CURSOR_SECRET: required when NODE_ENV=production');
+  });
+
+  test('when it runs and gets SIGTERM, then it serves, drains and exits 0', async () => {
+    const port = await freePort();
+    const p = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PGLITE_DATA_DIR: 'memory://',
+      SHUTDOWN_GRACE_MS: '2000',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/health`, 20_000);
+    const created = await fetch(`${base}/data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'proc', payload: { ok: true } }),
+    });
+    expect(created.status).toBe(201);
+    const signalled = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(4000);
+    const lines = p
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; route?: string; status?: number });
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['listening on http://localhost:' + port, 'stopped']),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', route: '/data', status: 201 }));
+  }, 90_000);
+});
