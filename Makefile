@@ -51,5 +51,7 @@ test-only: build ## Run the jest suites with coverage (no linters; builds dist/ 
 
 test: install check-generated lint test-only ## Everything CI runs: generated check, linters, tests, coverage
 
+include mk/chart.mk
+
 clean: ## Remove build output, coverage and the embedded database
 	rm -rf dist coverage data

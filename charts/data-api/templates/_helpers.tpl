@@ -1,0 +1,147 @@
+{{/*
+Names, labels and the rules shared by the templates.
+*/}}
+
+{{- define "data-api.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "data-api.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "data-api.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "data-api.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "data-api.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "data-api.labels" -}}
+helm.sh/chart: {{ include "data-api.chart" . }}
+{{ include "data-api.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: data-api
+{{- end }}
+
+{{- define "data-api.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "data-api.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "data-api.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+The config keys that hold credentials: they go into the Secret, never into the ConfigMap.
+`make chart-check` fails when a key marked `secret: true` in src/config.ts is missing here.
+*/}}
+{{- define "data-api.secretKeys" -}}
+{{- list "DATABASE_URL" "CURSOR_SECRET" "REDIS_URL" "ORACLE_PASSWORD" | toJson }}
+{{- end }}
+
+{{/*
+A config value as an environment string. Helm reads YAML numbers as float64, which would print
+1048576 as 1.048576e+06: integers are printed as integers.
+*/}}
+{{- define "data-api.envValue" -}}
+{{- if or (kindIs "float64" .) (kindIs "float32" .) (kindIs "int64" .) (kindIs "int" .) -}}
+{{- . | int64 | toString | quote -}}
+{{- else -}}
+{{- . | toString | quote -}}
+{{- end -}}
+{{- end }}
+
+{{/* True ("true") when a config value is set: neither null nor the empty string. */}}
+{{- define "data-api.isSet" -}}
+{{- if and (not (kindIs "invalid" .)) (ne (toString .) "") }}true{{ end }}
+{{- end }}
+
+{{- define "data-api.secretName" -}}
+{{- .Values.secret.existingSecret | default (include "data-api.fullname" .) }}
+{{- end }}
+
+{{/* The container port: config.PORT, or the service's default 8000. */}}
+{{- define "data-api.port" -}}
+{{- if include "data-api.isSet" .Values.config.PORT }}{{ .Values.config.PORT | int }}{{ else }}8000{{ end }}
+{{- end }}
+
+{{/* SHUTDOWN_GRACE_MS in whole seconds, rounded up (the service's default is 10000 ms). */}}
+{{- define "data-api.shutdownGraceSeconds" -}}
+{{- $ms := 10000 }}
+{{- if include "data-api.isSet" .Values.config.SHUTDOWN_GRACE_MS }}{{ $ms = .Values.config.SHUTDOWN_GRACE_MS | int }}{{ end }}
+{{- div (add $ms 999) 1000 }}
+{{- end }}
+
+{{/*
+The pod's grace period: the preStop pause (endpoints drain while the pod still serves), then the
+service's own drain (SHUTDOWN_GRACE_MS), then a margin for closing pools. Kubernetes counts the
+preStop hook inside terminationGracePeriodSeconds, so all three are added.
+*/}}
+{{- define "data-api.terminationGracePeriodSeconds" -}}
+{{- add (.Values.lifecycle.preStopSleepSeconds | int) (include "data-api.shutdownGraceSeconds" . | int) (.Values.lifecycle.extraTerminationGraceSeconds | int) }}
+{{- end }}
+
+{{/*
+The pool size the pool-saturation alert divides by: ORACLE_POOL_MAX (default 50) on Oracle,
+DB_POOL_MAX (default 20) on PostgreSQL.
+*/}}
+{{- define "data-api.dbPoolMax" -}}
+{{- $c := .Values.config }}
+{{- if include "data-api.isSet" $c.ORACLE_CONNECT_STRING }}
+{{- if include "data-api.isSet" $c.ORACLE_POOL_MAX }}{{ $c.ORACLE_POOL_MAX | int }}{{ else }}50{{ end }}
+{{- else }}
+{{- if include "data-api.isSet" $c.DB_POOL_MAX }}{{ $c.DB_POOL_MAX | int }}{{ else }}20{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* The label selector of this release's series in Prometheus (set by the ServiceMonitor). */}}
+{{- define "data-api.promSelector" -}}
+namespace="{{ .Release.Namespace }}",service="{{ include "data-api.fullname" . }}"
+{{- end }}
+
+{{/*
+Refuse values that would deploy a pod that cannot start or leaks a credential into a ConfigMap.
+*/}}
+{{- define "data-api.validate" -}}
+{{- $secretKeys := include "data-api.secretKeys" . | fromJsonArray }}
+{{- if .Values.secret.existingSecret }}
+{{- range $key := $secretKeys }}
+{{- if include "data-api.isSet" (get $.Values.config $key) }}
+{{- fail (printf "config.%s is set while secret.existingSecret is %q: put %s in that Secret instead" $key $.Values.secret.existingSecret $key) }}
+{{- end }}
+{{- end }}
+{{- else }}
+{{- $hasDb := or (include "data-api.isSet" .Values.config.DATABASE_URL) (include "data-api.isSet" .Values.config.ORACLE_CONNECT_STRING) }}
+{{- if not $hasDb }}
+{{- fail "set config.DATABASE_URL (PostgreSQL) or config.ORACLE_CONNECT_STRING, or secret.existingSecret: without one every replica would keep its own embedded PGlite database" }}
+{{- end }}
+{{- if and (eq (toString .Values.config.NODE_ENV) "production") (not (include "data-api.isSet" .Values.config.CURSOR_SECRET)) }}
+{{- fail "config.CURSOR_SECRET (32+ characters) is required when NODE_ENV=production, or use secret.existingSecret" }}
+{{- end }}
+{{- end }}
+{{- if not (gt (include "data-api.terminationGracePeriodSeconds" . | int) (include "data-api.shutdownGraceSeconds" . | int)) }}
+{{- fail "terminationGracePeriodSeconds must exceed SHUTDOWN_GRACE_MS" }}
+{{- end }}
+{{- end }}

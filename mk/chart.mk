@@ -1,0 +1,49 @@
+# Packaging checks (included from the Makefile), all without a Docker engine or a cluster:
+#   make chart-check    render charts/data-api with Helm's engine, validate every manifest
+#   make docker-check   Dockerfile, .dockerignore, docker-compose.yml and the CI workflow
+# Both install their own tools on first use, into .tools/chart/ (git-ignored): a Python venv from
+# PyPI, two npm packages, and promtool unpacked from Debian's prometheus package.
+# `make chart-tools-clean` removes them.
+
+CHART_TOOLS := .tools/chart
+CHART_VENV := $(CHART_TOOLS)/venv
+CHART_PY := $(CHART_VENV)/bin/python
+CHART_PIP := $(CHART_PY) -m pip install --quiet --disable-pip-version-check --no-input
+CHART_PYTHON ?= python3
+
+.PHONY: chart-check docker-check image-smoke chart-tools chart-tools-clean chart-promtool
+
+$(CHART_VENV)/.docker-tools: mk/docker-requirements.txt
+	@mkdir -p $(CHART_TOOLS)
+	@test -x $(CHART_PY) || $(CHART_PYTHON) -m venv $(CHART_VENV)
+	$(CHART_PIP) -r mk/docker-requirements.txt
+	@touch $@
+
+$(CHART_VENV)/.chart-tools: mk/chart-requirements.txt $(CHART_VENV)/.docker-tools
+	$(CHART_PIP) -r mk/chart-requirements.txt
+	@touch $@
+
+$(CHART_TOOLS)/node_modules/.package-lock.json: mk/chart-tools/package.json mk/chart-tools/package-lock.json
+	@mkdir -p $(CHART_TOOLS)
+	cp mk/chart-tools/package.json mk/chart-tools/package-lock.json $(CHART_TOOLS)/
+	cd $(CHART_TOOLS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Retried on every run until it succeeds; a failure only turns the PromQL checks into SKIP lines.
+chart-promtool:
+	@test -x $(CHART_TOOLS)/prometheus/usr/bin/promtool || command -v promtool >/dev/null \
+	  || bash mk/fetch-promtool.sh $(CHART_TOOLS)/prometheus
+
+chart-tools: $(CHART_VENV)/.chart-tools $(CHART_TOOLS)/node_modules/.package-lock.json chart-promtool
+
+chart-check: chart-tools ## Render the Helm chart and validate it (Kubernetes schemas, CRDs, PromQL, policy)
+	PYTHONDONTWRITEBYTECODE=1 $(CHART_PY) mk/checks/chart_check.py
+
+docker-check: $(CHART_VENV)/.docker-tools ## Validate Dockerfile, .dockerignore, docker-compose.yml, CI workflow (no engine needed)
+	PYTHONDONTWRITEBYTECODE=1 $(CHART_PY) mk/checks/docker_check.py
+
+chart-tools-clean: ## Remove the tools that chart-check and docker-check installed
+	rm -rf $(CHART_TOOLS)
+
+image-smoke: install ## Replay the Dockerfile without Docker and run the result read-only (needs root for that)
+	bash mk/image-smoke.sh

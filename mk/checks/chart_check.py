@@ -1,0 +1,146 @@
+"""make chart-check: render charts/data-api with Helm's engine and validate everything rendered.
+
+Run through mk/chart.mk, which installs the tools into .tools/chart/ first. Exits non-zero on any
+failure; prints what it could not check.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import helm_python as helm
+import yaml
+from chart_policy import check_every_key, check_policy
+from chart_promql import METRICS_TS, check_promql, metric_names
+from chart_render import (
+    lint,
+    manifests,
+    merged_values,
+    render,
+    render_refused,
+    validate_crds,
+    validate_kubernetes,
+    values_for,
+)
+from chart_values import check_config_keys, check_values_files
+from common import CHART, Report, deep_merge
+from config_keys import PENDING_KEYS, sample_value
+
+# ci/ file -> Kubernetes versions to validate against: the oldest the chart supports
+# (Chart.yaml kubeVersion) and the newest kubernetes-validate ships; the native preStop sleep
+# action needs 1.30.
+VALUE_SETS = {
+    'ci/default-values.yaml': ['1.25.0', '1.37.0'],
+    'ci/full-values.yaml': ['1.30.0', '1.37.0'],
+    'ci/existing-secret-values.yaml': ['1.25.0', '1.37.0'],
+}
+
+
+def main() -> None:
+    rep = Report('chart-check')
+    print(
+        f'chart-check: {CHART.relative_to(CHART.parents[1])} with Helm SDK {helm.helm_sdk_version()} '
+        f'(helm-python-sdk, libhelm_c {helm.helm_c_version()})'
+    )
+    keys = check_config_keys(rep)
+    check_values_files(rep, list(VALUE_SETS))
+
+    rendered_texts: list[str] = []
+    prometheus_rule: dict[str, Any] | None = None
+    for rel, versions in VALUE_SETS.items():
+        rep.section(f'{rel}: lint, render, validate')
+        values = values_for(rel)
+        lint(rep, rel, values)
+        try:
+            rendered = render(values)
+            docs = manifests(rendered)
+        except (helm.HelmError, yaml.YAMLError) as e:
+            rep.fail(f'{rel}: render failed: {e}')
+            continue
+        rendered_texts.extend(rendered.values())
+        rep.ok(f'{rel}: rendered {len(docs)} manifests: {", ".join(sorted(d["kind"] for d in docs))}')
+        validate_kubernetes(rep, rel, docs, versions)
+        validate_crds(rep, rel, docs)
+        check_policy(rep, rel, docs, merged_values(rel))
+        prometheus_rule = next((d for d in docs if d['kind'] == 'PrometheusRule'), prometheus_rule)
+        dash = next((d for d in docs if d['metadata']['name'].endswith('-dashboard')), None)
+        if dash is not None:
+            file_json = json.loads((CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8'))
+            rep.check(
+                json.loads(dash['data']['data-api.json']) == file_json
+                and dash['metadata']['labels'].get('grafana_dashboard') == '1',
+                f'{rel}: the dashboard ConfigMap carries dashboards/data-api.json and the grafana_dashboard label',
+            )
+
+    rep.section('every config key set: where each one lands')
+    every = {n: sample_value(n, s) for n, s in keys.items()}
+    # Keys still pending in src/config.ts get a sample here; once declared there, sample_value wins.
+    pending_samples = {
+        'REDIS_URL': 'redis://redis.example:6379',
+        'ORACLE_USER': 'data_api',
+        'ORACLE_PASSWORD': 'chart-check-only',
+        'ORACLE_CONNECT_STRING': 'oracle.example:1521/FREEPDB1',
+        'ORACLE_POOL_MIN': 2,
+        'ORACLE_POOL_MAX': 30,
+        'ORACLE_QUEUE_TIMEOUT_MS': 4000,
+        'ORACLE_CALL_TIMEOUT_MS': 6000,
+    }
+    for key, value in pending_samples.items():
+        every.setdefault(key, value)
+    every_docs = manifests(render({'config': every}))
+    check_every_key(rep, every_docs, every)
+
+    rep.section('values the chart must refuse')
+    base = values_for('ci/default-values.yaml')
+    render_refused(rep, 'no database (every replica would keep its own PGlite)', {}, 'set config.DATABASE_URL')
+    render_refused(
+        rep,
+        'NODE_ENV=production without CURSOR_SECRET',
+        {'config': {'DATABASE_URL': base['config']['DATABASE_URL']}},
+        'config.CURSOR_SECRET',
+    )
+    render_refused(
+        rep,
+        'a credential in values next to secret.existingSecret',
+        deep_merge(base, {'secret': {'existingSecret': 'data-api-credentials'}}),
+        'existingSecret',
+    )
+    render_refused(
+        rep,
+        'a config key src/config.ts does not know (values.schema.json)',
+        deep_merge(base, {'config': {'NOT_A_CONFIG_KEY': 'x'}}),
+        'NOT_A_CONFIG_KEY',
+    )
+
+    full = merged_values('ci/full-values.yaml')
+    pool_max = int(full['config'].get('DB_POOL_MAX') or 20)
+    check_promql(rep, prometheus_rule, pool_max)
+
+    rep.section('metric names used by the alerts and the dashboard')
+    dashboard = (CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8')
+    used = metric_names([dashboard, *(t for t in rendered_texts if 'PrometheusRule' in t)])
+    rep.note(f'the alerts and dashboard read: {", ".join(sorted(used))}')
+    if METRICS_TS.is_file():
+        declared = METRICS_TS.read_text(encoding='utf-8')
+        absent = sorted(n for n in used if f"'{n}'" not in declared and f'"{n}"' not in declared)
+        if absent:
+            rep.note(f'not declared by name in src/observability/metrics.ts (check the names): {", ".join(absent)}')
+        else:
+            rep.ok('every metric the alerts and dashboard read is declared in src/observability/metrics.ts')
+    else:
+        rep.skip('metric names against src/observability/metrics.ts (the file does not exist yet)')
+
+    pending = sorted(PENDING_KEYS - set(keys))
+    if pending:
+        rep.note(f'listed in the chart ahead of src/config.ts: {", ".join(pending)}')
+    rep.skip(
+        'installing the chart into a cluster (none here): admission, scheduling, probes, NetworkPolicy '
+        'enforcement and Prometheus Operator behaviour are untested'
+    )
+    rep.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
