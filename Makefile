@@ -10,7 +10,7 @@ export TEST_DATABASE_URL
 .PHONY: help install build run migrate generate check-generated lint lint-contract typecheck test test-only clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
