@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.package-lock.json
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help install build run migrate generate check-generated lint lint-contract typecheck test test-only clean
+.PHONY: help install build run migrate generate check-generated lint lint-contract typecheck test test-only test-oracle clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -50,6 +50,11 @@ test-only: build ## Run the jest suites with coverage (no linters; builds dist/ 
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage $(JEST_ARGS)
 
 test: install check-generated lint test-only ## Everything CI runs: generated check, linters, tests, coverage
+
+test-oracle: install ## Oracle unit tests + the repository contract on Oracle (needs ORACLE_CONNECT_STRING, ORACLE_USER, ORACLE_PASSWORD)
+	@if [ -z "$$ORACLE_CONNECT_STRING" ] || [ -z "$$ORACLE_USER" ] || [ -z "$$ORACLE_PASSWORD" ]; then \
+	  echo "test-oracle: set ORACLE_CONNECT_STRING, ORACLE_USER and ORACLE_PASSWORD (see docs/oracle.md)" >&2; exit 2; fi
+	node --experimental-vm-modules node_modules/jest/bin/jest.js test/unit/oracle test/integration/repository-oracle.test.ts
 
 include mk/chart.mk
 

@@ -6,8 +6,10 @@ import { constants as zlib } from 'node:zlib';
 import Koa from 'koa';
 import compress from 'koa-compress';
 import type { Config } from './config.js';
-import type { Database } from './data/database.js';
-import { PostgresRecordsRepository } from './data/records-repository.js';
+import type { AnyDatabase } from './data/open-database.js';
+import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';
+import { OracleSqlCatalog } from './data/oracle/oracle-sql.js';
+import { PostgresRecordsRepository, type RecordsRepository } from './data/records-repository.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
 import { loadContract } from './api/contract.js';
@@ -20,7 +22,7 @@ import { RecordsService } from './services/records-service.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
-  db: Database;
+  db: AnyDatabase;
   logger: Logger;
 }
 
@@ -35,7 +37,10 @@ const ENVELOPE_DEPTH = 3;
 
 export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   const contract = loadContract();
-  const repository = new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
+  const repository: RecordsRepository =
+    db.kind === 'oracle'
+      ? new OracleRecordsRepository(db, OracleSqlCatalog.load())
+      : new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
   const service = new RecordsService(repository, {
     payloadLimitBytes: config.payloadLimitBytes,
     jsonMaxDepth: config.jsonMaxDepth,

@@ -3,6 +3,7 @@
  * meaning; docs/configuration.md and .env.example list the same keys (a test checks it).
  */
 import { randomBytes } from 'node:crypto';
+import { oracleOptionsFromEnv, type OracleOptions } from './data/oracle/oracle-database.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'url';
 
@@ -60,6 +61,33 @@ export const CONFIG_KEYS = {
     min: 100,
     max: 600000,
     doc: 'Longest a statement may run before it is cancelled and the request answers 504.',
+  },
+  ORACLE_CONNECT_STRING: {
+    kind: 'string',
+    doc: 'Oracle Database 23ai Easy Connect string (host:1521/FREEPDB1) or TNS alias. Set: Oracle is the database (leave DATABASE_URL unset).',
+  },
+  ORACLE_USER: {
+    kind: 'string',
+    doc: 'Oracle schema user that owns the tables; required with ORACLE_CONNECT_STRING.',
+  },
+  ORACLE_PASSWORD: {
+    kind: 'string',
+    doc: 'Password of ORACLE_USER; required with ORACLE_CONNECT_STRING.',
+    secret: true,
+  },
+  ORACLE_POOL_MIN: { kind: 'integer', min: 0, max: 10000, doc: 'Oracle sessions kept open (default 10).' },
+  ORACLE_POOL_MAX: { kind: 'integer', min: 1, max: 10000, doc: 'Most Oracle sessions (default 50).' },
+  ORACLE_QUEUE_TIMEOUT_MS: {
+    kind: 'integer',
+    min: 1,
+    max: 600000,
+    doc: 'Longest wait for a free Oracle session before answering 503 (default 5000).',
+  },
+  ORACLE_CALL_TIMEOUT_MS: {
+    kind: 'integer',
+    min: 1,
+    max: 600000,
+    doc: 'Longest Oracle round trip before the request answers 504 (default 5000).',
   },
   MIGRATE_ON_START: {
     kind: 'boolean',
@@ -135,6 +163,8 @@ export interface Config {
   dbPoolMax: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
+  /** Set when ORACLE_CONNECT_STRING is: Oracle is then the database. */
+  oracle: OracleOptions | undefined;
   migrateOnStart: boolean;
   bodyLimitBytes: number;
   payloadLimitBytes: number;
@@ -216,6 +246,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (cursorSecret === undefined && nodeEnv === 'production') {
     problems.push('CURSOR_SECRET: required when NODE_ENV=production');
   }
+  let oracle: OracleOptions | undefined;
+  try {
+    oracle = oracleOptionsFromEnv(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (env.ORACLE_CONNECT_STRING?.trim() && databaseUrl) {
+    problems.push('ORACLE_CONNECT_STRING: set together with DATABASE_URL; set only the database to use');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv,
@@ -228,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dbPoolMax: v.DB_POOL_MAX as number,
     dbConnectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS as number,
+    oracle,
     migrateOnStart: v.MIGRATE_ON_START as boolean,
     bodyLimitBytes: v.BODY_LIMIT_BYTES as number,
     payloadLimitBytes: v.PAYLOAD_LIMIT_BYTES as number,

@@ -3,11 +3,29 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { POSTGRES_MIGRATIONS_DIR } from '../paths.js';
 import type { Database } from './database.js';
+import type { OracleDatabase } from './oracle/oracle-database.js';
 import { loadMigrations, migrate } from './migrations.js';
 import { createPglite } from './pglite.js';
 import { createPostgres } from './postgres.js';
 
-export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<Database> {
+/** PostgreSQL or PGlite (kind 'postgres' | 'pglite'), or Oracle Database (kind 'oracle'). */
+export type AnyDatabase = Database | OracleDatabase;
+
+/** Oracle when ORACLE_CONNECT_STRING is set; node-oracledb is loaded only then. */
+async function openOracle(config: Readonly<Config>, logger: Logger): Promise<OracleDatabase> {
+  const { OracleDatabase } = await import('./oracle/oracle-database.js');
+  const { migrateOracle } = await import('./oracle/oracle-migrations.js');
+  const db = await OracleDatabase.open(config.oracle!);
+  logger.info({ database: db.kind, location: 'ORACLE_CONNECT_STRING' }, 'database selected');
+  if (config.migrateOnStart) {
+    const applied = await migrateOracle(db);
+    logger.info({ applied }, 'migrations up to date');
+  }
+  return db;
+}
+
+export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<AnyDatabase> {
+  if (config.oracle) return openOracle(config, logger);
   const db = config.databaseUrl
     ? createPostgres({
         url: config.databaseUrl,

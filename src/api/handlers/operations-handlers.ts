@@ -55,7 +55,11 @@ function asset(name: string): Buffer | undefined {
   return bytes;
 }
 
-export function operationsHandlers(deps: { db: Database; contract: Contract; lifecycle: Lifecycle }) {
+export function operationsHandlers(deps: {
+  db: Pick<Database, 'ping'>;
+  contract: Contract;
+  lifecycle: Lifecycle;
+}) {
   return {
     getHealth(): Reply {
       const body: components['schemas']['Health'] = {

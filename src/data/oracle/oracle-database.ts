@@ -1,0 +1,253 @@
+/**
+ * Oracle Database through node-oracledb in Thin mode (pure JavaScript, no Instant Client): one
+ * pool, a call timeout on every connection, mapped errors, a readiness ping and a drain on close.
+ */
+import { createRequire } from 'node:module';
+import { AppError } from '../../errors.js';
+import { isDriverError, mapOracleError, oracleUnavailable, sessionIsSuspect } from './oracle-errors.js';
+import type { OracleStatement } from './oracle-sql.js';
+
+/** A node-oracledb DbType constant (DB_TYPE_RAW, ...); opaque here. */
+export type OracleDbType = object;
+
+export interface OracleBind {
+  val?: unknown;
+  type?: OracleDbType;
+  dir?: number;
+  maxSize?: number;
+  maxArraySize?: number;
+}
+export type OracleBinds = Record<string, OracleBind>;
+
+export interface OracleExecuteOptions {
+  autoCommit?: boolean;
+  fetchArraySize?: number;
+  prefetchRows?: number;
+}
+
+export interface OracleResult<R> {
+  rows?: R[];
+  outBinds?: Record<string, unknown>;
+  rowsAffected?: number;
+}
+
+/** The part of a node-oracledb Connection used here (the package ships no TypeScript types). */
+export interface OracleConnection {
+  callTimeout: number;
+  execute<R>(sql: string, binds: OracleBinds, options: Record<string, unknown>): Promise<OracleResult<R>>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  ping(): Promise<void>;
+  close(options?: { drop?: boolean }): Promise<void>;
+}
+
+interface OraclePool {
+  getConnection(): Promise<OracleConnection>;
+  close(drainSeconds?: number): Promise<void>;
+}
+
+/** The node-oracledb module, as far as this service uses it. */
+export interface OracleDriver {
+  readonly thin: boolean;
+  readonly BIND_IN: number;
+  readonly BIND_INOUT: number;
+  readonly BIND_OUT: number;
+  readonly OUT_FORMAT_OBJECT: number;
+  readonly DB_TYPE_RAW: OracleDbType;
+  readonly DB_TYPE_VARCHAR: OracleDbType;
+  readonly DB_TYPE_NUMBER: OracleDbType;
+  readonly DB_TYPE_JSON: OracleDbType;
+  readonly DB_TYPE_TIMESTAMP_TZ: OracleDbType;
+  createPool(attributes: Record<string, unknown>): Promise<OraclePool>;
+}
+
+let driver: OracleDriver | undefined;
+
+/**
+ * node-oracledb, loaded on first use: requiring it takes about a quarter of a second, which a
+ * process on PostgreSQL should not pay. It is CommonJS without type declarations, hence require
+ * and the interface above. Loading opens nothing; Thin mode is the default (no initOracleClient).
+ */
+export function oracledb(): OracleDriver {
+  driver ??= createRequire(import.meta.url)('oracledb') as OracleDriver;
+  return driver;
+}
+
+export interface OracleOptions {
+  user: string;
+  password: string;
+  /** Easy Connect (host:port/service) or a TNS alias. */
+  connectString: string;
+  poolMin: number;
+  poolMax: number;
+  poolIncrement: number;
+  /** Longest wait for a free connection before NJS-040, which answers 503. */
+  queueTimeoutMs: number;
+  /** Longest round trip before NJS-123, which answers 504. */
+  callTimeoutMs: number;
+  stmtCacheSize: number;
+  /** Seconds a connection may idle before the pool pings it on checkout. */
+  poolPingInterval: number;
+}
+
+export const ORACLE_DEFAULTS = {
+  poolMin: 10,
+  poolMax: 50,
+  poolIncrement: 2,
+  queueTimeoutMs: 5000,
+  callTimeoutMs: 5000,
+  // The catalog holds 7 statements plus migration statements; 40 keeps all cached per session.
+  stmtCacheSize: 40,
+  poolPingInterval: 60,
+} as const;
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`${name}: expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`${name}: ${n} is outside ${min}..${max}`);
+  return n;
+}
+
+/**
+ * Oracle settings from the environment, or undefined when ORACLE_CONNECT_STRING is unset.
+ * Throws an Error naming the first bad variable.
+ */
+export function oracleOptionsFromEnv(env: NodeJS.ProcessEnv): OracleOptions | undefined {
+  const connectString = env.ORACLE_CONNECT_STRING?.trim();
+  if (!connectString) return undefined;
+  const user = env.ORACLE_USER?.trim();
+  if (!user) throw new Error('ORACLE_USER: required when ORACLE_CONNECT_STRING is set');
+  const password = env.ORACLE_PASSWORD;
+  if (!password) throw new Error('ORACLE_PASSWORD: required when ORACLE_CONNECT_STRING is set');
+  const poolMin = intFromEnv(env, 'ORACLE_POOL_MIN', ORACLE_DEFAULTS.poolMin, 0, 10000);
+  const poolMax = intFromEnv(env, 'ORACLE_POOL_MAX', Math.max(ORACLE_DEFAULTS.poolMax, poolMin), 1, 10000);
+  if (poolMin > poolMax) throw new Error(`ORACLE_POOL_MIN: ${poolMin} is above ORACLE_POOL_MAX (${poolMax})`);
+  return {
+    user,
+    password,
+    connectString,
+    poolMin,
+    poolMax,
+    poolIncrement: ORACLE_DEFAULTS.poolIncrement,
+    queueTimeoutMs: intFromEnv(env, 'ORACLE_QUEUE_TIMEOUT_MS', ORACLE_DEFAULTS.queueTimeoutMs, 1, 600000),
+    callTimeoutMs: intFromEnv(env, 'ORACLE_CALL_TIMEOUT_MS', ORACLE_DEFAULTS.callTimeoutMs, 1, 600000),
+    stmtCacheSize: ORACLE_DEFAULTS.stmtCacheSize,
+    poolPingInterval: ORACLE_DEFAULTS.poolPingInterval,
+  };
+}
+
+/** The pool attributes handed to oracledb().createPool; exported for tests. */
+export function poolAttributes(options: OracleOptions): Record<string, unknown> {
+  return {
+    user: options.user,
+    password: options.password,
+    connectString: options.connectString,
+    poolMin: options.poolMin,
+    poolMax: options.poolMax,
+    poolIncrement: options.poolIncrement,
+    queueTimeout: options.queueTimeoutMs,
+    stmtCacheSize: options.stmtCacheSize,
+    poolPingInterval: options.poolPingInterval,
+    // A fixed-size pool avoids connection storms; a growing one frees idle sessions after 60 s.
+    poolTimeout: 60,
+    // Keeps idle sessions alive through firewalls that drop quiet TCP connections (minutes).
+    expireTime: 2,
+  };
+}
+
+/** Runs statements on one session: what the repository and the migrations need. */
+export interface OracleExecutor {
+  execute<R>(
+    stmt: OracleStatement,
+    binds?: OracleBinds,
+    options?: OracleExecuteOptions,
+  ): Promise<OracleResult<R>>;
+}
+
+function executor(conn: OracleConnection): OracleExecutor {
+  return {
+    async execute<R>(stmt: OracleStatement, binds: OracleBinds = {}, options: OracleExecuteOptions = {}) {
+      try {
+        return await conn.execute<R>(stmt.text, binds, { outFormat: oracledb().OUT_FORMAT_OBJECT, ...options });
+      } catch (err) {
+        throw mapOracleError(err);
+      }
+    },
+  };
+}
+
+export class OracleDatabase {
+  readonly kind = 'oracle' as const;
+
+  private constructor(
+    private readonly pool: OraclePool,
+    private readonly callTimeoutMs: number,
+  ) {}
+
+  /**
+   * Creates the pool. In Thin mode this resolves at once and opens poolMin sessions in the
+   * background, so it does not prove Oracle is reachable: the first statement (migrations, at
+   * start) or ping() does, failing with 503 when it is not.
+   */
+  static async open(options: OracleOptions): Promise<OracleDatabase> {
+    let pool: OraclePool;
+    try {
+      pool = await oracledb().createPool(poolAttributes(options));
+    } catch (err) {
+      throw oracleUnavailable(err);
+    }
+    return new OracleDatabase(pool, options.callTimeoutMs);
+  }
+
+  /**
+   * Runs fn on one pooled session and gives it back. A failure rolls back what fn did not
+   * commit; a session that lost its server or timed out is dropped instead of reused.
+   */
+  async withConnection<T>(fn: (conn: OracleConnection, exec: OracleExecutor) => Promise<T>): Promise<T> {
+    let conn: OracleConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (err) {
+      throw oracleUnavailable(err);
+    }
+    conn.callTimeout = this.callTimeoutMs;
+    let drop = false;
+    try {
+      return await fn(conn, executor(conn));
+    } catch (err) {
+      // Driver errors become AppErrors; errors of our own code (AppError, Error) pass unchanged.
+      const mapped = isDriverError(err) ? mapOracleError(err) : err;
+      drop = mapped instanceof AppError && sessionIsSuspect(mapped);
+      if (!drop) await conn.rollback().catch(() => undefined);
+      throw mapped;
+    } finally {
+      await conn.close(drop ? { drop: true } : undefined).catch(() => undefined);
+    }
+  }
+
+  /** One statement on its own session. */
+  execute<R>(stmt: OracleStatement, binds?: OracleBinds, options?: OracleExecuteOptions): Promise<OracleResult<R>> {
+    return this.withConnection((_conn, exec) => exec.execute<R>(stmt, binds, options));
+  }
+
+  /** Resolves when a pooled session answers a round trip (readiness). */
+  async ping(): Promise<void> {
+    await this.withConnection(async (conn) => {
+      try {
+        await conn.ping();
+      } catch (err) {
+        throw mapOracleError(err);
+      }
+    });
+  }
+
+  /**
+   * Closes the pool. Sessions still checked out get drainSeconds to come back; after that, or
+   * at once when none is out, every session is closed.
+   */
+  async close(drainSeconds = 10): Promise<void> {
+    await this.pool.close(drainSeconds);
+  }
+}

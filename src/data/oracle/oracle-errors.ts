@@ -1,0 +1,150 @@
+/**
+ * The table from node-oracledb errors (ORA-, NJS-, DPI- codes) to the service's errors. Driver
+ * errors stop here: nothing above the data layer sees an Oracle error.
+ *
+ * Matching uses the error's `errorNum` (ORA- numbers) and `code` (NJS-/DPI- strings) only, never
+ * its message. node-oracledb rewrites `code` of lost-connection ORA- errors to NJS-500 but keeps
+ * `errorNum`, so both are looked at.
+ */
+import { AppError } from '../../errors.js';
+
+/** Codes raised by sql/oracle/packages/records_api.pkb; records_api.pks documents the same list. */
+export const RECORDS_API_ERRORS: Readonly<Record<number, string>> = {
+  20001: 'The bulk insert received arrays of different lengths.',
+  20002: 'A user id is empty; Oracle Database would store it as NULL.',
+  20003: 'A record id is missing or is not 16 bytes.',
+  20004: 'A payload is not a JSON object.',
+};
+
+/** ORA- numbers (errorNum) for a unique-key violation. */
+const CONFLICT_ORA = new Set([1]);
+
+/** ORA- numbers that mean the request or its session was cancelled for taking too long. */
+const TIMEOUT_ORA = new Set([
+  1013, // user requested cancel of current operation (a call timeout in Thick mode)
+  56735, // elapsed time limit exceeded, call aborted (Resource Manager)
+]);
+/** NJS-/DPI- codes of an expired callTimeout (Thin raises NJS-123; Thick DPI-1067, rewritten to NJS-123). */
+const TIMEOUT_CODES = new Set(['NJS-123', 'DPI-1067']);
+
+/** ORA- numbers that mean the database cannot serve now but may shortly: lost session, startup, limits. */
+const UNAVAILABLE_ORA = new Set([
+  18, // maximum number of sessions exceeded
+  20, // maximum number of processes exceeded
+  28, // your session has been killed
+  60, // deadlock detected (retrying is the remedy, as for PostgreSQL's 40P01)
+  1033, // initialization or shutdown in progress
+  1034, // Oracle not available
+  1089, // immediate shutdown in progress
+  1092, // instance terminated, disconnection forced
+  3113, // end-of-file on communication channel
+  3114, // not connected to Oracle
+  3135, // connection lost contact
+  8177, // can't serialize access for this transaction
+  12170, // connect timeout occurred
+  12514, // listener does not currently know of the service
+  12516, // listener could not find an available handler
+  12519, // no appropriate service handler found
+  12520, // no available handler for the requested server type
+  12528, // all appropriate instances are blocking new connections
+  12537, // connection closed
+  12541, // no listener
+  12547, // lost contact
+]);
+/** NJS-/DPI- codes: pool queue timeout and limits, closing pool, broken or refused connections. */
+const UNAVAILABLE_CODES = new Set([
+  'NJS-040', // connection request timeout: queueTimeout exceeded
+  'NJS-064', // connection pool is closing
+  'NJS-065', // connection pool was closed
+  'NJS-076', // pool queue length queueMax reached
+  'NJS-500', // connection to Oracle Database was closed or broken (also ORA-03113 and friends)
+  'NJS-501', // connection terminated unexpectedly
+  'NJS-503', // connection could not be established
+  'NJS-510', // connection timed out
+  'NJS-511', // connection refused
+  'NJS-518', // service not registered with the listener (Thin's ORA-12514)
+  'NJS-521', // end-of-file on communication channel
+  'NJS-530', // host unresolvable
+  'DPI-1080', // connection was closed by ORA-%d (Thick; the driver also rewrites it to NJS-500)
+  'NJS-003', // invalid or closed connection (Thick's DPI-1010 "not connected" is rewritten to it)
+]);
+
+/** ORA- numbers for a value our schema refuses: NULL (Oracle's empty string), check, too long. */
+const INVALID_VALUE_ORA = new Set([
+  1400, // cannot insert NULL: an empty user_id arrives as NULL
+  2290, // check constraint violated
+  12899, // value too large for column
+]);
+/** NJS- codes for a JSON value Oracle's JSON type cannot hold. */
+const UNSUPPORTED_JSON_CODES = new Set([
+  'NJS-114', // OSON field name longer than the server allows
+  'NJS-115', // number outside Oracle NUMBER's range (|x| >= 1e126 or < 1e-130)
+  'NJS-195', // non-finite number
+]);
+
+interface DriverErrorFields {
+  errorNum: number | undefined;
+  code: string;
+}
+
+function fields(err: unknown): DriverErrorFields {
+  if (typeof err !== 'object' || err === null) return { errorNum: undefined, code: '' };
+  const { errorNum, code } = err as { errorNum?: unknown; code?: unknown };
+  return {
+    errorNum: typeof errorNum === 'number' && errorNum > 0 ? errorNum : undefined,
+    code: typeof code === 'string' ? code : '',
+  };
+}
+
+function retryLater(detail: string, cause: unknown): AppError {
+  return new AppError('databaseUnavailable', { detail, headers: { 'Retry-After': '1' }, cause });
+}
+
+/** Maps a driver error to an AppError; anything not in the table becomes a 500. */
+export function mapOracleError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const { errorNum, code } = fields(err);
+  if (errorNum !== undefined && CONFLICT_ORA.has(errorNum)) {
+    return new AppError('conflict', { detail: 'A record with this id exists already.', cause: err });
+  }
+  if (errorNum !== undefined && errorNum >= 20000 && errorNum <= 20999) {
+    const detail = RECORDS_API_ERRORS[errorNum] ?? 'The database refused a value in this request.';
+    return new AppError('validationFailed', { detail, extra: { database_code: errorNum }, cause: err });
+  }
+  if (TIMEOUT_CODES.has(code) || (errorNum !== undefined && TIMEOUT_ORA.has(errorNum))) {
+    return new AppError('databaseTimeout', { detail: 'The database did not answer in time.', cause: err });
+  }
+  if (UNAVAILABLE_CODES.has(code) || (errorNum !== undefined && UNAVAILABLE_ORA.has(errorNum))) {
+    return retryLater('The database cannot serve this request now; retry later.', err);
+  }
+  if (errorNum !== undefined && INVALID_VALUE_ORA.has(errorNum)) {
+    return new AppError('validationFailed', {
+      detail: 'The database refused a value in this request.',
+      cause: err,
+    });
+  }
+  if (UNSUPPORTED_JSON_CODES.has(code)) {
+    return new AppError('unsupportedJsonValue', {
+      detail: 'The payload holds a value Oracle Database cannot store.',
+      cause: err,
+    });
+  }
+  return new AppError('internal', { detail: 'The server failed to answer this request.', cause: err });
+}
+
+/** True for errors that come from node-oracledb or the database (they carry an ORA-/NJS-/DPI- code). */
+export function isDriverError(err: unknown): boolean {
+  const { errorNum, code } = fields(err);
+  return errorNum !== undefined || /^(ORA|NJS|DPI)-\d+$/.test(code);
+}
+
+/** For failures to get a connection from the pool at all: always 503, whatever the code. */
+export function oracleUnavailable(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return retryLater('The database cannot be reached; retry later.', err);
+}
+
+/** True for mapped errors after which the session should not go back to the pool. */
+export function sessionIsSuspect(err: AppError): boolean {
+  return err.status === 503 || err.status === 504;
+}

@@ -1,0 +1,268 @@
+/**
+ * The pure half of the Oracle records repository: id conversion, the bind objects of every
+ * statement, row mapping and bulk chunking. Nothing here talks to a database, so unit tests
+ * pin it without an Oracle server.
+ */
+import { AppError } from '../../errors.js';
+import type { JsonObject, JsonValue } from '../../services/json-value.js';
+import type { ListQuery, NewRecord, StoredRecord } from '../records-repository.js';
+import { oracledb, type OracleBind, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
+
+// Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text
+// order of lowercase UUIDs (as PostgreSQL's uuid), and any letter case of input finds the row.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
+export function uuidToRaw(id: string): Buffer {
+  if (!isUuid(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+  return Buffer.from(id.replace(/-/g, ''), 'hex');
+}
+
+export function rawToUuid(raw: Buffer): string {
+  if (raw.length !== 16) throw new Error(`an id of ${raw.length} bytes is not a UUID`);
+  const hex = raw.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A row as node-oracledb returns it with OUT_FORMAT_OBJECT (unquoted names come upper case). */
+export interface OracleRecordRow {
+  ID: Buffer;
+  USER_ID: string;
+  PAYLOAD: JsonObject;
+  CREATED_AT: Date;
+  UPDATED_AT: Date;
+  VERSION: number;
+}
+
+function isPlainObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v);
+}
+
+/** Maps a fetched row; a row of another shape means the schema and the code disagree. */
+export function rowToRecord(row: OracleRecordRow): StoredRecord {
+  if (!Buffer.isBuffer(row.ID)) throw new Error('records.id did not arrive as RAW bytes');
+  if (!(row.CREATED_AT instanceof Date) || !(row.UPDATED_AT instanceof Date)) {
+    throw new Error('records timestamps did not arrive as Date (is the column TIMESTAMP WITH TIME ZONE?)');
+  }
+  if (!isPlainObject(row.PAYLOAD)) throw new Error('records.payload did not arrive as a JSON object');
+  return {
+    id: rawToUuid(row.ID),
+    userId: row.USER_ID,
+    payload: row.PAYLOAD,
+    createdAt: row.CREATED_AT,
+    updatedAt: row.UPDATED_AT,
+    version: row.VERSION,
+  };
+}
+
+/** Oracle stores '' as NULL: an empty user id must be refused before it becomes one. */
+export function assertStorableUserId(userId: string, pointer = '/user_id'): void {
+  if (userId === '') {
+    throw new AppError('validationFailed', {
+      detail: 'The user id is empty.',
+      errors: [{ location: 'body', pointer, detail: 'must not be empty' }],
+    });
+  }
+}
+
+/**
+ * True when node-oracledb can encode n as an Oracle NUMBER inside the JSON type. The digit and
+ * exponent test is the driver's own (writeOracleNumber); the magnitude test is NUMBER's range.
+ */
+export function isOracleNumber(n: number): boolean {
+  if (!Number.isFinite(n)) return false;
+  if (n === 0) return true;
+  const abs = Math.abs(n);
+  if (abs >= 1e126 || abs < 1e-130) return false;
+  const [mantissa = '', exp = '0'] = String(abs).split('e');
+  let digits = mantissa;
+  let exponent = Number(exp);
+  const dot = digits.indexOf('.');
+  if (dot >= 0) {
+    exponent -= digits.length - dot - 1;
+    digits = digits.slice(0, dot) + digits.slice(dot + 1);
+  }
+  digits = digits.replace(/^0+/, '');
+  const trimmed = digits.replace(/0+$/, '');
+  exponent += digits.length - trimmed.length;
+  return trimmed.length <= 40 && exponent < 126 && exponent > -131;
+}
+
+/** The JSON Pointer of the first number Oracle NUMBER cannot hold, or null. */
+export function findUnstorableNumber(value: JsonValue, pointer = ''): string | null {
+  if (typeof value === 'number') return isOracleNumber(value) ? null : pointer || '/';
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableNumber(value[i] as JsonValue, `${pointer}/${i}`);
+      if (found) return found;
+    }
+  } else if (isPlainObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      const found = findUnstorableNumber(child, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Refuses, with a pointer, a payload the JSON type would lose a number of (rather than alter it). */
+export function assertStorablePayload(payload: JsonObject): void {
+  const at = findUnstorableNumber(payload);
+  if (at !== null) {
+    throw new AppError('unsupportedJsonValue', {
+      detail: `The payload number at ${at} is outside the range Oracle Database stores exactly (1e-130 to 1e126).`,
+      errors: [{ location: 'body', pointer: `/payload${at === '/' ? '' : at}`, detail: 'number out of range' }],
+    });
+  }
+}
+
+const raw = (id: string): OracleBind => ({ type: oracledb().DB_TYPE_RAW, val: uuidToRaw(id) });
+const json = (payload: JsonObject): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: payload });
+// Dates travel as TIMESTAMP WITH TIME ZONE in UTC: no session time zone is involved either way.
+const instant = (d: Date | null): OracleBind => ({ type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: d });
+const version = (v: number | null): OracleBind => ({ type: oracledb().DB_TYPE_NUMBER, val: v });
+const out = (type: OracleBind['type'], maxSize?: number): OracleBind =>
+  maxSize === undefined ? { dir: oracledb().BIND_OUT, type } : { dir: oracledb().BIND_OUT, type, maxSize };
+
+export function insertRecordBinds(record: NewRecord): OracleBinds {
+  return {
+    id: raw(record.id),
+    user_id: { type: oracledb().DB_TYPE_VARCHAR, val: record.userId },
+    payload: json(record.payload),
+    out_created_at: out(oracledb().DB_TYPE_TIMESTAMP_TZ),
+    out_updated_at: out(oracledb().DB_TYPE_TIMESTAMP_TZ),
+    out_version: out(oracledb().DB_TYPE_NUMBER),
+  };
+}
+
+export function idBinds(id: string): OracleBinds {
+  return { id: raw(id) };
+}
+
+export function listBinds(q: ListQuery): OracleBinds {
+  if (q.after && !isUuid(q.after.id)) {
+    throw new AppError('invalidCursor', { detail: 'The cursor does not name a record id.' });
+  }
+  return {
+    user_id: { type: oracledb().DB_TYPE_VARCHAR, val: q.userId },
+    created_after: instant(q.createdAfter),
+    created_before: instant(q.createdBefore),
+    cursor_created_at: instant(q.after?.createdAt ?? null),
+    cursor_id: { type: oracledb().DB_TYPE_RAW, val: q.after ? uuidToRaw(q.after.id) : null },
+    max_rows: { type: oracledb().DB_TYPE_NUMBER, val: q.limit },
+  };
+}
+
+/** One round trip for the page: fetchArraySize rows, plus one prefetched to see the end. */
+export function listFetchOptions(limit: number): OracleExecuteOptions {
+  return { fetchArraySize: limit, prefetchRows: limit + 1 };
+}
+
+export function updatePayloadBinds(id: string, payload: JsonObject, expected: number | null): OracleBinds {
+  return {
+    id: raw(id),
+    payload: json(payload),
+    expected_version: version(expected),
+    out_user_id: out(oracledb().DB_TYPE_VARCHAR, 512),
+    out_created_at: out(oracledb().DB_TYPE_TIMESTAMP_TZ),
+    out_updated_at: out(oracledb().DB_TYPE_TIMESTAMP_TZ),
+    out_version: out(oracledb().DB_TYPE_NUMBER),
+  };
+}
+
+export function deleteBinds(id: string, expected: number | null): OracleBinds {
+  return { id: raw(id), expected_version: version(expected) };
+}
+
+/** The one value of a DML RETURNING OUT bind (node-oracledb returns each as an array). */
+function returned<T>(outBinds: Record<string, unknown> | undefined, name: string): T | undefined {
+  const v = outBinds?.[name];
+  if (!Array.isArray(v)) return undefined;
+  if (v.length > 1) throw new Error(`RETURNING ${name} matched ${v.length} rows; expected at most one`);
+  return v[0] as T | undefined;
+}
+
+/**
+ * Builds the stored record from what was sent and what RETURNING gave back, or null when the
+ * statement matched no row. The payload is the one bound: the JSON type keeps it exactly.
+ */
+export function returningToRecord(
+  sent: { id: string; userId?: string; payload: JsonObject },
+  outBinds: Record<string, unknown> | undefined,
+): StoredRecord | null {
+  const createdAt = returned<Date>(outBinds, 'out_created_at');
+  const updatedAt = returned<Date>(outBinds, 'out_updated_at');
+  const ver = returned<number>(outBinds, 'out_version');
+  if (createdAt === undefined || updatedAt === undefined || ver === undefined) return null;
+  const userId = sent.userId ?? returned<string>(outBinds, 'out_user_id');
+  if (userId === undefined) throw new Error('RETURNING gave no user_id');
+  return { id: rawToUuid(uuidToRaw(sent.id)), userId, payload: sent.payload, createdAt, updatedAt, version: ver };
+}
+
+export interface BulkLimits {
+  /** Most rows in one call (the PL/SQL arrays' maxArraySize). */
+  maxItems: number;
+  /** Most serialized payload bytes in one call, well under the JSON type's document size limit. */
+  maxBytes: number;
+}
+
+export const BULK_LIMITS: BulkLimits = { maxItems: 1000, maxBytes: 8 * 1024 * 1024 };
+
+/**
+ * Splits a batch, in input order, into calls of at most maxItems rows and maxBytes of payload;
+ * a single larger row goes alone. With the default limits, a contract-sized batch is one call.
+ */
+export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIMITS): NewRecord[][] {
+  const chunks: NewRecord[][] = [];
+  let current: NewRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = Buffer.byteLength(JSON.stringify(r.payload));
+    if (current.length > 0 && (current.length >= limits.maxItems || bytes + size > limits.maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Binds for records_api.bulk_insert: parallel PL/SQL arrays of ids and user ids, the payloads as
+ * one JSON array (index-by arrays cannot carry the JSON type), the count the package checks the
+ * arrays against, and the creation time, IN OUT so every chunk of a batch shares it.
+ */
+export function bulkInsertBinds(chunk: NewRecord[], createdAt: Date | null): OracleBinds {
+  if (chunk.length === 0) throw new Error('a bulk insert call needs at least one record');
+  const ids = chunk.map((r) => uuidToRaw(r.id));
+  const userIds = chunk.map((r) => r.userId);
+  const payloads = chunk.map((r) => r.payload);
+  if (ids.length !== userIds.length || ids.length !== payloads.length) {
+    throw new Error('bulk insert arrays differ in length');
+  }
+  return {
+    ids: { type: oracledb().DB_TYPE_RAW, val: ids, maxArraySize: ids.length, maxSize: 16 },
+    user_ids: { type: oracledb().DB_TYPE_VARCHAR, val: userIds, maxArraySize: userIds.length, maxSize: 512 },
+    payloads: { type: oracledb().DB_TYPE_JSON, val: payloads },
+    expected_count: { type: oracledb().DB_TYPE_NUMBER, val: ids.length },
+    created_at: { dir: oracledb().BIND_INOUT, type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: createdAt },
+  };
+}
+
+/** The rows of a successful batch, in input order, all created at the instant the package chose. */
+export function bulkRecords(records: NewRecord[], createdAt: Date): StoredRecord[] {
+  return records.map((r) => ({
+    id: rawToUuid(uuidToRaw(r.id)),
+    userId: r.userId,
+    payload: r.payload,
+    createdAt,
+    updatedAt: createdAt,
+    version: 1,
+  }));
+}

@@ -1,0 +1,137 @@
+/**
+ * The records repository on Oracle Database: the named statements of sql/oracle/queries, and
+ * bulk inserts through the records_api PL/SQL package (array binds, FORALL) in one round trip.
+ * Same behaviour as PostgresRecordsRepository; the shared contract suite checks both.
+ */
+import type { JsonObject } from '../../services/json-value.js';
+import type { ListQuery, NewRecord, RecordsRepository, StoredRecord } from '../records-repository.js';
+import type { OracleDatabase, OracleResult } from './oracle-database.js';
+import {
+  assertStorablePayload,
+  assertStorableUserId,
+  BULK_LIMITS,
+  bulkInsertBinds,
+  bulkRecords,
+  chunkForBulk,
+  deleteBinds,
+  idBinds,
+  insertRecordBinds,
+  isUuid,
+  listBinds,
+  listFetchOptions,
+  returningToRecord,
+  rowToRecord,
+  updatePayloadBinds,
+  type BulkLimits,
+  type OracleRecordRow,
+} from './oracle-records-binds.js';
+import type { OracleSqlCatalog, OracleStatement } from './oracle-sql.js';
+
+export const ORACLE_RECORD_STATEMENTS = [
+  'insertRecord',
+  'bulkInsertRecords',
+  'findRecordById',
+  'listRecordsByUser',
+  'updateRecordPayload',
+  'deleteRecord',
+  'findRecordVersion',
+] as const;
+
+export type OracleRecordStatementName = (typeof ORACLE_RECORD_STATEMENTS)[number];
+
+// A single-row lookup needs one row buffered; the default prefetch of 2 then ends it in one trip.
+const ONE_ROW = { fetchArraySize: 1 };
+
+export class OracleRecordsRepository implements RecordsRepository {
+  private readonly sql: Record<OracleRecordStatementName, OracleStatement>;
+
+  constructor(
+    private readonly db: OracleDatabase,
+    catalog: OracleSqlCatalog,
+    private readonly bulkLimits: BulkLimits = BULK_LIMITS,
+  ) {
+    this.sql = Object.fromEntries(ORACLE_RECORD_STATEMENTS.map((n) => [n, catalog.get(n)])) as Record<
+      OracleRecordStatementName,
+      OracleStatement
+    >;
+  }
+
+  async insert(record: NewRecord): Promise<StoredRecord> {
+    assertStorableUserId(record.userId);
+    assertStorablePayload(record.payload);
+    const res = await this.db.execute(this.sql.insertRecord, insertRecordBinds(record), { autoCommit: true });
+    const stored = returningToRecord(record, res.outBinds);
+    if (!stored) throw new Error('INSERT ... RETURNING gave no row');
+    return stored;
+  }
+
+  /**
+   * All or none: every chunk runs on one session and one transaction, committed with the last
+   * call. A batch within the chunk limits (any batch the contract allows, unless its payloads
+   * pass 8 MiB) is a single round trip that also commits.
+   */
+  async insertMany(records: NewRecord[]): Promise<StoredRecord[]> {
+    if (records.length === 0) return [];
+    records.forEach((r, i) => {
+      assertStorableUserId(r.userId, `/items/${i}/user_id`);
+      assertStorablePayload(r.payload);
+    });
+    const chunks = chunkForBulk(records, this.bulkLimits);
+    const createdAt = await this.db.withConnection(async (_conn, exec) => {
+      let at: Date | null = null;
+      for (const [i, chunk] of chunks.entries()) {
+        const res: OracleResult<never> = await exec.execute(this.sql.bulkInsertRecords, bulkInsertBinds(chunk, at), {
+          autoCommit: i === chunks.length - 1,
+        });
+        const value: unknown = res.outBinds?.created_at;
+        if (!(value instanceof Date)) throw new Error('records_api.bulk_insert returned no creation time');
+        at = value;
+      }
+      return at as Date;
+    });
+    return bulkRecords(records, createdAt);
+  }
+
+  async findById(id: string): Promise<StoredRecord | null> {
+    if (!isUuid(id)) return null;
+    const res = await this.db.execute<OracleRecordRow>(this.sql.findRecordById, idBinds(id), ONE_ROW);
+    const row = res.rows?.[0];
+    return row ? rowToRecord(row) : null;
+  }
+
+  async listByUser(q: ListQuery): Promise<StoredRecord[]> {
+    const res = await this.db.execute<OracleRecordRow>(
+      this.sql.listRecordsByUser,
+      listBinds(q),
+      listFetchOptions(q.limit),
+    );
+    return (res.rows ?? []).map(rowToRecord);
+  }
+
+  async updatePayload(
+    id: string,
+    payload: JsonObject,
+    expectedVersion: number | null,
+  ): Promise<StoredRecord | null> {
+    if (!isUuid(id)) return null;
+    assertStorablePayload(payload);
+    const res = await this.db.execute(this.sql.updateRecordPayload, updatePayloadBinds(id, payload, expectedVersion), {
+      autoCommit: true,
+    });
+    return returningToRecord({ id, payload }, res.outBinds);
+  }
+
+  async delete(id: string, expectedVersion: number | null): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const res = await this.db.execute(this.sql.deleteRecord, deleteBinds(id, expectedVersion), {
+      autoCommit: true,
+    });
+    return (res.rowsAffected ?? 0) > 0;
+  }
+
+  async findVersion(id: string): Promise<number | null> {
+    if (!isUuid(id)) return null;
+    const res = await this.db.execute<{ VERSION: number }>(this.sql.findRecordVersion, idBinds(id), ONE_ROW);
+    return res.rows?.[0]?.VERSION ?? null;
+  }
+}

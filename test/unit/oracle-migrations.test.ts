@@ -1,0 +1,164 @@
+/**
+ * The Oracle migration runner's rules, on an in-memory schema_migrations: since Oracle DDL
+ * commits as it goes, a failed script is marked 'failed' and resumed at the statement that
+ * failed; an applied migration never runs again nor may change; a changed package is recreated.
+ */
+import { AppError } from '../../src/errors.js';
+import type { OracleBinds, OracleExecutor } from '../../src/data/oracle/oracle-database.js';
+import { applyOracleScripts, type OracleScript } from '../../src/data/oracle/oracle-migrations.js';
+import { splitScript, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
+
+interface MigrationRow {
+  CHECKSUM: string;
+  STATUS: 'running' | 'failed' | 'applied';
+  STEPS_DONE: number;
+  ERROR_CODE?: string;
+}
+
+/** Interprets the runner's own statements by name; records every script statement it "runs". */
+function fakeOracle(options: { failOn?: string; compileErrors?: number } = {}) {
+  const table = new Map<string, MigrationRow>();
+  const ran: string[] = [];
+  let failOn = options.failOn;
+  const v = (b: OracleBinds, k: string) => b[k]?.val as string;
+  const exec: OracleExecutor = {
+    async execute<R>(stmt: OracleStatement, binds: OracleBinds = {}) {
+      const version = v(binds, 'version');
+      const row = table.get(version);
+      switch (stmt.name) {
+        case 'createSchemaMigrations':
+          return {};
+        case 'readMigration':
+          return { rows: (row ? [{ ...row }] : []) as R[] };
+        case 'claimMigration':
+          if (row) throw new AppError('conflict', { detail: 'taken' });
+          table.set(version, { CHECKSUM: v(binds, 'checksum'), STATUS: 'running', STEPS_DONE: 0 });
+          return {};
+        case 'reclaimMigration': {
+          const match =
+            row && row.STATUS === v(binds, 'from_status') && row.CHECKSUM === v(binds, 'from_checksum');
+          if (match) {
+            Object.assign(row, {
+              STATUS: 'running',
+              CHECKSUM: v(binds, 'checksum'),
+              STEPS_DONE: binds.steps_done?.val,
+            });
+          }
+          return { rowsAffected: match ? 1 : 0 };
+        }
+        case 'stepMigration':
+          if (row) row.STEPS_DONE = binds.steps_done?.val as number;
+          return {};
+        case 'failMigration':
+          if (row) Object.assign(row, { STATUS: 'failed', ERROR_CODE: v(binds, 'error_code') });
+          return {};
+        case 'finishMigration':
+          if (row) row.STATUS = 'applied';
+          return {};
+        case 'packageErrors':
+          return {
+            rows: Array.from({ length: options.compileErrors ?? 0 }, () => ({
+              LINE: 3,
+              POSITION: 7,
+              TEXT: 'PLS-00103',
+            })) as R[],
+          };
+        default:
+          if (failOn !== undefined && stmt.text.includes(failOn)) {
+            failOn = undefined; // fails once, as a full tablespace would until an operator fixes it
+            throw new AppError('internal', { detail: 'ddl failed', cause: { code: 'ORA-01658' } });
+          }
+          ran.push(stmt.text);
+          return {};
+      }
+    },
+  };
+  return { exec, table, ran, setFailOn: (s: string) => (failOn = s) };
+}
+
+function migration(version: string, source: string): OracleScript {
+  return {
+    version,
+    kind: 'migration',
+    checksum: `sum-of-${source}`,
+    statements: splitScript(source, version),
+  };
+}
+const THREE = 'CREATE TABLE a (x NUMBER)\n/\nCREATE TABLE b (x NUMBER)\n/\nCREATE TABLE c (x NUMBER)\n/\n';
+
+describe('applyOracleScripts', () => {
+  test('when a database is new, then every statement runs once and the script is applied', async () => {
+    const f = fakeOracle();
+    expect(await applyOracleScripts(f.exec, [migration('0001_x', THREE)])).toEqual(['0001_x']);
+    expect(f.ran).toEqual([
+      'CREATE TABLE a (x NUMBER)',
+      'CREATE TABLE b (x NUMBER)',
+      'CREATE TABLE c (x NUMBER)',
+    ]);
+    expect(f.table.get('0001_x')).toMatchObject({ STATUS: 'applied', STEPS_DONE: 3 });
+    expect(await applyOracleScripts(f.exec, [migration('0001_x', THREE)])).toEqual([]);
+    expect(f.ran).toHaveLength(3);
+  });
+
+  test('when a statement fails, then the script is marked failed and the next start resumes there', async () => {
+    const f = fakeOracle({ failOn: 'TABLE b' });
+    await expect(applyOracleScripts(f.exec, [migration('0001_x', THREE)])).rejects.toThrow(
+      'migration 0001_x failed at statement 2 of 3',
+    );
+    expect(f.table.get('0001_x')).toMatchObject({ STATUS: 'failed', STEPS_DONE: 1, ERROR_CODE: 'ORA-01658' });
+    expect(await applyOracleScripts(f.exec, [migration('0001_x', THREE)])).toEqual(['0001_x']);
+    expect(f.ran).toEqual([
+      'CREATE TABLE a (x NUMBER)',
+      'CREATE TABLE b (x NUMBER)',
+      'CREATE TABLE c (x NUMBER)',
+    ]);
+    expect(f.table.get('0001_x')?.STATUS).toBe('applied');
+  });
+
+  test('when a failed migration file was edited, then the start stops and asks for a hand repair', async () => {
+    const f = fakeOracle({ failOn: 'TABLE b' });
+    await expect(applyOracleScripts(f.exec, [migration('0001_x', THREE)])).rejects.toThrow();
+    await expect(applyOracleScripts(f.exec, [migration('0001_x', `${THREE}-- edited\n`)])).rejects.toThrow(
+      'repair the schema by hand',
+    );
+  });
+
+  test('when an applied migration file changed, then the start stops', async () => {
+    const f = fakeOracle();
+    await applyOracleScripts(f.exec, [migration('0001_x', THREE)]);
+    await expect(
+      applyOracleScripts(f.exec, [migration('0001_x', 'CREATE TABLE z (x NUMBER)\n/\n')]),
+    ).rejects.toThrow('changed after it was applied');
+  });
+
+  test('when another instance holds a script past the wait, then the start stops with what to do', async () => {
+    const f = fakeOracle();
+    f.table.set('0001_x', { CHECKSUM: `sum-of-${THREE}`, STATUS: 'running', STEPS_DONE: 1 });
+    await expect(
+      applyOracleScripts(f.exec, [migration('0001_x', THREE)], { waitMs: 30, pollMs: 10 }),
+    ).rejects.toThrow("set its status to 'failed'");
+    expect(f.ran).toEqual([]);
+  });
+
+  test('when a package changes, then it is recreated; when it does not compile, then it is marked failed', async () => {
+    const pkg = (source: string): OracleScript => ({
+      version: 'package:p.pks',
+      kind: 'package',
+      checksum: `sum-of-${source}`,
+      statements: splitScript(source, 'p.pks'),
+      object: { name: 'P', type: 'PACKAGE' },
+    });
+    const v1 = 'CREATE OR REPLACE PACKAGE p AS\n  x CONSTANT NUMBER := 1;\nEND p;\n/\n';
+    const v2 = v1.replace(':= 1', ':= 2');
+    const f = fakeOracle();
+    expect(await applyOracleScripts(f.exec, [pkg(v1)])).toEqual(['package:p.pks']);
+    expect(f.ran[0]).toMatch(/END p;$/);
+    expect(await applyOracleScripts(f.exec, [pkg(v1)])).toEqual([]);
+    expect(await applyOracleScripts(f.exec, [pkg(v2)])).toEqual(['package:p.pks']);
+    const broken = fakeOracle({ compileErrors: 1 });
+    await expect(applyOracleScripts(broken.exec, [pkg(v1)])).rejects.toThrow(
+      'PACKAGE P does not compile: 3:7 PLS-00103',
+    );
+    expect(broken.table.get('package:p.pks')?.STATUS).toBe('failed');
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The Oracle SQL files against the code that runs them, without a server: every statement the
+ * repository uses exists and every one that exists is used; each call supplies exactly the
+ * binds its statement names; the files follow Oracle's rules (no `;` after SQL, no repeated
+ * bind with RETURNING, identifiers within 128 bytes); the package matches its caller.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RECORDS_API_ERRORS } from '../../src/data/oracle/oracle-errors.js';
+import type {
+  OracleBinds,
+  OracleDatabase,
+  OracleExecuteOptions,
+} from '../../src/data/oracle/oracle-database.js';
+import { uuidToRaw } from '../../src/data/oracle/oracle-records-binds.js';
+import {
+  ORACLE_RECORD_STATEMENTS,
+  OracleRecordsRepository,
+} from '../../src/data/oracle/oracle-records-repository.js';
+import { loadOracleMigrations, loadOraclePackages } from '../../src/data/oracle/oracle-migrations.js';
+import {
+  ORACLE_PACKAGES_DIR,
+  OracleSqlCatalog,
+  type OracleStatement,
+} from '../../src/data/oracle/oracle-sql.js';
+import { SqlCatalog } from '../../src/data/sql-catalog.js';
+import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+
+const ID = '0190f5e4-7a1b-7c2d-8e3f-123456789abc';
+const AT = new Date('2025-03-04T05:06:07.891Z');
+const ROW = {
+  ID: uuidToRaw(ID),
+  USER_ID: 'u1',
+  PAYLOAD: { a: 1 },
+  CREATED_AT: AT,
+  UPDATED_AT: AT,
+  VERSION: 1,
+};
+
+interface Call {
+  stmt: OracleStatement;
+  binds: OracleBinds;
+  options: OracleExecuteOptions | undefined;
+}
+
+/** An OracleDatabase that records each execute and answers as Oracle would for one matching row. */
+function recordingDb() {
+  const calls: Call[] = [];
+  let sessions = 0;
+  const execute = async (stmt: OracleStatement, binds: OracleBinds = {}, options?: OracleExecuteOptions) => {
+    calls.push({ stmt, binds, options });
+    const returning = { out_created_at: [AT], out_updated_at: [AT], out_version: [2], out_user_id: ['u1'] };
+    switch (stmt.name) {
+      case 'insertRecord':
+      case 'updateRecordPayload':
+        return { outBinds: returning };
+      case 'bulkInsertRecords':
+        return { outBinds: { created_at: (binds.created_at?.val as Date | null) ?? AT } };
+      case 'deleteRecord':
+        return { rowsAffected: 1 };
+      case 'findRecordVersion':
+        return { rows: [{ VERSION: 1 }] };
+      default:
+        return { rows: [ROW] };
+    }
+  };
+  const db = {
+    execute,
+    async withConnection<T>(
+      fn: (conn: unknown, exec: { execute: typeof execute }) => Promise<T>,
+    ): Promise<T> {
+      sessions++;
+      return fn({}, { execute });
+    },
+  } as unknown as OracleDatabase;
+  return { db, calls, sessions: () => sessions };
+}
+
+async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
+  await repo.insert({ id: ID, userId: 'u1', payload: { a: 1 } });
+  await repo.insertMany([{ id: ID, userId: 'u1', payload: { a: 1 } }]);
+  await repo.findById(ID);
+  await repo.listByUser({
+    userId: 'u1',
+    limit: 3,
+    createdAfter: AT,
+    createdBefore: null,
+    after: { createdAt: AT, id: ID },
+  });
+  await repo.updatePayload(ID, { b: 2 }, 1);
+  await repo.delete(ID, null);
+  await repo.findVersion(ID);
+}
+
+const catalog = OracleSqlCatalog.load();
+
+describe('the Oracle statement catalog', () => {
+  test('when the catalog loads, then it holds exactly the statements the repository uses', () => {
+    expect([...catalog.names()].sort()).toEqual([...ORACLE_RECORD_STATEMENTS].sort());
+  });
+
+  test('when compared with the PostgreSQL catalog, then both backends name the same statements', () => {
+    expect([...catalog.names()].sort()).toEqual([...SqlCatalog.load(POSTGRES_QUERIES_DIR).names()].sort());
+  });
+
+  test('when every repository method runs, then each statement is used and gets exactly its binds', async () => {
+    const { db, calls } = recordingDb();
+    await exerciseAll(new OracleRecordsRepository(db, catalog));
+    expect(new Set(calls.map((c) => c.stmt.name))).toEqual(new Set(ORACLE_RECORD_STATEMENTS));
+    for (const c of calls) {
+      expect([c.stmt.name, Object.keys(c.binds).sort()]).toEqual([c.stmt.name, [...c.stmt.binds].sort()]);
+    }
+  });
+
+  test('when statements are prepared, then SQL has no final ";" and PL/SQL keeps its "END;"', () => {
+    for (const name of catalog.names()) {
+      const { text } = catalog.get(name);
+      if (/^BEGIN\b/i.test(text)) expect(text).toMatch(/END;$/);
+      else expect(text).not.toMatch(/;\s*$/);
+    }
+  });
+
+  test('when a DML statement has RETURNING, then no bind appears twice (node-oracledb NJS-149)', () => {
+    for (const name of catalog.names()) {
+      const { text, binds } = catalog.get(name);
+      if (!/\bRETURNING\b/i.test(text)) continue;
+      for (const b of binds)
+        expect([name, b, text.match(new RegExp(`:${b}\\b`, 'gi'))?.length]).toEqual([name, b, 1]);
+    }
+  });
+
+  test('when bind names are read, then they are short, unreserved identifiers', () => {
+    const reserved = new Set([
+      'date',
+      'level',
+      'size',
+      'uid',
+      'user',
+      'rowid',
+      'mode',
+      'number',
+      'order',
+      'group',
+      'file',
+    ]);
+    for (const name of catalog.names()) {
+      for (const b of catalog.get(name).binds) {
+        expect(Buffer.byteLength(b)).toBeLessThanOrEqual(30);
+        expect(reserved.has(b)).toBe(false);
+      }
+    }
+  });
+});
+
+describe('the repository around the statements', () => {
+  test('when ids are not UUIDs, then no statement runs', async () => {
+    const { db, calls } = recordingDb();
+    const repo = new OracleRecordsRepository(db, catalog);
+    for (const id of ['', 'nope']) {
+      expect(await repo.findById(id)).toBeNull();
+      expect(await repo.findVersion(id)).toBeNull();
+      expect(await repo.updatePayload(id, {}, null)).toBeNull();
+      expect(await repo.delete(id, null)).toBe(false);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  test('when a user id is empty, then nothing is sent (Oracle would store NULL)', async () => {
+    const { db, calls } = recordingDb();
+    const repo = new OracleRecordsRepository(db, catalog);
+    await expect(repo.insert({ id: ID, userId: '', payload: {} })).rejects.toMatchObject({ status: 400 });
+    await expect(repo.insertMany([{ id: ID, userId: '', payload: {} }])).rejects.toMatchObject({
+      status: 400,
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test('when a batch spans chunks, then one session runs them, commits with the last, and shares the time', async () => {
+    const { db, calls, sessions } = recordingDb();
+    const repo = new OracleRecordsRepository(db, catalog, { maxItems: 2, maxBytes: 1 << 20 });
+    const batch = Array.from({ length: 5 }, (_, i) => ({
+      id: `0190f5e4-7a1b-7c2d-8e3f-${String(i).padStart(12, '0')}`,
+      userId: 'u1',
+      payload: { i },
+    }));
+    const rows = await repo.insertMany(batch);
+    expect(sessions()).toBe(1);
+    expect(calls.map((c) => c.options?.autoCommit)).toEqual([false, false, true]);
+    expect(calls.map((c) => c.binds.expected_count?.val)).toEqual([2, 2, 1]);
+    expect(calls.map((c) => c.binds.created_at?.val)).toEqual([null, AT, AT]);
+    expect(rows.map((r) => r.id)).toEqual(batch.map((b) => b.id));
+    expect(new Set(rows.map((r) => r.createdAt.getTime()))).toEqual(new Set([AT.getTime()]));
+  });
+
+  test('when a list runs, then it fetches the page in one round trip', async () => {
+    const { db, calls } = recordingDb();
+    await new OracleRecordsRepository(db, catalog).listByUser({
+      userId: 'u1',
+      limit: 21,
+      createdAfter: null,
+      createdBefore: null,
+      after: null,
+    });
+    expect(calls[0]?.options).toEqual({ fetchArraySize: 21, prefetchRows: 22 });
+  });
+});
+
+describe('migrations and packages', () => {
+  const scripts = [...loadOracleMigrations(), ...loadOraclePackages()];
+  const ddl = scripts.flatMap((s) => s.statements.map((st) => st.text)).join('\n');
+
+  test('when the first migration is split, then it is table, local index and JSON search index', () => {
+    const [first] = loadOracleMigrations();
+    expect(first?.version).toBe('0001_create_records');
+    const texts = first?.statements.map((s) => s.text) ?? [];
+    expect(texts).toHaveLength(3);
+    expect(texts[0]).toMatch(/PARTITION BY RANGE \(created_utc\) INTERVAL \(NUMTOYMINTERVAL\(1, 'MONTH'\)\)/);
+    expect(texts[0]).toMatch(/payload\s+JSON\s+NOT NULL/);
+    expect(texts[0]).toMatch(/TIMESTAMP\(3\) WITH TIME ZONE/);
+    expect(texts[1]).toMatch(/ON records \(user_id, created_at DESC, id DESC\) LOCAL$/);
+    expect(texts[2]).toMatch(/^CREATE SEARCH INDEX \w+ ON records \(payload\) FOR JSON$/);
+    for (const t of texts) expect(t).not.toMatch(/;\s*$/);
+  });
+
+  test('when packages load, then the spec comes before the body and each is one unit', () => {
+    expect(loadOraclePackages().map((p) => [p.version, p.object, p.statements.length])).toEqual([
+      ['package:records_api.pks', { name: 'RECORDS_API', type: 'PACKAGE' }, 1],
+      ['package:records_api.pkb', { name: 'RECORDS_API', type: 'PACKAGE BODY' }, 1],
+    ]);
+  });
+
+  test('when identifiers are created, then none is longer than 128 bytes', () => {
+    const names = [
+      ...ddl.matchAll(
+        /\b(?:TABLE|INDEX|CONSTRAINT|PARTITION|PACKAGE(?: BODY)?|PROCEDURE|TYPE)\s+(?:IF NOT EXISTS\s+)?("?[\w$#]+"?)/gi,
+      ),
+    ].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(8);
+    for (const n of names) expect([n, Buffer.byteLength(n) <= 128]).toEqual([n, true]);
+  });
+
+  test('when the bulk statement calls the package, then it passes exactly the parameters the spec declares', () => {
+    const spec = readFileSync(join(ORACLE_PACKAGES_DIR, 'records_api.pks'), 'utf8');
+    const declared = [...spec.matchAll(/^\s+(p_\w+)\s+IN\b/gm)].map((m) => m[1]);
+    const passed = [...catalog.get('bulkInsertRecords').text.matchAll(/(p_\w+)\s*=>/g)].map((m) => m[1]);
+    expect(passed).toEqual(declared);
+  });
+
+  test('when the package raises application errors, then each code is in the mapping table and documented', () => {
+    const spec = readFileSync(join(ORACLE_PACKAGES_DIR, 'records_api.pks'), 'utf8');
+    const body = readFileSync(join(ORACLE_PACKAGES_DIR, 'records_api.pkb'), 'utf8');
+    const raised = new Set([...body.matchAll(/RAISE_APPLICATION_ERROR\(-(\d+)/g)].map((m) => Number(m[1])));
+    expect([...raised].sort()).toEqual(Object.keys(RECORDS_API_ERRORS).map(Number).sort());
+    for (const code of raised) expect(spec).toContain(`-${code}`);
+  });
+});
