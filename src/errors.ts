@@ -30,6 +30,7 @@ export const ERRORS = {
   preconditionFailed: spec('DAPI-4121', 412, 'precondition-failed', 'Precondition failed'),
   contentTooLarge: spec('DAPI-4131', 413, 'content-too-large', 'Content too large'),
   unsupportedMediaType: spec('DAPI-4151', 415, 'unsupported-media-type', 'Unsupported media type'),
+  rateLimited: spec('DAPI-4291', 429, 'rate-limited', 'Too many requests'),
   headersTooLarge: spec('DAPI-4311', 431, 'headers-too-large', 'Request Header Fields Too Large'),
   internal: spec('DAPI-5001', 500, 'internal-error', 'Internal error'),
   notImplemented: spec('DAPI-5011', 501, 'not-implemented', 'Not implemented'),

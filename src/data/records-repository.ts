@@ -39,8 +39,8 @@ export interface RecordsRepository {
   listByUser(query: ListQuery): Promise<StoredRecord[]>;
   /** Replaces the payload when the version matches (null: any); null when nothing matched. */
   updatePayload(id: string, payload: JsonObject, expectedVersion: number | null): Promise<StoredRecord | null>;
-  /** Deletes when the version matches (null: any); false when nothing matched. */
-  delete(id: string, expectedVersion: number | null): Promise<boolean>;
+  /** Deletes when the version matches (null: any); the deleted record's user_id, or null when nothing matched. */
+  delete(id: string, expectedVersion: number | null): Promise<string | null>;
   findVersion(id: string): Promise<number | null>;
 }
 
@@ -140,10 +140,13 @@ export class PostgresRecordsRepository implements RecordsRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async delete(id: string, expectedVersion: number | null): Promise<boolean> {
-    if (!UUID.test(id)) return false;
-    const rows = await this.db.query(this.sql.deleteRecord, { id, expected_version: expectedVersion });
-    return rows.length > 0;
+  async delete(id: string, expectedVersion: number | null): Promise<string | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db.query<{ user_id: string }>(this.sql.deleteRecord, {
+      id,
+      expected_version: expectedVersion,
+    });
+    return rows[0]?.user_id ?? null;
   }
 
   async findVersion(id: string): Promise<number | null> {

@@ -148,9 +148,11 @@ export class RecordsService {
     });
   }
 
-  async delete(id: string, pre?: Precondition): Promise<void> {
+  /** Deletes the record; returns its user_id. */
+  async delete(id: string, pre?: Precondition): Promise<string> {
     const expected = await this.expectedVersion(id, pre);
-    if (await this.repo.delete(id, expected)) return;
+    const userId = await this.repo.delete(id, expected);
+    if (userId !== null) return userId;
     throw await this.explainMiss(id);
   }
 

@@ -66,7 +66,7 @@ export function describeRepositoryContract(
         expect(await t.repo.findById(id)).toBeNull();
         expect(await t.repo.findVersion(id)).toBeNull();
         expect(await t.repo.updatePayload(id, {}, null)).toBeNull();
-        expect(await t.repo.delete(id, null)).toBe(false);
+        expect(await t.repo.delete(id, null)).toBeNull();
       }
     });
 
@@ -146,9 +146,9 @@ export function describeRepositoryContract(
 
     test('when the expected version matches, then delete removes; otherwise it keeps', async () => {
       const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: {} });
-      expect(await t.repo.delete(r.id, 2)).toBe(false);
+      expect(await t.repo.delete(r.id, 2)).toBeNull();
       expect(await t.repo.findById(r.id)).not.toBeNull();
-      expect(await t.repo.delete(r.id, 1)).toBe(true);
+      expect(await t.repo.delete(r.id, 1)).toBe('repo-del');
       expect(await t.repo.findById(r.id)).toBeNull();
     });
 

@@ -248,6 +248,7 @@ describe('statement binds', () => {
     expect(deleteBinds(ID, 4)).toEqual({
       id: { type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) },
       expected_version: { type: oracledb().DB_TYPE_NUMBER, val: 4 },
+      out_user_id: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_VARCHAR, maxSize: 512 },
     });
     expect(idBinds(ID)).toEqual({ id: { type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) } });
   });

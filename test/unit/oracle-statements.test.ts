@@ -57,7 +57,7 @@ function recordingDb() {
       case 'bulkInsertRecords':
         return { outBinds: { created_at: (binds.created_at?.val as Date | null) ?? AT } };
       case 'deleteRecord':
-        return { rowsAffected: 1 };
+        return { rowsAffected: 1, outBinds: { out_user_id: ['u1'] } };
       case 'findRecordVersion':
         return { rows: [{ VERSION: 1 }] };
       default:
@@ -160,7 +160,7 @@ describe('the repository around the statements', () => {
       expect(await repo.findById(id)).toBeNull();
       expect(await repo.findVersion(id)).toBeNull();
       expect(await repo.updatePayload(id, {}, null)).toBeNull();
-      expect(await repo.delete(id, null)).toBe(false);
+      expect(await repo.delete(id, null)).toBeNull();
     }
     expect(calls).toEqual([]);
   });

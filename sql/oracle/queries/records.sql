@@ -54,7 +54,8 @@ INTO :out_user_id, :out_created_at, :out_updated_at, :out_version;
 /* @name deleteRecord */
 DELETE FROM records
 WHERE id = :id
-  AND version = NVL(:expected_version, version);
+  AND version = NVL(:expected_version, version)
+RETURNING user_id INTO :out_user_id;
 
 /* @name findRecordVersion */
 SELECT version FROM records WHERE id = :id;

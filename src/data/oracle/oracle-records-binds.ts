@@ -174,7 +174,12 @@ export function updatePayloadBinds(id: string, payload: JsonObject, expected: nu
 }
 
 export function deleteBinds(id: string, expected: number | null): OracleBinds {
-  return { id: raw(id), expected_version: version(expected) };
+  return { id: raw(id), expected_version: version(expected), out_user_id: out(oracledb().DB_TYPE_VARCHAR, 512) };
+}
+
+/** The user_id a DELETE ... RETURNING gave back, or null when it deleted nothing. */
+export function deletedUserId(outBinds: Record<string, unknown> | undefined): string | null {
+  return returned<string>(outBinds, 'out_user_id') ?? null;
 }
 
 /** The one value of a DML RETURNING OUT bind (node-oracledb returns each as an array). */

@@ -14,6 +14,7 @@ import {
   bulkRecords,
   chunkForBulk,
   deleteBinds,
+  deletedUserId,
   idBinds,
   insertRecordBinds,
   isUuid,
@@ -121,12 +122,12 @@ export class OracleRecordsRepository implements RecordsRepository {
     return returningToRecord({ id, payload }, res.outBinds);
   }
 
-  async delete(id: string, expectedVersion: number | null): Promise<boolean> {
-    if (!isUuid(id)) return false;
+  async delete(id: string, expectedVersion: number | null): Promise<string | null> {
+    if (!isUuid(id)) return null;
     const res = await this.db.execute(this.sql.deleteRecord, deleteBinds(id, expectedVersion), {
       autoCommit: true,
     });
-    return (res.rowsAffected ?? 0) > 0;
+    return deletedUserId(res.outBinds);
   }
 
   async findVersion(id: string): Promise<number | null> {

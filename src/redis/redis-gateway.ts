@@ -1,0 +1,166 @@
+/**
+ * The one door to Redis. Redis is a cache and a coordinator here, never the system of record,
+ * so every call goes through `run`: a short timeout per command, a circuit breaker that makes a
+ * dead Redis cost nothing per request, and `undefined` instead of an error. Callers fall back
+ * (to the database, to the in-memory limiter) when they get `undefined`.
+ */
+import { Cluster, Redis } from 'ioredis';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisGatewayOptions {
+  /** redis:// or rediss:// URL of a single server. */
+  url?: string;
+  /** host:port,... of a Redis Cluster (takes precedence over url). */
+  clusterNodes?: string[];
+  /** Longest a command may take before it counts as a failure (default 50 ms). */
+  commandTimeoutMs: number;
+  /** Consecutive failures that open the circuit. */
+  breakerThreshold: number;
+  /** How long the circuit stays open before one probe is let through. */
+  breakerCooldownMs: number;
+  /** Prefix of every key, so several services can share a Redis. */
+  keyPrefix: string;
+  onStateChange?: (state: BreakerState) => void;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface RedisGateway {
+  /** False when no Redis is configured: callers use their in-process fallbacks only. */
+  readonly configured: boolean;
+  /** Configured, connected and the circuit is not open. */
+  readonly available: boolean;
+  readonly state: BreakerState;
+  readonly keyPrefix: string;
+  /** Runs fn against Redis; undefined when Redis is absent, the circuit is open, or fn fails or times out. */
+  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T | undefined>;
+  /** A second connection for SUBSCRIBE (a subscribed connection can do nothing else). */
+  subscriber(): RedisClient | undefined;
+  close(): Promise<void>;
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`redis: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function createClient(options: RedisGatewayOptions): RedisClient {
+  const common = {
+    // Fail fast instead of queueing while disconnected: the caller falls back at once.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+    lazyConnect: false,
+    // Reconnect forever, at most every 2 s, so the service resumes on its own.
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+  };
+  if (options.clusterNodes && options.clusterNodes.length > 0) {
+    return new Cluster(
+      options.clusterNodes.map((n) => {
+        const [host, port] = n.split(':');
+        return { host: host as string, port: Number(port) };
+      }),
+      {
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+        redisOptions: { maxRetriesPerRequest: 0 },
+      },
+    );
+  }
+  return new Redis(options.url as string, common);
+}
+
+/** No Redis configured: every call answers undefined at once. */
+export const NO_REDIS: RedisGateway = {
+  configured: false,
+  available: false,
+  state: 'open',
+  keyPrefix: '',
+  run: async () => undefined,
+  subscriber: () => undefined,
+  close: async () => undefined,
+};
+
+export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
+  if (!options.url && !options.clusterNodes?.length) return NO_REDIS;
+  const client = createClient(options);
+  // Connection errors surface through 'error' events; run() already treats them as failures.
+  client.on('error', () => undefined);
+  let sub: RedisClient | undefined;
+  let failures = 0;
+  let state: BreakerState = 'closed';
+  let openedAt = 0;
+  let probing = false;
+
+  function setState(next: BreakerState): void {
+    if (next !== state) {
+      state = next;
+      options.onStateChange?.(next);
+    }
+  }
+
+  function ready(): boolean {
+    return client.status === 'ready';
+  }
+
+  return {
+    configured: true,
+    keyPrefix: options.keyPrefix,
+    get state() {
+      return state;
+    },
+    get available() {
+      return ready() && state !== 'open';
+    },
+    async run<T>(fn: (c: RedisClient) => Promise<T>): Promise<T | undefined> {
+      if (state === 'open') {
+        if (Date.now() - openedAt < options.breakerCooldownMs || probing) return undefined;
+        setState('half-open');
+      }
+      if (!ready()) {
+        failures++;
+        if (failures >= options.breakerThreshold) {
+          openedAt = Date.now();
+          setState('open');
+        }
+        return undefined;
+      }
+      const isProbe = state === 'half-open';
+      if (isProbe) probing = true;
+      try {
+        const result = await withTimeout(fn(client), options.commandTimeoutMs);
+        failures = 0;
+        setState('closed');
+        return result;
+      } catch {
+        failures++;
+        if (isProbe || failures >= options.breakerThreshold) {
+          openedAt = Date.now();
+          setState('open');
+        }
+        return undefined;
+      } finally {
+        if (isProbe) probing = false;
+      }
+    },
+    subscriber() {
+      if (!sub) {
+        sub = createClient(options);
+        sub.on('error', () => undefined);
+      }
+      return sub;
+    },
+    async close() {
+      await Promise.allSettled([client.quit(), sub?.quit()]);
+      client.disconnect();
+      sub?.disconnect();
+    },
+  };
+}
