@@ -15,8 +15,14 @@ import { createBackend, type Backend } from './api/backend.js';
 import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
+import { recordJson } from './api/reply.js';
 import { problemResponses, requestLog } from './api/middleware.js';
+import { RecordCache } from './cache/record-cache.js';
+import { createEventPublisher } from './events/change-events.js';
+import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
+import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
+import { NO_REDIS, type RedisGateway } from './redis/redis-gateway.js';
 import { POSTGRES_QUERIES_DIR } from './paths.js';
 import { RecordsService } from './services/records-service.js';
 
@@ -24,33 +30,69 @@ export interface AppDeps {
   config: Readonly<Config>;
   db: AnyDatabase;
   logger: Logger;
+  /** Redis for the cache, rate limits and events; NO_REDIS (the default) runs without. */
+  redis?: RedisGateway;
 }
 
 export interface App {
   koa: Koa;
   backend: Backend;
   lifecycle: Lifecycle;
+  cache: RecordCache;
+  /** Preloads the first pages of the most recently active users; resolves with how many. */
+  warmCache(): Promise<number>;
 }
 
+const NOT_LIMITED = /^\/(health|ready|openapi\.(json|yaml)|docs(\/.*)?)$/;
+// The contract's default limit: the page warming preloads.
+const DEFAULT_PAGE_SIZE = 20;
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
 const ENVELOPE_DEPTH = 3;
 
-export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
+export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDeps): Promise<App> {
   const contract = loadContract();
   const repository: RecordsRepository =
     db.kind === 'oracle'
       ? new OracleRecordsRepository(db, OracleSqlCatalog.load())
       : new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
-  const service = new RecordsService(repository, {
-    payloadLimitBytes: config.payloadLimitBytes,
-    jsonMaxDepth: config.jsonMaxDepth,
-    bulkMaxItems: config.bulkMaxItems,
-    cursorSecret: config.cursorSecret,
+  const events = createEventPublisher(redis, {
+    maxLen: config.eventsStreamMaxLen,
+    onFailed: (count) => logger.warn({ count }, 'change events not published'),
   });
+  const service = new RecordsService(
+    repository,
+    {
+      payloadLimitBytes: config.payloadLimitBytes,
+      jsonMaxDepth: config.jsonMaxDepth,
+      bulkMaxItems: config.bulkMaxItems,
+      cursorSecret: config.cursorSecret,
+    },
+    events,
+  );
   const lifecycle: Lifecycle = { draining: false };
+  const cache = new RecordCache(redis, {
+    enabled: config.cacheEnabled,
+    l1MaxEntries: config.cacheL1MaxEntries,
+    l1TtlMs: config.cacheL1TtlMs,
+    l2TtlSeconds: config.cacheTtlSeconds,
+    tombstoneTtlSeconds: 60,
+  });
+  // Give a configured Redis a moment to connect, so the first requests can use it.
+  await redis.waitUntilReady(undefined, 1000);
+  await cache.start();
+  const records = recordsHandlers(service, cache);
   const backend = await createBackend(
     contract.document(),
-    { ...recordsHandlers(service), ...operationsHandlers({ db, contract, lifecycle }) },
+    {
+      ...records,
+      ...operationsHandlers({
+        db,
+        redis,
+        contract,
+        lifecycle,
+        referenceTtlSeconds: config.cacheReferenceTtlSeconds,
+      }),
+    },
     { bodyLimitBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth + ENVELOPE_DEPTH },
   );
 
@@ -58,6 +100,17 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   koa.silent = true;
   koa.use(requestLog(logger));
   koa.use(problemResponses(logger));
+  if (config.rateLimitEnabled) {
+    const perWindow = (perMinute: number) =>
+      Math.max(1, Math.round((perMinute * config.rateLimitWindowSeconds) / 60));
+    const limiter = createRateLimiter(redis, {
+      readLimit: perWindow(config.rateLimitReadPerMinute),
+      writeLimit: perWindow(config.rateLimitWritePerMinute),
+      windowSeconds: config.rateLimitWindowSeconds,
+    });
+    // Probes, the contract and the docs are never limited: a busy client must not fail readiness.
+    koa.use(rateLimit(limiter, { subjectOf, kindOf, skip: (ctx) => NOT_LIMITED.test(ctx.path) }));
+  }
   koa.use(
     compress({
       threshold: config.compressionThresholdBytes,
@@ -67,5 +120,18 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     }),
   );
   koa.use(backend.dispatch);
-  return { koa, backend, lifecycle };
+
+  async function warmCache(): Promise<number> {
+    const users = await cache.activeUsers(config.cacheWarmUsers);
+    for (const userId of users) {
+      await cache.getFirstPage(userId, DEFAULT_PAGE_SIZE, async () => {
+        const page = await service.list({ userId, limit: DEFAULT_PAGE_SIZE });
+        return Buffer.from(
+          JSON.stringify({ items: page.items.map(recordJson), next_cursor: page.nextCursor }),
+        );
+      });
+    }
+    return users.length;
+  }
+  return { koa, backend, lifecycle, cache, warmCache };
 }

@@ -94,6 +94,106 @@ export const CONFIG_KEYS = {
     default: 'true',
     doc: 'Apply pending migrations when the server starts (they are idempotent and locked).',
   },
+  REDIS_URL: {
+    kind: 'url',
+    doc: 'redis:// or rediss:// (TLS) URL of Redis. Unset: the in-process cache and rate limiter serve alone.',
+    secret: true,
+  },
+  REDIS_CLUSTER_NODES: {
+    kind: 'string',
+    doc: 'host:port,host:port,... of a Redis Cluster; takes precedence over REDIS_URL.',
+  },
+  REDIS_KEY_PREFIX: { kind: 'string', default: 'dapi:', doc: 'Prefix of every Redis key and channel.' },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    kind: 'integer',
+    default: '50',
+    min: 1,
+    max: 10000,
+    doc: 'Longest a Redis command may take before the service goes on without it.',
+  },
+  REDIS_BREAKER_THRESHOLD: {
+    kind: 'integer',
+    default: '5',
+    min: 1,
+    max: 1000,
+    doc: 'Consecutive Redis failures that open the circuit (Redis is then skipped).',
+  },
+  REDIS_BREAKER_COOLDOWN_MS: {
+    kind: 'integer',
+    default: '1000',
+    min: 10,
+    max: 600000,
+    doc: 'How long the circuit stays open before one call probes Redis again.',
+  },
+  RATE_LIMIT_ENABLED: {
+    kind: 'boolean',
+    default: 'true',
+    doc: 'Limit requests per subject (user_id in the query, else the client address); over the limit answers 429.',
+  },
+  RATE_LIMIT_READ_PER_MINUTE: {
+    kind: 'integer',
+    default: '100',
+    min: 1,
+    max: 1000000,
+    doc: 'Reads (GET, HEAD, OPTIONS) per subject per minute.',
+  },
+  RATE_LIMIT_WRITE_PER_MINUTE: {
+    kind: 'integer',
+    default: '100',
+    min: 1,
+    max: 1000000,
+    doc: 'Writes (POST, PUT, PATCH, DELETE) per subject per minute.',
+  },
+  RATE_LIMIT_WINDOW_SECONDS: {
+    kind: 'integer',
+    default: '60',
+    min: 1,
+    max: 3600,
+    doc: 'Burst window: a rested subject may spend rate x window / 60 requests at once; the rate stays per minute.',
+  },
+  EVENTS_STREAM_MAX_LEN: {
+    kind: 'integer',
+    default: '100000',
+    min: 1,
+    max: 100000000,
+    doc: 'Approximate most entries kept in the change-event stream (XADD MAXLEN ~).',
+  },
+  CACHE_ENABLED: { kind: 'boolean', default: 'true', doc: 'Cache reads in process (L1) and in Redis (L2).' },
+  CACHE_L1_MAX_ENTRIES: {
+    kind: 'integer',
+    default: '10000',
+    min: 1,
+    max: 10000000,
+    doc: 'Most entries of the in-process LRU cache.',
+  },
+  CACHE_L1_TTL_MS: {
+    kind: 'integer',
+    default: '5000',
+    min: 1,
+    max: 3600000,
+    doc: 'Life of an in-process cache entry: the safety net if an invalidation announcement is lost.',
+  },
+  CACHE_TTL_SECONDS: {
+    kind: 'integer',
+    default: '300',
+    min: 1,
+    max: 86400,
+    doc: 'Life of user data (records, first pages) in Redis.',
+  },
+  CACHE_REFERENCE_TTL_SECONDS: {
+    kind: 'integer',
+    default: '3600',
+    min: 0,
+    max: 86400,
+    doc: 'Cache-Control max-age of reference data: the published contract and the documentation files.',
+  },
+  CACHE_WARM_USERS: {
+    kind: 'integer',
+    default: '100',
+    min: 0,
+    max: 100000,
+    doc: 'On start, preload the first page of this many most recently active users (0: off).',
+  },
   BODY_LIMIT_BYTES: {
     kind: 'integer',
     default: '1048576',
@@ -166,6 +266,23 @@ export interface Config {
   /** Set when ORACLE_CONNECT_STRING is: Oracle is then the database. */
   oracle: OracleOptions | undefined;
   migrateOnStart: boolean;
+  redisUrl: string | undefined;
+  redisClusterNodes: string[];
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  redisBreakerThreshold: number;
+  redisBreakerCooldownMs: number;
+  rateLimitEnabled: boolean;
+  rateLimitReadPerMinute: number;
+  rateLimitWritePerMinute: number;
+  rateLimitWindowSeconds: number;
+  eventsStreamMaxLen: number;
+  cacheEnabled: boolean;
+  cacheL1MaxEntries: number;
+  cacheL1TtlMs: number;
+  cacheTtlSeconds: number;
+  cacheReferenceTtlSeconds: number;
+  cacheWarmUsers: number;
   bodyLimitBytes: number;
   payloadLimitBytes: number;
   jsonMaxDepth: number;
@@ -246,6 +363,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (cursorSecret === undefined && nodeEnv === 'production') {
     problems.push('CURSOR_SECRET: required when NODE_ENV=production');
   }
+  const redisUrl = v.REDIS_URL as string | undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    problems.push('REDIS_URL: expected a redis:// or rediss:// URL');
+  const clusterNodes = ((v.REDIS_CLUSTER_NODES as string | undefined) ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const node of clusterNodes) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(node)) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+  }
   let oracle: OracleOptions | undefined;
   try {
     oracle = oracleOptionsFromEnv(env);
@@ -269,6 +396,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dbStatementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS as number,
     oracle,
     migrateOnStart: v.MIGRATE_ON_START as boolean,
+    redisUrl,
+    redisClusterNodes: clusterNodes,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX as string,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS as number,
+    redisBreakerThreshold: v.REDIS_BREAKER_THRESHOLD as number,
+    redisBreakerCooldownMs: v.REDIS_BREAKER_COOLDOWN_MS as number,
+    rateLimitEnabled: v.RATE_LIMIT_ENABLED as boolean,
+    rateLimitReadPerMinute: v.RATE_LIMIT_READ_PER_MINUTE as number,
+    rateLimitWritePerMinute: v.RATE_LIMIT_WRITE_PER_MINUTE as number,
+    rateLimitWindowSeconds: v.RATE_LIMIT_WINDOW_SECONDS as number,
+    eventsStreamMaxLen: v.EVENTS_STREAM_MAX_LEN as number,
+    cacheEnabled: v.CACHE_ENABLED as boolean,
+    cacheL1MaxEntries: v.CACHE_L1_MAX_ENTRIES as number,
+    cacheL1TtlMs: v.CACHE_L1_TTL_MS as number,
+    cacheTtlSeconds: v.CACHE_TTL_SECONDS as number,
+    cacheReferenceTtlSeconds: v.CACHE_REFERENCE_TTL_SECONDS as number,
+    cacheWarmUsers: v.CACHE_WARM_USERS as number,
     bodyLimitBytes: v.BODY_LIMIT_BYTES as number,
     payloadLimitBytes: v.PAYLOAD_LIMIT_BYTES as number,
     jsonMaxDepth: v.JSON_MAX_DEPTH as number,

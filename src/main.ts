@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './data/open-database.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger } from './observability/logger.js';
+import { redisGatewayFromConfig } from './redis/redis-gateway.js';
 
 async function main(): Promise<void> {
   let config;
@@ -24,11 +25,18 @@ async function main(): Promise<void> {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }
   const db = await openDatabase(config, logger);
-  const { koa, lifecycle } = await createApp({ config, db, logger });
+  const redis = redisGatewayFromConfig(config, (state) => logger.warn({ state }, 'redis circuit changed'));
+  const app = await createApp({ config, db, logger, redis });
+  const { koa, lifecycle } = app;
 
   const server = createHttpServer(koa, config);
   server.listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port }, `listening on http://localhost:${config.port}`);
+    // In the background: /health and traffic are served meanwhile.
+    app.warmCache().then(
+      (users) => logger.info({ users }, 'cache warmed'),
+      (err: unknown) => logger.warn({ err }, 'cache warming failed'),
+    );
   });
 
   let stopping = false;
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(timer);
     await db.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
+    await redis.close();
     logger.info('stopped');
     process.exit(0);
   };

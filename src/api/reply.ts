@@ -1,7 +1,6 @@
 /** What a handler returns; the dispatcher is the one place that writes it to the response. */
 import type { components } from '../../generated/openapi.js';
 import type { StoredRecord } from '../data/records-repository.js';
-import { etagOf } from './preconditions.js';
 
 export interface Reply {
   status: number;
@@ -22,9 +21,4 @@ export function recordJson(r: StoredRecord): RecordJson {
     updated_at: r.updatedAt.toISOString(),
     version: r.version,
   };
-}
-
-/** A record with its ETag. */
-export function recordReply(status: number, r: StoredRecord, headers: Record<string, string> = {}): Reply {
-  return { status, body: recordJson(r), headers: { ETag: etagOf(r.version), ...headers } };
 }

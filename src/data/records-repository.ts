@@ -21,6 +21,12 @@ export interface NewRecord {
   payload: JsonObject;
 }
 
+export interface DeletedRecord {
+  userId: string;
+  /** The version the record had when it was deleted. */
+  version: number;
+}
+
 export interface ListQuery {
   userId: string;
   /** Rows to return at most. */
@@ -39,8 +45,8 @@ export interface RecordsRepository {
   listByUser(query: ListQuery): Promise<StoredRecord[]>;
   /** Replaces the payload when the version matches (null: any); null when nothing matched. */
   updatePayload(id: string, payload: JsonObject, expectedVersion: number | null): Promise<StoredRecord | null>;
-  /** Deletes when the version matches (null: any); the deleted record's user_id, or null when nothing matched. */
-  delete(id: string, expectedVersion: number | null): Promise<string | null>;
+  /** Deletes when the version matches (null: any); what was deleted, or null when nothing matched. */
+  delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null>;
   findVersion(id: string): Promise<number | null>;
 }
 
@@ -140,14 +146,15 @@ export class PostgresRecordsRepository implements RecordsRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async delete(id: string, expectedVersion: number | null): Promise<string | null> {
+  async delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.db.query<{ user_id: string }>(this.sql.deleteRecord, {
+    const rows = await this.db.query<{ user_id: string; version: number }>(this.sql.deleteRecord, {
       id,
       expected_version: expectedVersion,
     });
-    return rows[0]?.user_id ?? null;
+    return rows[0] ? { userId: rows[0].user_id, version: rows[0].version } : null;
   }
+
 
   async findVersion(id: string): Promise<number | null> {
     if (!UUID.test(id)) return null;

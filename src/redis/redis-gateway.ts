@@ -5,6 +5,7 @@
  * (to the database, to the in-memory limiter) when they get `undefined`.
  */
 import { Cluster, Redis } from 'ioredis';
+import type { Config } from '../config.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -37,6 +38,8 @@ export interface RedisGateway {
   run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T | undefined>;
   /** A second connection for SUBSCRIBE (a subscribed connection can do nothing else). */
   subscriber(): RedisClient | undefined;
+  /** Resolves when the client (default: the main one) is connected, or after ms, whichever is first. */
+  waitUntilReady(client?: RedisClient, ms?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,8 @@ function createClient(options: RedisGatewayOptions): RedisClient {
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,
     lazyConnect: false,
+    // Closing a connection whose socket already dropped must not hold shutdown for 2 s.
+    disconnectTimeout: 200,
     // Reconnect forever, at most every 2 s, so the service resumes on its own.
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
   };
@@ -70,7 +75,7 @@ function createClient(options: RedisGatewayOptions): RedisClient {
         enableOfflineQueue: false,
         enableAutoPipelining: true,
         clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-        redisOptions: { maxRetriesPerRequest: 0 },
+        redisOptions: { maxRetriesPerRequest: 0, disconnectTimeout: 200 },
       },
     );
   }
@@ -85,6 +90,7 @@ export const NO_REDIS: RedisGateway = {
   keyPrefix: '',
   run: async () => undefined,
   subscriber: () => undefined,
+  waitUntilReady: async () => false,
   close: async () => undefined,
 };
 
@@ -150,6 +156,19 @@ export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
         if (isProbe) probing = false;
       }
     },
+    waitUntilReady(target: RedisClient = client, ms = 1000): Promise<boolean> {
+      if (target.status === 'ready') return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), ms);
+        function done(ok: boolean): void {
+          clearTimeout(timer);
+          target.off('ready', onReady);
+          resolve(ok);
+        }
+        target.on('ready', onReady);
+      });
+    },
     subscriber() {
       if (!sub) {
         sub = createClient(options);
@@ -163,4 +182,28 @@ export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
       sub?.disconnect();
     },
   };
+}
+
+/** The gateway the configuration asks for (NO_REDIS when neither REDIS_URL nor a cluster is set). */
+export function redisGatewayFromConfig(
+  config: Pick<
+    Config,
+    | 'redisUrl'
+    | 'redisClusterNodes'
+    | 'redisKeyPrefix'
+    | 'redisCommandTimeoutMs'
+    | 'redisBreakerThreshold'
+    | 'redisBreakerCooldownMs'
+  >,
+  onStateChange?: (state: BreakerState) => void,
+): RedisGateway {
+  return createRedisGateway({
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    breakerThreshold: config.redisBreakerThreshold,
+    breakerCooldownMs: config.redisBreakerCooldownMs,
+    onStateChange,
+  });
 }

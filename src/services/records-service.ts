@@ -5,6 +5,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors.js';
 import type { RecordsRepository, StoredRecord } from '../data/records-repository.js';
+import {
+  NoopPublisher,
+  type ChangeEvent,
+  type ChangeType,
+  type EventPublisher,
+} from '../events/change-events.js';
 import { CursorCodec, type CursorScope } from './cursor.js';
 import { inspectJson, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -40,6 +46,7 @@ export class RecordsService {
   constructor(
     private readonly repo: RecordsRepository,
     private readonly options: RecordsServiceOptions,
+    private readonly events: EventPublisher = new NoopPublisher(),
   ) {
     this.cursors = new CursorCodec(options.cursorSecret);
   }
@@ -64,7 +71,17 @@ export class RecordsService {
 
   async create(userId: string, payload: JsonObject): Promise<StoredRecord> {
     this.checkPayload(payload, '/payload');
-    return this.repo.insert({ id: uuidv7(), userId, payload });
+    return this.announce('data.created', await this.repo.insert({ id: uuidv7(), userId, payload }));
+  }
+
+  /**
+   * Publishes the change after the commit. Publishing never fails the write (the publisher
+   * swallows and counts failures); awaiting it means a client that reads the stream after its
+   * response sees its own change.
+   */
+  private async announce(type: ChangeType, record: StoredRecord): Promise<StoredRecord> {
+    await this.events.publish([changeEvent(type, record)]);
+    return record;
   }
 
   async bulkCreate(items: { userId: string; payload: JsonObject }[]): Promise<StoredRecord[]> {
@@ -78,13 +95,20 @@ export class RecordsService {
     }
     items.forEach((item, i) => this.checkPayload(item.payload, `/items/${i}/payload`));
     // uuidv7 is monotonic within the process, so input order is id order as well.
-    return this.repo.insertMany(items.map((item) => ({ id: uuidv7(), ...item })));
+    const records = await this.repo.insertMany(items.map((item) => ({ id: uuidv7(), ...item })));
+    await this.events.publish(records.map((r) => changeEvent('data.created', r)));
+    return records;
   }
 
   async get(id: string): Promise<StoredRecord> {
     const record = await this.repo.findById(id);
     if (!record) throw notFound();
     return record;
+  }
+
+  /** The record, or null when no record has this id. */
+  find(id: string): Promise<StoredRecord | null> {
+    return this.repo.findById(id);
   }
 
   async list(req: ListRequest): Promise<RecordPage> {
@@ -126,7 +150,7 @@ export class RecordsService {
     this.checkPayload(payload, '/payload');
     const expected = await this.expectedVersion(id, pre);
     const updated = await this.repo.updatePayload(id, payload, expected);
-    if (updated) return updated;
+    if (updated) return this.announce('data.updated', updated);
     throw await this.explainMiss(id);
   }
 
@@ -141,7 +165,7 @@ export class RecordsService {
       if (!isJsonObject(merged)) throw new Error('merge of two objects is an object');
       this.checkPayload(merged, '/payload');
       const updated = await this.repo.updatePayload(id, merged, current.version);
-      if (updated) return updated;
+      if (updated) return this.announce('data.updated', updated);
     }
     throw new AppError('conflict', {
       detail: 'The record kept changing while this patch was applied; retry it.',
@@ -151,9 +175,17 @@ export class RecordsService {
   /** Deletes the record; returns its user_id. */
   async delete(id: string, pre?: Precondition): Promise<string> {
     const expected = await this.expectedVersion(id, pre);
-    const userId = await this.repo.delete(id, expected);
-    if (userId !== null) return userId;
-    throw await this.explainMiss(id);
+    const deleted = await this.repo.delete(id, expected);
+    if (deleted === null) throw await this.explainMiss(id);
+    const event: ChangeEvent = {
+      type: 'data.deleted',
+      id,
+      user_id: deleted.userId,
+      version: deleted.version,
+      time: new Date().toISOString(),
+    };
+    await this.events.publish([event]);
+    return deleted.userId;
   }
 
   /** The version a conditional write must match, or null for any. */
@@ -171,11 +203,15 @@ export class RecordsService {
   }
 }
 
+function changeEvent(type: ChangeType, r: StoredRecord): ChangeEvent {
+  return { type, id: r.id, user_id: r.userId, version: r.version, time: r.updatedAt.toISOString() };
+}
+
 function satisfies(pre: Precondition, version: number): boolean {
   return pre.any || pre.versions.includes(version);
 }
 
-function notFound(): AppError {
+export function notFound(): AppError {
   return new AppError('recordNotFound', { detail: 'No record has this id.' });
 }
 

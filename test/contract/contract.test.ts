@@ -26,8 +26,14 @@ const operations = Object.values(doc.paths).flatMap((item) =>
 describe('contract', () => {
   test('when handlers are registered, then they are exactly the operationIds', () => {
     const handlers = {
-      ...recordsHandlers(null as never),
-      ...operationsHandlers({ db: null as never, contract: null as never, lifecycle: { draining: false } }),
+      ...recordsHandlers(null as never, null as never),
+      ...operationsHandlers({
+        db: null as never,
+        redis: null as never,
+        contract: null as never,
+        lifecycle: { draining: false },
+        referenceTtlSeconds: 0,
+      }),
     };
     expect(Object.keys(handlers).sort()).toEqual(operations.map((o) => o.operationId).sort());
   });

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/data/database.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { redisGatewayFromConfig } from '../../src/redis/redis-gateway.js';
 import { ContractChecker } from './contract-check.js';
 import { openTestDatabase, type BackendKind, type TestDatabase } from './databases.js';
 
@@ -39,8 +40,10 @@ export interface TestServer {
 
 /** Runs the app over an existing Database (the caller owns it). */
 export async function startServerOn(db: Database, env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
-  const app = await createApp({ config, db, logger: createLogger(config.logLevel) });
+  // Rate limiting is off unless a test turns it on: suites send hundreds of requests from one address.
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
+  const redis = redisGatewayFromConfig(config);
+  const app = await createApp({ config, db, logger: createLogger(config.logLevel), redis });
   const server: Server = createHttpServer(app.koa, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,6 +73,7 @@ export async function startServerOn(db: Database, env: Record<string, string> = 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await redis.close();
     },
   };
 }

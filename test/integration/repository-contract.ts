@@ -148,7 +148,7 @@ export function describeRepositoryContract(
       const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: {} });
       expect(await t.repo.delete(r.id, 2)).toBeNull();
       expect(await t.repo.findById(r.id)).not.toBeNull();
-      expect(await t.repo.delete(r.id, 1)).toBe('repo-del');
+      expect(await t.repo.delete(r.id, 1)).toEqual({ userId: 'repo-del', version: 1 });
       expect(await t.repo.findById(r.id)).toBeNull();
     });
 

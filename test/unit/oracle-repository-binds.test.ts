@@ -249,6 +249,7 @@ describe('statement binds', () => {
       id: { type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) },
       expected_version: { type: oracledb().DB_TYPE_NUMBER, val: 4 },
       out_user_id: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_VARCHAR, maxSize: 512 },
+      out_version: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_NUMBER },
     });
     expect(idBinds(ID)).toEqual({ id: { type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) } });
   });

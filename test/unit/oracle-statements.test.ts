@@ -57,7 +57,7 @@ function recordingDb() {
       case 'bulkInsertRecords':
         return { outBinds: { created_at: (binds.created_at?.val as Date | null) ?? AT } };
       case 'deleteRecord':
-        return { rowsAffected: 1, outBinds: { out_user_id: ['u1'] } };
+        return { rowsAffected: 1, outBinds: { out_user_id: ['u1'], out_version: [1] } };
       case 'findRecordVersion':
         return { rows: [{ VERSION: 1 }] };
       default:

@@ -55,7 +55,7 @@ INTO :out_user_id, :out_created_at, :out_updated_at, :out_version;
 DELETE FROM records
 WHERE id = :id
   AND version = NVL(:expected_version, version)
-RETURNING user_id INTO :out_user_id;
+RETURNING user_id, version INTO :out_user_id, :out_version;
 
 /* @name findRecordVersion */
 SELECT version FROM records WHERE id = :id;

@@ -46,7 +46,7 @@ RETURNING id::text, user_id, payload, created_at, updated_at, version;
 DELETE FROM records
 WHERE id = :id::uuid
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
-RETURNING user_id;
+RETURNING user_id, version;
 
 /* @name findRecordVersion */
 SELECT version FROM records WHERE id = :id::uuid;

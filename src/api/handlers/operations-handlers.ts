@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Context } from 'openapi-backend';
 import type { components } from '../../../generated/openapi.js';
 import type { Database } from '../../data/database.js';
+import type { RedisGateway } from '../../redis/redis-gateway.js';
 import { AppError } from '../../errors.js';
 import type { Contract } from '../contract.js';
 import type { Reply } from '../reply.js';
@@ -55,11 +56,17 @@ function asset(name: string): Buffer | undefined {
   return bytes;
 }
 
-export function operationsHandlers(deps: {
+export interface OperationsDeps {
   db: Pick<Database, 'ping'>;
+  redis: Pick<RedisGateway, 'configured' | 'available'>;
   contract: Contract;
   lifecycle: Lifecycle;
-}) {
+  /** Cache-Control max-age of the contract and the documentation files. */
+  referenceTtlSeconds: number;
+}
+
+export function operationsHandlers(deps: OperationsDeps) {
+  const referenceCaching = { 'Cache-Control': `public, max-age=${deps.referenceTtlSeconds}` };
   return {
     getHealth(): Reply {
       const body: components['schemas']['Health'] = {
@@ -74,7 +81,10 @@ export function operationsHandlers(deps: {
         () => true,
         () => false,
       );
-      const checks = { database };
+      // The cache is optional: without it the service is slower, not wrong ("degraded").
+      const checks: components['schemas']['Checks'] = deps.redis.configured
+        ? { database, cache: deps.redis.available }
+        : { database };
       if (deps.lifecycle.draining || !database) {
         const failing = deps.lifecycle.draining ? 'the server is shutting down' : 'database';
         throw new AppError('notReady', {
@@ -83,16 +93,19 @@ export function operationsHandlers(deps: {
           headers: { 'Retry-After': '5' },
         });
       }
-      const body: components['schemas']['Readiness'] = { status: 'ready', checks };
+      const body: components['schemas']['Readiness'] = {
+        status: checks.cache === false ? 'degraded' : 'ready',
+        checks,
+      };
       return { status: 200, body };
     },
 
     getOpenapiJson(): Reply {
-      return { status: 200, body: deps.contract.json, type: 'application/json' };
+      return { status: 200, body: deps.contract.json, type: 'application/json', headers: referenceCaching };
     },
 
     getOpenapiYaml(): Reply {
-      return { status: 200, body: deps.contract.yaml, type: 'application/yaml' };
+      return { status: 200, body: deps.contract.yaml, type: 'application/yaml', headers: referenceCaching };
     },
 
     getDocs(): Reply {
@@ -107,7 +120,7 @@ export function operationsHandlers(deps: {
         status: 200,
         body: bytes,
         type: `${ASSETS[name]!.type}; charset=utf-8`,
-        headers: { 'Cache-Control': 'public, max-age=3600' },
+        headers: referenceCaching,
       };
     },
   };

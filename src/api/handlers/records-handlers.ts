@@ -1,13 +1,20 @@
-/** Handlers of the record operations: read the typed request, call the service, return a Reply. */
+/**
+ * Handlers of the record operations: read the typed request, call the service, return a Reply.
+ * Reads go through the response cache (serialized bytes); writes update it before replying.
+ */
 import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
+import type { RecordCache, RecordEntry } from '../../cache/record-cache.js';
+import type { StoredRecord } from '../../data/records-repository.js';
 import type { JsonObject } from '../../services/json-value.js';
-import type { RecordsService } from '../../services/records-service.js';
+import { notFound, type RecordsService } from '../../services/records-service.js';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../preconditions.js';
-import { recordJson, recordReply, type Reply } from '../reply.js';
+import { recordJson, type Reply } from '../reply.js';
 
 type Schemas = components['schemas'];
 type ListQuery = operations['listRecords']['parameters']['query'];
+
+const JSON_TYPE = 'application/json';
 
 function header(c: Context, name: string): string | undefined {
   const v = c.request.headers[name];
@@ -18,12 +25,27 @@ function recordId(c: Context): string {
   return c.request.params.id as string;
 }
 
-export function recordsHandlers(service: RecordsService) {
+function entryOf(r: StoredRecord): RecordEntry {
+  return { version: r.version, bytes: Buffer.from(JSON.stringify(recordJson(r))) };
+}
+
+function entryReply(status: number, entry: RecordEntry, headers: Record<string, string> = {}): Reply {
+  return { status, body: entry.bytes, type: JSON_TYPE, headers: { ETag: etagOf(entry.version), ...headers } };
+}
+
+export function recordsHandlers(service: RecordsService, cache: RecordCache) {
+  /** Replies with the written record after updating the cache, so the next read sees it. */
+  async function afterWrite(status: number, record: StoredRecord, headers: Record<string, string> = {}) {
+    const entry = entryOf(record);
+    await cache.written([{ id: record.id, entry }], [record.userId]);
+    return entryReply(status, entry, headers);
+  }
+
   return {
     async createRecord(c: Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
       const record = await service.create(body.user_id, body.payload as JsonObject);
-      return recordReply(201, record, { Location: `/data/${record.id}` });
+      return afterWrite(201, record, { Location: `/data/${record.id}` });
     },
 
     async bulkCreateRecords(c: Context): Promise<Reply> {
@@ -31,48 +53,67 @@ export function recordsHandlers(service: RecordsService) {
       const records = await service.bulkCreate(
         body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject })),
       );
+      await cache.written(
+        records.map((r) => ({ id: r.id, entry: entryOf(r) })),
+        records.map((r) => r.userId),
+      );
       const response: Schemas['BulkCreateResponse'] = { items: records.map(recordJson) };
       return { status: 201, body: response };
     },
 
     async listRecords(c: Context): Promise<Reply> {
       const q = c.request.query as unknown as ListQuery;
-      const page = await service.list({
+      const request = {
         userId: q.user_id,
         limit: q.limit ?? 20,
         cursor: q.cursor,
         createdAfter: q.created_after,
         createdBefore: q.created_before,
-      });
-      const response: Schemas['RecordPage'] = {
-        items: page.items.map(recordJson),
-        next_cursor: page.nextCursor,
       };
-      return { status: 200, body: response };
+      const load = async () => {
+        const page = await service.list(request);
+        const response: Schemas['RecordPage'] = {
+          items: page.items.map(recordJson),
+          next_cursor: page.nextCursor,
+        };
+        return Buffer.from(JSON.stringify(response));
+      };
+      // The hot path, the first page without filters, is cached; other pages go to the database.
+      if (q.cursor !== undefined || q.created_after !== undefined || q.created_before !== undefined) {
+        return { status: 200, body: await load(), type: JSON_TYPE, headers: { 'X-Cache': 'miss' } };
+      }
+      const { bytes, source } = await cache.getFirstPage(request.userId, request.limit, load);
+      return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
     },
 
     async getRecord(c: Context): Promise<Reply> {
-      const record = await service.get(recordId(c));
-      if (ifNoneMatchHits(header(c, 'if-none-match'), record.version)) {
-        return { status: 304, headers: { ETag: etagOf(record.version) } };
+      const { entry, source } = await cache.getRecord(recordId(c), async () => {
+        const record = await service.find(recordId(c));
+        return record ? entryOf(record) : null;
+      });
+      if (!entry) throw notFound();
+      if (ifNoneMatchHits(header(c, 'if-none-match'), entry.version)) {
+        return { status: 304, headers: { ETag: etagOf(entry.version), 'X-Cache': source } };
       }
-      return recordReply(200, record);
+      return entryReply(200, entry, { 'X-Cache': source });
     },
 
     async replaceRecord(c: Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
       const pre = parseIfMatch(header(c, 'if-match'));
-      return recordReply(200, await service.replace(recordId(c), body.payload as JsonObject, pre));
+      return afterWrite(200, await service.replace(recordId(c), body.payload as JsonObject, pre));
     },
 
     async patchRecord(c: Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const pre = parseIfMatch(header(c, 'if-match'));
-      return recordReply(200, await service.patch(recordId(c), body.payload as JsonObject | undefined, pre));
+      return afterWrite(200, await service.patch(recordId(c), body.payload as JsonObject | undefined, pre));
     },
 
     async deleteRecord(c: Context): Promise<Reply> {
-      await service.delete(recordId(c), parseIfMatch(header(c, 'if-match')));
+      const id = recordId(c);
+      const userId = await service.delete(id, parseIfMatch(header(c, 'if-match')));
+      await cache.written([{ id, entry: null }], [userId]);
       return { status: 204 };
     },
   };

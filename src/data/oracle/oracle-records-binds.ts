@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../services/json-value.js';
-import type { ListQuery, NewRecord, StoredRecord } from '../records-repository.js';
+import type { ListQuery, NewRecord, StoredRecord, DeletedRecord } from '../records-repository.js';
 import { oracledb, type OracleBind, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
 
 // Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text
@@ -174,12 +174,19 @@ export function updatePayloadBinds(id: string, payload: JsonObject, expected: nu
 }
 
 export function deleteBinds(id: string, expected: number | null): OracleBinds {
-  return { id: raw(id), expected_version: version(expected), out_user_id: out(oracledb().DB_TYPE_VARCHAR, 512) };
+  return {
+    id: raw(id),
+    expected_version: version(expected),
+    out_user_id: out(oracledb().DB_TYPE_VARCHAR, 512),
+    out_version: out(oracledb().DB_TYPE_NUMBER),
+  };
 }
 
-/** The user_id a DELETE ... RETURNING gave back, or null when it deleted nothing. */
-export function deletedUserId(outBinds: Record<string, unknown> | undefined): string | null {
-  return returned<string>(outBinds, 'out_user_id') ?? null;
+/** What a DELETE ... RETURNING gave back, or null when it deleted nothing. */
+export function deletedRecord(outBinds: Record<string, unknown> | undefined): DeletedRecord | null {
+  const userId = returned<string>(outBinds, 'out_user_id');
+  const deletedVersion = returned<number>(outBinds, 'out_version');
+  return userId === undefined || deletedVersion === undefined ? null : { userId, version: deletedVersion };
 }
 
 /** The one value of a DML RETURNING OUT bind (node-oracledb returns each as an array). */

@@ -4,7 +4,7 @@
  * Same behaviour as PostgresRecordsRepository; the shared contract suite checks both.
  */
 import type { JsonObject } from '../../services/json-value.js';
-import type { ListQuery, NewRecord, RecordsRepository, StoredRecord } from '../records-repository.js';
+import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../records-repository.js';
 import type { OracleDatabase, OracleResult } from './oracle-database.js';
 import {
   assertStorablePayload,
@@ -14,7 +14,7 @@ import {
   bulkRecords,
   chunkForBulk,
   deleteBinds,
-  deletedUserId,
+  deletedRecord,
   idBinds,
   insertRecordBinds,
   isUuid,
@@ -122,12 +122,12 @@ export class OracleRecordsRepository implements RecordsRepository {
     return returningToRecord({ id, payload }, res.outBinds);
   }
 
-  async delete(id: string, expectedVersion: number | null): Promise<string | null> {
+  async delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null> {
     if (!isUuid(id)) return null;
     const res = await this.db.execute(this.sql.deleteRecord, deleteBinds(id, expectedVersion), {
       autoCommit: true,
     });
-    return deletedUserId(res.outBinds);
+    return deletedRecord(res.outBinds);
   }
 
   async findVersion(id: string): Promise<number | null> {

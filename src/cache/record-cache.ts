@@ -1,0 +1,382 @@
+/**
+ * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2).
+ *
+ * Correctness first (docs/caching.md):
+ * - Writes update (records) or invalidate (a user's first pages) both levels before the
+ *   response is sent, and announce it on a pub/sub channel so other instances drop their L1.
+ * - Fills never overwrite newer data: L2 record fills are SET NX (a write-through or a delete
+ *   tombstone wins), L2 page fills are conditional on the user's generation (Lua), and L1 fills
+ *   are refused when an invalidation for that key happened during the load.
+ * - L1 is trusted only while the invalidation channel is up (or no Redis is configured, a single
+ *   instance). When the subscriber loses Redis, L1 is cleared and bypassed until it is back.
+ * - A failed L2 invalidation is queued and replayed as soon as Redis answers; until then this
+ *   instance reads around L2.
+ */
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import { PAGE_SCRIPTS, type PageCommands } from './page-scripts.js';
+
+export type CacheSource = 'hit-l1' | 'hit-l2' | 'miss';
+
+/** A cached record: its serialized JSON and its version (the ETag). null: known to be deleted. */
+export interface RecordEntry {
+  version: number;
+  bytes: Buffer;
+}
+
+export interface CacheOptions {
+  enabled: boolean;
+  l1MaxEntries: number;
+  l1TtlMs: number;
+  l2TtlSeconds: number;
+  /** How long a delete is remembered in L2, so a slow reader cannot re-fill the old record. */
+  tombstoneTtlSeconds: number;
+}
+
+export interface CacheStats {
+  l1Hits: number;
+  l1Misses: number;
+  l2Hits: number;
+  l2Misses: number;
+}
+
+type L1Value = { kind: 'record'; entry: RecordEntry | null } | { kind: 'pages'; pages: Map<number, Buffer> };
+
+interface Invalidation {
+  i: string;
+  r?: string[];
+  u?: string[];
+}
+
+const TOMBSTONE = '-';
+const ACTIVE_USERS = 'active-users';
+const ACTIVE_USERS_KEPT = 10_000;
+const MAX_PENDING = 10_000;
+
+export class RecordCache {
+  readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
+  private readonly instanceId = randomUUID();
+  private readonly l1: LRUCache<string, L1Value>;
+  /** Invalidation sequence numbers by key, to refuse L1 fills that raced an invalidation. */
+  private readonly invalidatedAt: LRUCache<string, number>;
+  private seq = 0;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private subscribed = false;
+  private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
+  private l2BypassUntil = 0;
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: RedisGateway,
+    private readonly options: CacheOptions,
+  ) {
+    this.l1 = new LRUCache({ max: Math.max(1, options.l1MaxEntries), ttl: options.l1TtlMs });
+    this.invalidatedAt = new LRUCache({ max: Math.max(1000, options.l1MaxEntries * 4) });
+    this.channel = `${redis.keyPrefix}invalidate`;
+  }
+
+  /** Subscribes to other instances' invalidations. */
+  async start(): Promise<void> {
+    const sub = this.options.enabled ? this.redis.subscriber() : undefined;
+    if (!sub) return;
+    sub.on('message', (_channel: string, message: string) => this.onInvalidation(message));
+    // Announcements sent while the subscriber was away are lost: L1 is trusted again only once
+    // the subscription is confirmed after a (re)connect, and starts empty.
+    const subscribe = () =>
+      sub.subscribe(this.channel).then(
+        () => {
+          this.l1.clear();
+          this.subscribed = true;
+        },
+        () => undefined,
+      );
+    sub.on('ready', () => void subscribe());
+    sub.on('close', () => {
+      this.subscribed = false;
+      this.l1.clear();
+    });
+    if (sub.status === 'ready') await subscribe();
+    else await this.redis.waitUntilReady(sub, 1000);
+  }
+
+  private onInvalidation(message: string): void {
+    let msg: Invalidation;
+    try {
+      msg = JSON.parse(message) as Invalidation;
+    } catch {
+      return;
+    }
+    if (msg.i === this.instanceId) return;
+    for (const id of msg.r ?? []) this.forgetLocal(recordKey(id));
+    for (const user of msg.u ?? []) this.forgetLocal(pagesKey(user));
+  }
+
+  private forgetLocal(key: string): void {
+    this.invalidatedAt.set(key, ++this.seq);
+    this.l1.delete(key);
+  }
+
+  /** L1 serves only when no other instance can change data behind its back unannounced. */
+  private l1Usable(): boolean {
+    return this.options.enabled && (!this.redis.configured || this.subscribed);
+  }
+
+  private l2Usable(): boolean {
+    return this.options.enabled && this.redis.available && Date.now() >= this.l2BypassUntil;
+  }
+
+  private async l2<T>(fn: (c: RedisClient & PageCommands) => Promise<T>): Promise<T | undefined> {
+    if (!this.l2Usable()) return undefined;
+    if (this.pending.size > 0 && !(await this.replayPending())) return undefined;
+    return this.redis.run((c) => fn(withPageCommands(c)));
+  }
+
+  /** One load per key at a time in this process: 50 concurrent misses make one query. */
+  private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const p = load().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /**
+   * Lets data already received on the invalidation channel be handled before L1 answers: an
+   * announcement that arrived before this request is then never missed.
+   */
+  private async drainAnnouncements(): Promise<void> {
+    if (this.redis.configured) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** A record from L1, L2, or load(); null when it does not exist. */
+  async getRecord(
+    id: string,
+    load: () => Promise<RecordEntry | null>,
+  ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
+    if (!this.options.enabled) return { entry: await load(), source: 'miss' };
+    const key = recordKey(id);
+    if (this.l1Usable()) {
+      await this.drainAnnouncements();
+      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
+      if (hit?.kind === 'record') {
+        this.stats.l1Hits++;
+        return { entry: hit.entry, source: 'hit-l1' };
+      }
+      this.stats.l1Misses++;
+    }
+    // One L2 lookup and at most one database load per key at a time, shared by all who miss.
+    return this.singleFlight(key, async () => {
+      const startSeq = this.seq;
+      const raw = await this.l2((c) => c.getBuffer(this.redisKey(key)));
+      if (raw) {
+        this.stats.l2Hits++;
+        const entry = decodeRecord(raw);
+        this.fillL1(key, { kind: 'record', entry }, startSeq);
+        return { entry, source: 'hit-l2' as const };
+      }
+      if (this.l2Usable()) this.stats.l2Misses++;
+      const entry = await load();
+      if (entry) {
+        this.fillL1(key, { kind: 'record', entry }, startSeq);
+        await this.l2((c) =>
+          c.set(this.redisKey(key), encodeRecord(entry), 'EX', this.options.l2TtlSeconds, 'NX'),
+        );
+      }
+      return { entry, source: 'miss' as const };
+    });
+  }
+
+  /** The first page of a user's list (for one limit) from L1, L2, or load(). */
+  async getFirstPage(
+    userId: string,
+    limit: number,
+    load: () => Promise<Buffer>,
+  ): Promise<{ bytes: Buffer; source: CacheSource }> {
+    if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
+    const key = pagesKey(userId);
+    if (this.l1Usable()) {
+      await this.drainAnnouncements();
+      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
+      const bytes = hit?.kind === 'pages' ? hit.pages.get(limit) : undefined;
+      if (bytes) {
+        this.stats.l1Hits++;
+        return { bytes, source: 'hit-l1' };
+      }
+      this.stats.l1Misses++;
+    }
+    return this.singleFlight(`${key}:${limit}`, async () => {
+      const startSeq = this.seq;
+      const keys = [this.redisKey(`${key}:gen`), this.redisKey(`${key}:pages`)] as const;
+      const got = await this.l2((c) => c.dapiPageGetBuffer(keys[0], keys[1], String(limit)));
+      if (got?.[1]) {
+        this.stats.l2Hits++;
+        this.fillPage(key, limit, got[1], startSeq);
+        return { bytes: got[1], source: 'hit-l2' as const };
+      }
+      if (got) this.stats.l2Misses++;
+      const generation = got?.[0]?.toString() ?? null;
+      const bytes = await load();
+      this.fillPage(key, limit, bytes, startSeq);
+      if (generation !== null) {
+        await this.l2((c) =>
+          c.dapiPageSet(
+            keys[0],
+            keys[1],
+            generation,
+            String(limit),
+            bytes,
+            String(this.options.l2TtlSeconds),
+          ),
+        );
+      }
+      return { bytes, source: 'miss' as const };
+    });
+  }
+
+  private fillL1(key: string, value: L1Value, startSeq: number): void {
+    if (!this.l1Usable()) return;
+    if ((this.invalidatedAt.get(key) ?? -1) > startSeq) return;
+    const current = this.l1.get(key);
+    // A record fill never replaces a newer version or a delete written through meanwhile.
+    if (value.kind === 'record' && current?.kind === 'record') {
+      if (current.entry === null || (value.entry && current.entry.version >= value.entry.version)) return;
+    }
+    this.l1.set(key, value);
+  }
+
+  private fillPage(key: string, limit: number, bytes: Buffer, startSeq: number): void {
+    if (!this.l1Usable() || (this.invalidatedAt.get(key) ?? -1) > startSeq) return;
+    const current = this.l1.get(key);
+    const pages = current?.kind === 'pages' ? current.pages : new Map<number, Buffer>();
+    pages.set(limit, bytes);
+    this.l1.set(key, { kind: 'pages', pages });
+  }
+
+  /**
+   * After a write committed: the new state of these records (null: deleted) replaces what both
+   * levels hold, the users' cached first pages are dropped, and other instances are told.
+   */
+  async written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void> {
+    if (!this.options.enabled) return;
+    const users = [...new Set(userIds)];
+    for (const r of records) {
+      this.forgetLocal(recordKey(r.id));
+      if (this.l1Usable()) this.l1.set(recordKey(r.id), { kind: 'record', entry: r.entry });
+    }
+    for (const u of users) this.forgetLocal(pagesKey(u));
+    if (!this.redis.configured) return;
+    const ok = await this.redis.run(async (c) => {
+      const cmd = withPageCommands(c);
+      await Promise.all([
+        ...records.map((r) =>
+          r.entry
+            ? c.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds)
+            : c.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds),
+        ),
+        ...users.map((u) =>
+          cmd.dapiPageInvalidate(
+            this.redisKey(`${pagesKey(u)}:gen`),
+            this.redisKey(`${pagesKey(u)}:pages`),
+            String(this.options.l2TtlSeconds * 2),
+          ),
+        ),
+      ]);
+      const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
+      await c.publish(this.channel, JSON.stringify(message));
+      return true;
+    });
+    if (!ok)
+      this.remember(
+        records.map((r) => r.id),
+        users,
+      );
+    else void this.touchUsers(users);
+  }
+
+  /** Remembers who wrote last, for warming; best effort, off the response path. */
+  private async touchUsers(users: string[]): Promise<void> {
+    if (users.length === 0) return;
+    const key = this.redisKey(ACTIVE_USERS);
+    const now = Date.now();
+    await this.redis.run(async (c) => {
+      await c.zadd(key, ...users.flatMap((u) => [now, u]));
+      await c.zremrangebyrank(key, 0, -(ACTIVE_USERS_KEPT + 1));
+    });
+  }
+
+  /** The most recently active users, newest first (empty without Redis). */
+  async activeUsers(n: number): Promise<string[]> {
+    if (n <= 0) return [];
+    return (await this.redis.run((c) => c.zrevrange(this.redisKey(ACTIVE_USERS), 0, n - 1))) ?? [];
+  }
+
+  private remember(recordIds: string[], userIds: string[]): void {
+    for (const id of recordIds) this.pending.set(`r:${id}`, { recordId: id });
+    for (const u of userIds) this.pending.set(`u:${u}`, { userId: u });
+    if (this.pending.size > MAX_PENDING) {
+      // Too much to replay: read around L2 until everything in it has expired.
+      this.pending.clear();
+      this.l2BypassUntil = Date.now() + this.options.l2TtlSeconds * 1000;
+    }
+  }
+
+  /** Replays invalidations that failed while Redis was away; true once none is left. */
+  private async replayPending(): Promise<boolean> {
+    const batch = [...this.pending.entries()];
+    const ok = await this.redis.run(async (c) => {
+      const cmd = withPageCommands(c);
+      await Promise.all(
+        batch.map(([, p]) =>
+          p.recordId
+            ? c.del(this.redisKey(recordKey(p.recordId)))
+            : cmd.dapiPageInvalidate(
+                this.redisKey(`${pagesKey(p.userId!)}:gen`),
+                this.redisKey(`${pagesKey(p.userId!)}:pages`),
+                String(this.options.l2TtlSeconds * 2),
+              ),
+        ),
+      );
+      const message: Invalidation = {
+        i: this.instanceId,
+        r: batch.flatMap(([, p]) => (p.recordId ? [p.recordId] : [])),
+        u: batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
+      };
+      await c.publish(this.channel, JSON.stringify(message));
+      return true;
+    });
+    if (ok) for (const [k] of batch) this.pending.delete(k);
+    return this.pending.size === 0;
+  }
+
+  private redisKey(key: string): string {
+    return `${this.redis.keyPrefix}${key}`;
+  }
+}
+
+// Hash tags keep each record's and each user's keys in one cluster slot (the Lua scripts need it).
+function recordKey(id: string): string {
+  return `{r:${id}}`;
+}
+
+function pagesKey(userId: string): string {
+  return `{u:${userId}}`;
+}
+
+function encodeRecord(entry: RecordEntry): Buffer {
+  return Buffer.concat([Buffer.from(`${entry.version}\n`), entry.bytes]);
+}
+
+function decodeRecord(raw: Buffer): RecordEntry | null {
+  if (raw.length === 1 && raw[0] === TOMBSTONE.charCodeAt(0)) return null;
+  const nl = raw.indexOf(0x0a);
+  return { version: Number(raw.subarray(0, nl).toString()), bytes: raw.subarray(nl + 1) };
+}
+
+function withPageCommands(c: RedisClient): RedisClient & PageCommands {
+  const client = c as RedisClient & Partial<PageCommands>;
+  if (!client.dapiPageGetBuffer) {
+    for (const [name, def] of Object.entries(PAGE_SCRIPTS)) c.defineCommand(name, def);
+  }
+  return client as RedisClient & PageCommands;
+}

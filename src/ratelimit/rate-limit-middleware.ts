@@ -1,0 +1,97 @@
+/**
+ * The Koa side of rate limiting: ask the limiter, write the RateLimit header fields of
+ * draft-ietf-httpapi-ratelimit-headers (RateLimit-Policy and RateLimit, structured-field lists)
+ * on every limited response, and refuse with 429 problem+json and Retry-After over the limit.
+ */
+import type Koa from 'koa';
+import { AppError } from '../errors.js';
+import type { RateDecision, RateKind, RateLimiter } from './rate-limiter.js';
+
+export interface RateLimitMiddlewareOptions {
+  /** Whose budget the request spends. */
+  subjectOf(ctx: Koa.ParameterizedContext): string;
+  /** Which budget: reads and writes are counted apart. */
+  kindOf(ctx: Koa.ParameterizedContext): RateKind;
+  /** Requests that are not limited at all (probes, the spec, the docs). */
+  skip?(ctx: Koa.ParameterizedContext): boolean;
+}
+
+/**
+ * The header fields for a decision, e.g.
+ * `RateLimit-Policy: "read";q=100;w=60` and `RateLimit: "read";r=42;t=17`.
+ * The policy name is a quoted sf-string: the current draft makes the item a String.
+ */
+export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+  const name = JSON.stringify(decision.policy); // policy names are plain ASCII: same quoting as sf-string
+  return {
+    'RateLimit-Policy': `${name};q=${decision.limit};w=${decision.windowSeconds}`,
+    RateLimit: `${name};r=${decision.remaining};t=${decision.resetSeconds}`,
+  };
+}
+
+const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/; // the contract's UserId pattern
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The default subject: `user:<user_id>` from the query string, else `ip:<address>`.
+ * The JSON body is not parsed yet when this runs (the limiter runs before the router, so a
+ * refused request costs no parsing), hence writes whose user_id is in the body count by address.
+ * The query's user_id is whatever the client says: until the service authenticates callers it
+ * separates honest clients, it is no defence against one that varies it. When authentication
+ * exists, the authenticated principal replaces both (`user:<principal>`).
+ * Behind a proxy, ctx.ip is the proxy unless Koa's `proxy` is on: then all anonymous traffic
+ * shares one budget.
+ */
+export function subjectOf(ctx: Koa.ParameterizedContext): string {
+  const userId = ctx.query.user_id;
+  if (typeof userId === 'string' && USER_ID.test(userId)) return `user:${userId}`;
+  return `ip:${ctx.ip}`;
+}
+
+/** GET, HEAD and OPTIONS spend the read budget; every other method the write budget. */
+export function kindOf(ctx: Koa.ParameterizedContext): RateKind {
+  return READ_METHODS.has(ctx.method) ? 'read' : 'write';
+}
+
+/**
+ * Makes the headers survive an error thrown further down: problemResponses keeps ctx headers,
+ * but Koa's own error handler clears every header and then sets only `err.headers`.
+ */
+function keepHeaders(err: unknown, headers: Record<string, string>): void {
+  if (typeof err !== 'object' || err === null || Object.isFrozen(err)) return;
+  const holder = err as { headers?: unknown };
+  if (holder.headers === undefined) {
+    holder.headers = { ...headers };
+  } else if (typeof holder.headers === 'object' && holder.headers !== null) {
+    const existing = holder.headers as Record<string, string>;
+    for (const [name, value] of Object.entries(headers)) if (!(name in existing)) existing[name] = value;
+  }
+}
+
+/**
+ * Rate limits the requests below it. Mount it after problemResponses (so a 429 becomes
+ * problem+json) and before the router (so a refused request is never parsed nor handled).
+ */
+export function rateLimit(limiter: RateLimiter, options: RateLimitMiddlewareOptions): Koa.Middleware {
+  return async (ctx, next) => {
+    if (options.skip?.(ctx)) return next();
+    const kind = options.kindOf(ctx);
+    const decision = await limiter.check(options.subjectOf(ctx), kind);
+    const headers = rateLimitHeaders(decision);
+    ctx.set(headers);
+    if (!decision.allowed) {
+      throw new AppError('rateLimited', {
+        detail:
+          `More than ${decision.limit} ${kind} requests in ${decision.windowSeconds} s; ` +
+          `retry in ${decision.retryAfterSeconds} s.`,
+        headers: { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
+      });
+    }
+    try {
+      await next();
+    } catch (err) {
+      keepHeaders(err, headers);
+      throw err;
+    }
+  };
+}
