@@ -49,7 +49,7 @@ lint: install lint-contract typecheck ## ESLint, Prettier, tsc and the contract 
 test-only: build ## Run the jest suites with coverage (no linters; builds dist/ for the process tests)
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage $(JEST_ARGS)
 
-test: install check-generated lint test-only ## Everything CI runs: generated check, linters, tests, coverage
+test: install check-generated lint test-only contract ## Everything CI runs: generated check, linters, tests with coverage, Schemathesis
 
 test-oracle: install ## Oracle unit tests + the repository contract on Oracle (needs ORACLE_CONNECT_STRING, ORACLE_USER, ORACLE_PASSWORD)
 	@if [ -z "$$ORACLE_CONNECT_STRING" ] || [ -z "$$ORACLE_USER" ] || [ -z "$$ORACLE_PASSWORD" ]; then \
@@ -57,6 +57,7 @@ test-oracle: install ## Oracle unit tests + the repository contract on Oracle (n
 	node --experimental-vm-modules node_modules/jest/bin/jest.js test/unit/oracle test/integration/repository-oracle.test.ts
 
 include mk/chart.mk
+include mk/contract.mk
 
 clean: ## Remove build output, coverage and the embedded database
 	rm -rf dist coverage data

@@ -40,6 +40,8 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
       detail = 'is not allowed';
     } else if (e.keyword === 'parse') {
       detail = 'is not valid JSON';
+    } else if (e.keyword === 'pattern' && /^\/header\/if-(none-)?match$/.test(e.instancePath)) {
+      detail = 'must be * or a list of entity tags such as "3"';
     }
     const root = segments.shift() ?? '';
     const location = LOCATIONS[root] ?? 'body';
@@ -107,7 +109,11 @@ export async function createBackend(
       throw new AppError('routeNotFound', { detail: `Nothing is served at ${c.request.path}.` });
     },
     methodNotAllowed: (c: Context) => {
-      const allow = METHODS.filter((m) => api.router.matchOperation({ ...c.request, method: m } as Request));
+      const allow = METHODS.filter((m) => {
+        const op = api.router.matchOperation({ ...c.request, method: m } as Request);
+        // A template must not lend its methods to a concrete path (see dispatch).
+        return op !== undefined && (!concreteMethods.has(c.request.path) || op.path === c.request.path);
+      });
       throw new AppError('methodNotAllowed', {
         detail: `${c.request.method.toUpperCase()} is not allowed here; use ${allow.join(', ').toUpperCase()}.`,
         headers: { Allow: allow.join(', ').toUpperCase() },
@@ -148,6 +154,16 @@ export async function createBackend(
     return body;
   }
 
+  // OpenAPI matches a concrete path before a template: /data/bulk is never /data/{id} with
+  // id=bulk. openapi-backend would fall back to the template, so a method a concrete path does
+  // not declare is refused here.
+  const concreteMethods = new Map<string, string[]>();
+  for (const op of api.router.getOperations()) {
+    if (!op.path.includes('{')) {
+      concreteMethods.set(op.path, [...(concreteMethods.get(op.path) ?? []), op.method.toUpperCase()]);
+    }
+  }
+
   const dispatch: Koa.Middleware = async (ctx) => {
     const request: Request = {
       method: ctx.method,
@@ -155,6 +171,21 @@ export async function createBackend(
       query: ctx.querystring,
       headers: ctx.headers as Request['headers'],
     };
+    try {
+      decodeURIComponent(ctx.path);
+    } catch {
+      throw new AppError('validationFailed', {
+        detail: 'The path holds a malformed percent-encoding.',
+        errors: [{ location: 'path', pointer: '', detail: 'malformed percent-encoding' }],
+      });
+    }
+    const concrete = concreteMethods.get(ctx.path);
+    if (concrete && !concrete.includes(ctx.method)) {
+      throw new AppError('methodNotAllowed', {
+        detail: `${ctx.method} is not allowed here; use ${concrete.join(', ')}.`,
+        headers: { Allow: concrete.join(', ') },
+      });
+    }
     const operation = api.router.matchOperation(request);
     if (operation) ctx.state.route = operation.path;
     if (operation?.requestBody) request.body = await readBody(ctx, operation);

@@ -112,8 +112,8 @@ export class RecordsService {
   }
 
   async list(req: ListRequest): Promise<RecordPage> {
-    const createdAfter = req.createdAfter ? new Date(req.createdAfter) : null;
-    const createdBefore = req.createdBefore ? new Date(req.createdBefore) : null;
+    const createdAfter = instantOf(req.createdAfter, 'created_after');
+    const createdBefore = instantOf(req.createdBefore, 'created_before');
     const scope: CursorScope = {
       userId: req.userId,
       createdAfter: createdAfter?.toISOString() ?? null,
@@ -205,6 +205,31 @@ export class RecordsService {
 
 function changeEvent(type: ChangeType, r: StoredRecord): ChangeEvent {
   return { type, id: r.id, user_id: r.userId, version: r.version, time: r.updatedAt.toISOString() };
+}
+
+// The instants the database stores: years 1 to 9999 (ISO 8601 without expansion).
+const MIN_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A date-time query value as an instant. A leap second (23:59:60, valid RFC 3339) is read as the
+ * last millisecond of its minute; instants outside years 1–9999 are refused with 400.
+ */
+function instantOf(value: string | undefined, name: string): Date | null {
+  if (value === undefined) return null;
+  let ms = Date.parse(value);
+  if (Number.isNaN(ms) && /:60(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value)) {
+    ms = Date.parse(value.replace(/:60(\.\d+)?(?=Z|[+-]\d\d:\d\d$)/i, ':59.999'));
+  }
+  if (Number.isNaN(ms) || ms < MIN_INSTANT || ms > MAX_INSTANT) {
+    throw new AppError('validationFailed', {
+      detail: `${name} must be an RFC 3339 date-time between the years 1 and 9999.`,
+      errors: [
+        { location: 'query', pointer: name, detail: 'must be a date-time between the years 1 and 9999' },
+      ],
+    });
+  }
+  return new Date(ms);
 }
 
 function satisfies(pre: Precondition, version: number): boolean {

@@ -210,14 +210,44 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
 
   test('when If-Match is not a list of entity tags, then 400', async () => {
     const created = await s.request('POST', '/data', { body: { user_id: 'ifmatch', payload: {} } });
-    const res = await s.request('PUT', `/data/${created.body.id}`, {
-      body: { payload: {} },
-      headers: { 'if-match': 'not-a-tag' },
-    });
-    expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([
-      { location: 'header', pointer: 'If-Match', detail: 'not a list of entity tags' },
-    ]);
+    for (const header of ['not-a-tag', '0', '"1",']) {
+      const res = await s.request('PUT', `/data/${created.body.id}`, {
+        body: { payload: {} },
+        headers: { 'if-match': header },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { location: 'header', pointer: 'if-match', detail: 'must be * or a list of entity tags such as "3"' },
+      ]);
+    }
+  });
+
+  test('when a date filter is a leap second, then it is accepted; outside years 1-9999, then 400', async () => {
+    const leap = await s.request('GET', '/data?user_id=u&created_after=1990-12-31T23:59:60Z');
+    expect(leap.status).toBe(200);
+    for (const bad of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00%2B00:01']) {
+      const res = await s.request('GET', `/data?user_id=u&created_before=${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        {
+          location: 'query',
+          pointer: 'created_before',
+          detail: 'must be a date-time between the years 1 and 9999',
+        },
+      ]);
+    }
+  });
+
+  test('when a path has malformed percent-encoding, then 400', async () => {
+    for (const path of ['/data/%E0%A4%A', '/docs/%ZZ']) {
+      const res = await s.request('GET', path);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ location: 'path' });
+    }
+  });
+
+  test('when a documentation file name is too long, then 400', async () => {
+    expect((await s.request('GET', `/docs/${'a'.repeat(65)}`)).status).toBe(400);
   });
 
   test('when a path is unknown, then 404 route-not-found', async () => {
@@ -235,6 +265,11 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
     const onRecord = await s.request('POST', '/data/some-id', { body: {} });
     expect(onRecord.status).toBe(405);
     expect(onRecord.headers.get('allow')).toBe('GET, PUT, PATCH, DELETE');
+    // A concrete path is matched before a template: /data/bulk is not /data/{id}.
+    for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS']) {
+      const bulk = await s.request(method, '/data/bulk');
+      expect([method, bulk.status, bulk.headers.get('allow')]).toEqual([method, 405, 'POST']);
+    }
   });
 
   test('when any error is answered, then the body carries the request id and no internals', async () => {

@@ -7,6 +7,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { OpenAPIBackend, Request } from 'openapi-backend';
+import { parse as parseYaml } from 'yaml';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
@@ -56,11 +57,14 @@ export class ContractChecker {
     const where = `${res.method} ${res.path} -> ${res.status}`;
     const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
     const url = new URL(res.path, 'http://x');
-    const operation = this.api.router.matchOperation({
+    const matched = this.api.router.matchOperation({
       method: res.method,
       path: url.pathname,
       headers: {},
     } as Request);
+    // As in the server: a concrete path never falls back to a template (/data/bulk is not /data/{id}).
+    const concrete = this.api.router.getOperations().some((op) => op.path === url.pathname);
+    const operation = matched && (!concrete || matched.path === url.pathname) ? matched : undefined;
     if (!operation) {
       if (res.status !== 404 && res.status !== 405)
         throw new Error(`${where}: no operation, yet not 404/405`);
@@ -87,7 +91,12 @@ export class ContractChecker {
     if (!media) throw new Error(`${where}: content-type ${type} not declared`);
     if (media.schema) {
       const isJson = type === 'application/json' || type.endsWith('+json');
-      this.validate(media.schema, isJson ? JSON.parse(res.text) : res.text, where);
+      const value = isJson
+        ? JSON.parse(res.text)
+        : type === 'application/yaml'
+          ? parseYaml(res.text)
+          : res.text;
+      this.validate(media.schema, value, where);
     }
   }
 

@@ -151,8 +151,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log "starting the server on $BASE (schema $SCHEMA, log $SERVER_LOG)"
+# With Redis (cache, rate limiting, events) as in production. Rate limiting stays on, with a
+# budget Schemathesis's single client cannot exhaust, so the checks see the real answers.
 HOST=127.0.0.1 PORT="$PORT" NODE_ENV=test LOG_LEVEL="${ST_SERVER_LOG_LEVEL:-warn}" \
   DATABASE_URL="$DB_URL" DATABASE_SCHEMA="$SCHEMA" MIGRATE_ON_START=true \
+  REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}" REDIS_KEY_PREFIX="$SCHEMA:" \
+  RATE_LIMIT_READ_PER_MINUTE=1000000 RATE_LIMIT_WRITE_PER_MINUTE=1000000 \
   CURSOR_SECRET="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
   node "$BUILD_DIR/src/main.js" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
