@@ -58,7 +58,7 @@ function asset(name: string): Buffer | undefined {
 
 export interface OperationsDeps {
   db: Pick<Database, 'ping'>;
-  redis: Pick<RedisGateway, 'configured' | 'available'>;
+  redis: Pick<RedisGateway, 'configured' | 'ping'>;
   contract: Contract;
   lifecycle: Lifecycle;
   /** Cache-Control max-age of the contract and the documentation files. */
@@ -83,7 +83,7 @@ export function operationsHandlers(deps: OperationsDeps) {
       );
       // The cache is optional: without it the service is slower, not wrong ("degraded").
       const checks: components['schemas']['Checks'] = deps.redis.configured
-        ? { database, cache: deps.redis.available }
+        ? { database, cache: await deps.redis.ping() }
         : { database };
       if (deps.lifecycle.draining || !database) {
         const failing = deps.lifecycle.draining ? 'the server is shutting down' : 'database';
