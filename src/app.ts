@@ -22,6 +22,7 @@ import { createEventPublisher } from './events/change-events.js';
 import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
 import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { NO_REDIS, type RedisGateway } from './redis/redis-gateway.js';
 import { POSTGRES_QUERIES_DIR } from './paths.js';
 import { RecordsService } from './services/records-service.js';
@@ -39,11 +40,12 @@ export interface App {
   backend: Backend;
   lifecycle: Lifecycle;
   cache: RecordCache;
+  metrics: Metrics;
   /** Preloads the first pages of the most recently active users; resolves with how many. */
   warmCache(): Promise<number>;
 }
 
-const NOT_LIMITED = /^\/(health|ready|openapi\.(json|yaml)|docs(\/.*)?)$/;
+const NOT_LIMITED = /^\/(health|ready|metrics|openapi\.(json|yaml)|docs(\/.*)?)$/;
 // The contract's default limit: the page warming preloads.
 const DEFAULT_PAGE_SIZE = 20;
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
@@ -55,9 +57,13 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
     db.kind === 'oracle'
       ? new OracleRecordsRepository(db, OracleSqlCatalog.load())
       : new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
+  const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
-    onFailed: (count) => logger.warn({ count }, 'change events not published'),
+    onFailed: (count) => {
+      metrics.eventsPublishFailed.inc(count);
+      logger.warn({ count }, 'change events not published');
+    },
   });
   const service = new RecordsService(
     repository,
@@ -80,12 +86,14 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
   // Give a configured Redis a moment to connect, so the first requests can use it.
   await redis.waitUntilReady(undefined, 1000);
   await cache.start();
+  metrics.observeCache(cache.stats);
   const records = recordsHandlers(service, cache);
   const backend = await createBackend(
     contract.document(),
     {
       ...records,
       ...operationsHandlers({
+        metrics: metrics.registry,
         db,
         redis,
         contract,
@@ -107,9 +115,17 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
       readLimit: perWindow(config.rateLimitReadPerMinute),
       writeLimit: perWindow(config.rateLimitWritePerMinute),
       windowSeconds: config.rateLimitWindowSeconds,
+      onFallback: () => metrics.rateLimitFallbacks.inc(),
     });
     // Probes, the contract and the docs are never limited: a busy client must not fail readiness.
-    koa.use(rateLimit(limiter, { subjectOf, kindOf, skip: (ctx) => NOT_LIMITED.test(ctx.path) }));
+    koa.use(
+      rateLimit(limiter, {
+        subjectOf,
+        kindOf,
+        skip: (ctx) => NOT_LIMITED.test(ctx.path),
+        onRefused: (kind) => metrics.rateLimited.inc({ kind }),
+      }),
+    );
   }
   koa.use(
     compress({
@@ -133,5 +149,5 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
     }
     return users.length;
   }
-  return { koa, backend, lifecycle, cache, warmCache };
+  return { koa, backend, lifecycle, cache, metrics, warmCache };
 }

@@ -14,6 +14,8 @@ export interface RateLimitMiddlewareOptions {
   kindOf(ctx: Koa.ParameterizedContext): RateKind;
   /** Requests that are not limited at all (probes, the spec, the docs). */
   skip?(ctx: Koa.ParameterizedContext): boolean;
+  /** Told of every refused request (for the metrics). */
+  onRefused?(kind: RateKind): void;
 }
 
 /**
@@ -80,6 +82,7 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitMiddlewareOpti
     const headers = rateLimitHeaders(decision);
     ctx.set(headers);
     if (!decision.allowed) {
+      options.onRefused?.(kind);
       throw new AppError('rateLimited', {
         detail:
           `More than ${decision.limit} ${kind} requests in ${decision.windowSeconds} s; ` +

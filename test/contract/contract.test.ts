@@ -28,6 +28,7 @@ describe('contract', () => {
     const handlers = {
       ...recordsHandlers(null as never, null as never),
       ...operationsHandlers({
+        metrics: null as never,
         db: null as never,
         redis: null as never,
         contract: null as never,

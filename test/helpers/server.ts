@@ -91,3 +91,10 @@ export async function startServer(kind: BackendKind, env: Record<string, string>
     },
   };
 }
+
+/** The value of one sample of GET /metrics, e.g. metricValue(s, 'cache_hits_total{level="l1"}'). */
+export async function metricValue(s: TestServer, sample: string): Promise<number> {
+  const text = (await s.request('GET', '/metrics')).text;
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../../src/data/database.js';
 import type { Statement } from '../../src/data/sql-catalog.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startServerOn, type TestServer } from '../helpers/server.js';
+import { metricValue, startServerOn, type TestServer } from '../helpers/server.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -61,6 +61,9 @@ describe('cache with Redis, two instances on one database', () => {
     });
     expect(notModified.status).toBe(304);
     expect(notModified.headers.get('x-cache')).toBe('hit-l1');
+    expect(await metricValue(b, 'cache_hits_total{level="l1"}')).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(b, 'cache_hits_total{level="l2"}')).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(b, 'cache_hit_rate')).toBeGreaterThan(0);
   });
 
   test('when A writes, then the next read through B never returns the old version', async () => {

@@ -9,7 +9,7 @@ import {
   type TestRedis,
   type TestRedisCluster,
 } from '../helpers/redis-servers.js';
-import { startServerOn, type TestServer } from '../helpers/server.js';
+import { metricValue, startServerOn, type TestServer } from '../helpers/server.js';
 
 describe('two instances share one rate-limit budget through Redis', () => {
   let t: TestDatabase;
@@ -48,6 +48,8 @@ describe('two instances share one rate-limit budget through Redis', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    const sample = 'rate_limited_requests_total{kind="read"}';
+    expect((await metricValue(a, sample)) + (await metricValue(b, sample))).toBe(50);
     const refused = results.find((r) => r.status === 429)!;
     expect(refused.body.code).toBe('DAPI-4291');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -104,6 +106,9 @@ describe('when Redis dies and comes back under traffic', () => {
     await drive(20);
     const ready = await s.request('GET', '/ready');
     expect(ready.body).toEqual({ status: 'degraded', checks: { database: true, cache: false } });
+    // The 20 writes while Redis was dead were committed; their events are counted as not published.
+    expect(await metricValue(s, 'events_publish_failed_total')).toBe(20);
+    expect(await metricValue(s, 'rate_limit_fallback_total')).toBeGreaterThan(0);
     // A dead Redis costs nothing per request once the circuit is open.
     expect(Date.now() - killedAt).toBeLessThan(20_000);
 

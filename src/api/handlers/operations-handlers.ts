@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Context } from 'openapi-backend';
 import type { components } from '../../../generated/openapi.js';
+import type { Registry } from 'prom-client';
 import type { Database } from '../../data/database.js';
 import type { RedisGateway } from '../../redis/redis-gateway.js';
 import { AppError } from '../../errors.js';
@@ -57,6 +58,7 @@ function asset(name: string): Buffer | undefined {
 }
 
 export interface OperationsDeps {
+  metrics: Pick<Registry, 'metrics' | 'contentType'>;
   db: Pick<Database, 'ping'>;
   redis: Pick<RedisGateway, 'configured' | 'ping'>;
   contract: Contract;
@@ -98,6 +100,10 @@ export function operationsHandlers(deps: OperationsDeps) {
         checks,
       };
       return { status: 200, body };
+    },
+
+    async getMetrics(): Promise<Reply> {
+      return { status: 200, body: await deps.metrics.metrics(), type: deps.metrics.contentType };
     },
 
     getOpenapiJson(): Reply {
