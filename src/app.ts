@@ -16,7 +16,8 @@ import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { recordJson } from './api/reply.js';
-import { problemResponses, requestLog } from './api/middleware.js';
+import { auditLog, problemResponses, requestLog } from './api/middleware.js';
+import { ActiveUsers } from './observability/active-users.js';
 import { RecordCache } from './cache/record-cache.js';
 import { createEventPublisher } from './events/change-events.js';
 import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
@@ -87,7 +88,13 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
   await redis.waitUntilReady(undefined, 1000);
   await cache.start();
   metrics.observeCache(cache.stats);
-  const records = recordsHandlers(service, cache);
+  const activeUsers = new ActiveUsers(redis);
+  metrics.observeActiveUsers(() => activeUsers.count());
+  metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
+  const records = recordsHandlers(service, cache, {
+    created: (count) => metrics.recordsCreated.inc(count),
+    seen: (userId) => activeUsers.seen(userId),
+  });
   const backend = await createBackend(
     contract.document(),
     {
@@ -106,7 +113,8 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
-  koa.use(requestLog(logger));
+  koa.use(requestLog(logger, metrics));
+  koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>

@@ -187,7 +187,10 @@ export async function createBackend(
       });
     }
     const operation = api.router.matchOperation(request);
-    if (operation) ctx.state.route = operation.path;
+    if (operation) {
+      ctx.state.route = operation.path;
+      ctx.state.operationId = operation.operationId;
+    }
     if (operation?.requestBody) request.body = await readBody(ctx, operation);
     writeReply(ctx, (await api.handleRequest(request, ctx)) as Reply);
   };

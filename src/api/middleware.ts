@@ -3,11 +3,15 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import { AppError, problemBody } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Takes X-Request-Id from the caller when it is safe, else makes one; logs one line per request. */
-export function requestLog(logger: Logger): Koa.Middleware {
+/**
+ * Takes X-Request-Id from the caller when it is safe, else makes one; logs one line per request
+ * and records its duration and count by route template (never the raw URL).
+ */
+export function requestLog(logger: Logger, metrics?: Metrics): Koa.Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const given = ctx.get('x-request-id');
@@ -17,16 +21,17 @@ export function requestLog(logger: Logger): Koa.Middleware {
     try {
       await next();
     } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (ctx.state.route as string | undefined) ?? null;
       logger.info(
-        {
-          request_id: requestId,
-          method: ctx.method,
-          route: (ctx.state.route as string | undefined) ?? null,
-          status: ctx.status,
-          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
+        { request_id: requestId, method: ctx.method, route, status: ctx.status, duration_ms: seconds * 1000 },
         'request',
       );
+      if (metrics) {
+        const labels = { method: ctx.method, endpoint: route ?? 'unmatched', status: String(ctx.status) };
+        metrics.requestDuration.observe(labels, seconds);
+        metrics.requests.inc(labels);
+      }
     }
   };
 }
@@ -61,6 +66,42 @@ export function problemResponses(logger: Logger): Koa.Middleware {
       for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
       ctx.type = 'application/problem+json';
       ctx.body = JSON.stringify(problemBody(appError, ctx.state.requestId as string | undefined));
+    }
+  };
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * One audit line per write to /data: who (the client address until authentication exists),
+ * which operation, which records, and the outcome. Never the payload.
+ */
+export function auditLog(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    if (!WRITES.has(ctx.method) || !ctx.path.startsWith('/data')) return next();
+    try {
+      await next();
+    } finally {
+      const state = ctx.state as {
+        records?: string[];
+        users?: string[];
+        operationId?: string;
+        requestId?: string;
+      };
+      const pathId = /^\/data\/([^/]+)$/.exec(ctx.path)?.[1];
+      logger.info(
+        {
+          audit: true,
+          request_id: state.requestId,
+          actor: `ip:${ctx.ip}`,
+          operation: state.operationId ?? null,
+          record_ids: state.records ?? (pathId && pathId !== 'bulk' ? [pathId] : []),
+          user_ids: state.users ?? [],
+          status: ctx.status,
+          outcome: ctx.status < 400 ? 'success' : 'failure',
+        },
+        'audit',
+      );
     }
   };
 }

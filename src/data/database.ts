@@ -8,10 +8,20 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+export interface PoolStats {
+  active: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  max: number;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Connections of the pool by state, for the metrics (absent for the embedded database). */
+  poolStats?(): PoolStats;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

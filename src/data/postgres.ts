@@ -105,6 +105,14 @@ export function createPostgres(options: PostgresOptions): Database {
         }
       });
     },
+    poolStats() {
+      return {
+        active: pool.totalCount - pool.idleCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: options.poolMax,
+      };
+    },
     close(): Promise<void> {
       return pool.end();
     },

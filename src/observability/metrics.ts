@@ -2,11 +2,19 @@
  * Every metric of the service, declared in this one file (prom-client). Counters end in
  * `_total`; labels are bounded sets, never raw URLs or user ids.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/record-cache.js';
+import type { PoolStats } from '../data/database.js';
 
 export interface Metrics {
   registry: Registry;
+  requestDuration: Histogram<'method' | 'endpoint' | 'status'>;
+  requests: Counter<'method' | 'endpoint' | 'status'>;
+  recordsCreated: Counter<string>;
+  /** Reads the pool's connections at every scrape; oracle: also oracle_connections_active. */
+  observePool(stats: () => PoolStats | undefined, oracle: boolean): void;
+  /** Counts distinct active users at every scrape. */
+  observeActiveUsers(count: () => Promise<number>): void;
   eventsPublishFailed: Counter<string>;
   rateLimited: Counter<'kind'>;
   rateLimitFallbacks: Counter<string>;
@@ -18,6 +26,38 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let cacheStats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
+  let poolStats: () => PoolStats | undefined = () => undefined;
+  let isOracle = false;
+  let activeUsers: () => Promise<number> = async () => 0;
+
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state (active, idle, waiting callers, max).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const stats = poolStats();
+      if (!stats) return;
+      for (const state of ['active', 'idle', 'waiting', 'max'] as const) this.set({ state }, stats[state]);
+    },
+  });
+  new Gauge({
+    name: 'oracle_connections_active',
+    help: 'Oracle sessions in use (only when Oracle is the database).',
+    registers: [registry],
+    collect() {
+      const stats = isOracle ? poolStats() : undefined;
+      if (stats) this.set(stats.active);
+    },
+  });
+  new Gauge({
+    name: 'unique_users_active',
+    help: 'Distinct users seen over the last 15 minutes (Redis HyperLogLog, or this instance alone without Redis).',
+    registers: [registry],
+    async collect() {
+      this.set(await activeUsers());
+    },
+  });
 
   new Counter({
     name: 'cache_hits_total',
@@ -55,6 +95,31 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    requestDuration: new Histogram({
+      name: 'request_duration_seconds',
+      help: 'Time to answer a request, by method, contract path template and status.',
+      labelNames: ['method', 'endpoint', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'requests_total',
+      help: 'Requests answered, by method, contract path template and status.',
+      labelNames: ['method', 'endpoint', 'status'],
+      registers: [registry],
+    }),
+    recordsCreated: new Counter({
+      name: 'data_records_created_total',
+      help: 'Records created (single and bulk).',
+      registers: [registry],
+    }),
+    observePool(stats, oracle) {
+      poolStats = stats;
+      isOracle = oracle;
+    },
+    observeActiveUsers(count) {
+      activeUsers = count;
+    },
     eventsPublishFailed: new Counter({
       name: 'events_publish_failed_total',
       help: 'Change events that could not be published (the writes were committed).',

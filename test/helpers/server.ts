@@ -39,11 +39,21 @@ export interface TestServer {
 }
 
 /** Runs the app over an existing Database (the caller owns it). */
-export async function startServerOn(db: Database, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServerOn(
+  db: Database,
+  env: Record<string, string> = {},
+  logLines?: Record<string, unknown>[],
+): Promise<TestServer> {
   // Rate limiting is off unless a test turns it on: suites send hundreds of requests from one address.
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
   const redis = redisGatewayFromConfig(config);
-  const app = await createApp({ config, db, logger: createLogger(config.logLevel), redis });
+  // With logLines, every JSON log line is parsed into it (at level info), for tests that read logs.
+  const logger = logLines
+    ? createLogger('info', {
+        write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
+      })
+    : createLogger(config.logLevel);
+  const app = await createApp({ config, db, logger, redis });
   const server: Server = createHttpServer(app.koa, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -2,6 +2,7 @@
  * Handlers of the record operations: read the typed request, call the service, return a Reply.
  * Reads go through the response cache (serialized bytes); writes update it before replying.
  */
+import type Koa from 'koa';
 import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
 import type { RecordCache, RecordEntry } from '../../cache/record-cache.js';
@@ -33,26 +34,56 @@ function entryReply(status: number, entry: RecordEntry, headers: Record<string, 
   return { status, body: entry.bytes, type: JSON_TYPE, headers: { ETag: etagOf(entry.version), ...headers } };
 }
 
-export function recordsHandlers(service: RecordsService, cache: RecordCache) {
+/** Told of users and created records, for the metrics; optional. */
+export interface RecordsObserver {
+  created(count: number): void;
+  seen(userId: string): void;
+}
+
+const NO_OBSERVER: RecordsObserver = { created: () => undefined, seen: () => undefined };
+
+/** What the audit line names (see auditLog). */
+function audited(ctx: Koa.Context | undefined, records: StoredRecord[]): void {
+  if (!ctx) return;
+  ctx.state.records = records.map((r) => r.id);
+  ctx.state.users = [...new Set(records.map((r) => r.userId))];
+}
+
+export function recordsHandlers(
+  service: RecordsService,
+  cache: RecordCache,
+  observer: RecordsObserver = NO_OBSERVER,
+) {
   /** Replies with the written record after updating the cache, so the next read sees it. */
-  async function afterWrite(status: number, record: StoredRecord, headers: Record<string, string> = {}) {
+  async function afterWrite(
+    ctx: Koa.Context | undefined,
+    status: number,
+    record: StoredRecord,
+    headers: Record<string, string> = {},
+  ) {
+    audited(ctx, [record]);
+    observer.seen(record.userId);
     const entry = entryOf(record);
     await cache.written([{ id: record.id, entry }], [record.userId]);
     return entryReply(status, entry, headers);
   }
 
   return {
-    async createRecord(c: Context): Promise<Reply> {
+    async createRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
       const record = await service.create(body.user_id, body.payload as JsonObject);
-      return afterWrite(201, record, { Location: `/data/${record.id}` });
+      observer.created(1);
+      return afterWrite(ctx, 201, record, { Location: `/data/${record.id}` });
     },
 
-    async bulkCreateRecords(c: Context): Promise<Reply> {
+    async bulkCreateRecords(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['BulkCreateRequest'];
       const records = await service.bulkCreate(
         body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject })),
       );
+      observer.created(records.length);
+      audited(ctx, records);
+      for (const userId of new Set(records.map((r) => r.userId))) observer.seen(userId);
       await cache.written(
         records.map((r) => ({ id: r.id, entry: entryOf(r) })),
         records.map((r) => r.userId),
@@ -63,6 +94,7 @@ export function recordsHandlers(service: RecordsService, cache: RecordCache) {
 
     async listRecords(c: Context): Promise<Reply> {
       const q = c.request.query as unknown as ListQuery;
+      observer.seen(q.user_id);
       const request = {
         userId: q.user_id,
         limit: q.limit ?? 20,
@@ -98,21 +130,27 @@ export function recordsHandlers(service: RecordsService, cache: RecordCache) {
       return entryReply(200, entry, { 'X-Cache': source });
     },
 
-    async replaceRecord(c: Context): Promise<Reply> {
+    async replaceRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
       const pre = parseIfMatch(header(c, 'if-match'));
-      return afterWrite(200, await service.replace(recordId(c), body.payload as JsonObject, pre));
+      return afterWrite(ctx, 200, await service.replace(recordId(c), body.payload as JsonObject, pre));
     },
 
-    async patchRecord(c: Context): Promise<Reply> {
+    async patchRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const pre = parseIfMatch(header(c, 'if-match'));
-      return afterWrite(200, await service.patch(recordId(c), body.payload as JsonObject | undefined, pre));
+      return afterWrite(
+        ctx,
+        200,
+        await service.patch(recordId(c), body.payload as JsonObject | undefined, pre),
+      );
     },
 
-    async deleteRecord(c: Context): Promise<Reply> {
+    async deleteRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const id = recordId(c);
       const userId = await service.delete(id, parseIfMatch(header(c, 'if-match')));
+      if (ctx) ctx.state.users = [userId];
+      observer.seen(userId);
       await cache.written([{ id, entry: null }], [userId]);
       return { status: 204 };
     },

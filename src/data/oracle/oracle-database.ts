@@ -42,6 +42,9 @@ export interface OracleConnection {
 }
 
 interface OraclePool {
+  readonly connectionsOpen: number;
+  readonly connectionsInUse: number;
+  readonly poolMax: number;
   getConnection(): Promise<OracleConnection>;
   close(drainSeconds?: number): Promise<void>;
 }
@@ -180,6 +183,14 @@ function executor(conn: OracleConnection): OracleExecutor {
 
 export class OracleDatabase {
   readonly kind = 'oracle' as const;
+
+  /** Sessions of the pool by state, for the metrics. */
+  poolStats(): { active: number; idle: number; waiting: number; max: number } {
+    const open = this.pool.connectionsOpen;
+    const inUse = this.pool.connectionsInUse;
+    return { active: inUse, idle: Math.max(0, open - inUse), waiting: 0, max: this.pool.poolMax };
+  }
+
 
   private constructor(
     private readonly pool: OraclePool,

@@ -1,0 +1,52 @@
+/**
+ * Distinct users over a sliding window (15 minutes by default), for `unique_users_active`: one
+ * Redis HyperLogLog per minute (all under one hash tag, so PFCOUNT can merge them on a Cluster),
+ * shared by every instance; without Redis, exact sets per minute in this instance, bounded.
+ */
+import type { RedisGateway } from '../redis/redis-gateway.js';
+
+const MINUTE = 60_000;
+const MAX_LOCAL_PER_MINUTE = 100_000;
+
+export class ActiveUsers {
+  private readonly local = new Map<number, Set<string>>();
+
+  constructor(
+    private readonly redis: RedisGateway,
+    private readonly windowMinutes = 15,
+  ) {}
+
+  private key(minute: number): string {
+    return `${this.redis.keyPrefix}{uu}:${minute}`;
+  }
+
+  /** Notes a user; never waits on Redis longer than its command timeout, never throws. */
+  seen(userId: string): void {
+    const minute = Math.floor(Date.now() / MINUTE);
+    let set = this.local.get(minute);
+    if (!set) {
+      set = new Set();
+      this.local.set(minute, set);
+      for (const m of this.local.keys()) if (m <= minute - this.windowMinutes) this.local.delete(m);
+    }
+    if (set.size < MAX_LOCAL_PER_MINUTE) set.add(userId);
+    if (this.redis.configured) {
+      const key = this.key(minute);
+      void this.redis.run(async (c) => {
+        await c.pfadd(key, userId);
+        await c.expire(key, (this.windowMinutes + 1) * 60);
+      });
+    }
+  }
+
+  /** Distinct users over the window: Redis's estimate when it answers, else this instance's count. */
+  async count(): Promise<number> {
+    const minute = Math.floor(Date.now() / MINUTE);
+    const minutes = Array.from({ length: this.windowMinutes }, (_, i) => minute - i);
+    const shared = await this.redis.run((c) => c.pfcount(...minutes.map((m) => this.key(m))));
+    if (shared !== undefined) return shared;
+    const union = new Set<string>();
+    for (const m of minutes) for (const u of this.local.get(m) ?? []) union.add(u);
+    return union.size;
+  }
+}
