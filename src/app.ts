@@ -113,6 +113,12 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
+  // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere
+  // instead of finding the socket closed under them.
+  koa.use(async (ctx, next) => {
+    if (lifecycle.draining) ctx.set('Connection', 'close');
+    await next();
+  });
   koa.use(requestLog(logger, metrics));
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));

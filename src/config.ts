@@ -241,6 +241,13 @@ export const CONFIG_KEYS = {
     max: 600000,
     doc: 'Time allowed to receive a whole request.',
   },
+  SHUTDOWN_DELAY_MS: {
+    kind: 'integer',
+    default: '0',
+    min: 0,
+    max: 600000,
+    doc: 'On SIGTERM, time to keep serving (with /ready at 503) before closing the listener, so load balancers stop routing here first.',
+  },
   SHUTDOWN_GRACE_MS: {
     kind: 'integer',
     default: '10000',
@@ -290,6 +297,7 @@ export interface Config {
   cursorSecret: Buffer;
   compressionThresholdBytes: number;
   requestTimeoutMs: number;
+  shutdownDelayMs: number;
   shutdownGraceMs: number;
 }
 
@@ -420,6 +428,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
+    shutdownDelayMs: v.SHUTDOWN_DELAY_MS as number,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
   });
 }

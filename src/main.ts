@@ -43,13 +43,21 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, grace_ms: config.shutdownGraceMs }, 'shutting down');
+    logger.info(
+      { signal, delay_ms: config.shutdownDelayMs, grace_ms: config.shutdownGraceMs },
+      'shutting down',
+    );
+    // 1. Not ready: load balancers stop routing here; answers now close their connections.
     lifecycle.draining = true;
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    // 2. Stop accepting; idle keep-alive connections close now, busy ones after their answer.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // 3. In-flight requests get the grace period; then whatever is left is cut.
     const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     await closed;
     clearTimeout(timer);
+    // 4. Pools and Redis close; exit 0.
     await db.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
     await redis.close();
     logger.info('stopped');
