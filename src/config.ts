@@ -241,6 +241,13 @@ export const CONFIG_KEYS = {
     max: 600000,
     doc: 'Time allowed to receive a whole request.',
   },
+  WORKERS: {
+    kind: 'integer',
+    default: '1',
+    min: 1,
+    max: 64,
+    doc: 'Worker processes on this host (node:cluster), e.g. one per core. Above 1 needs DATABASE_URL or Oracle (the embedded database is one process).',
+  },
   SHUTDOWN_DELAY_MS: {
     kind: 'integer',
     default: '0',
@@ -297,6 +304,7 @@ export interface Config {
   cursorSecret: Buffer;
   compressionThresholdBytes: number;
   requestTimeoutMs: number;
+  workers: number;
   shutdownDelayMs: number;
   shutdownGraceMs: number;
 }
@@ -390,6 +398,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (env.ORACLE_CONNECT_STRING?.trim() && databaseUrl) {
     problems.push('ORACLE_CONNECT_STRING: set together with DATABASE_URL; set only the database to use');
   }
+  if ((v.WORKERS as number) > 1 && !databaseUrl && !env.ORACLE_CONNECT_STRING?.trim()) {
+    problems.push(
+      'WORKERS: above 1 needs DATABASE_URL or ORACLE_CONNECT_STRING (the embedded database is one process)',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv,
@@ -428,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
+    workers: v.WORKERS as number,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS as number,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
   });

@@ -2,7 +2,9 @@
  * The only file that listens, handles signals and exits. Shutdown order: not ready, stop
  * accepting, let in-flight requests finish within the grace period, close the database, exit.
  */
+import cluster from 'node:cluster';
 import { createApp } from './app.js';
+import { runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './data/open-database.js';
 import { createHttpServer } from './http-server.js';
@@ -21,6 +23,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config.workers, logger);
+    return;
+  }
   if (!process.env.CURSOR_SECRET) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }

@@ -167,7 +167,8 @@ export function createTracing(options: TracingOptions): Tracing {
     return {
       query: <R>(stmt: Statement, values?: Record<string, unknown>) =>
         inSpan(`SQL ${stmt.name}`, sqlAttributes(stmt.name), parent(), () => target.query<R>(stmt, values)),
-      exec: (script: string) => inSpan('SQL exec', sqlAttributes('exec'), parent(), () => target.exec(script)),
+      exec: (script: string) =>
+        inSpan('SQL exec', sqlAttributes('exec'), parent(), () => target.exec(script)),
     };
   }
 

@@ -97,19 +97,17 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         ((JSON.parse(raw) as OtlpExport).resourceSpans ?? []).flatMap((rs) => {
           const resource = flatten(rs.resource?.attributes);
           return (rs.scopeSpans ?? []).flatMap((ss) =>
-            (ss.spans ?? []).map(
-              (s): ExportedSpan => ({
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId || undefined,
-                traceState: s.traceState || undefined,
-                name: s.name,
-                kind: s.kind,
-                attributes: flatten(s.attributes),
-                statusCode: s.status?.code ?? OTLP_STATUS.unset,
-                resource,
-              }),
-            ),
+            (ss.spans ?? []).map((s): ExportedSpan => ({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId || undefined,
+              traceState: s.traceState || undefined,
+              name: s.name,
+              kind: s.kind,
+              attributes: flatten(s.attributes),
+              statusCode: s.status?.code ?? OTLP_STATUS.unset,
+              resource,
+            })),
           );
         }),
       );

@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');
 
@@ -102,5 +104,55 @@ describe('the server process', () => {
       expect.arrayContaining(['listening on http://localhost:' + port, 'stopped']),
     );
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', route: '/data', status: 201 }));
+  }, 90_000);
+
+  test('when WORKERS=2, then two workers serve one port, cursors work across them, and SIGTERM stops all', async () => {
+    const schema = uniqueSchema();
+    const port = await freePort();
+    const p = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WORKERS: '2',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      RATE_LIMIT_ENABLED: 'false',
+      CACHE_ENABLED: 'false',
+    });
+    children.push(p.child);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(`${base}/ready`, 60_000);
+      const workers = execFileSync('ps', ['--ppid', String(p.child.pid), '-o', 'pid='])
+        .toString()
+        .trim()
+        .split(/\s+/);
+      expect(workers).toHaveLength(2);
+      for (let i = 0; i < 6; i++) {
+        await fetch(`${base}/data`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: 'paged', payload: { i } }),
+        });
+      }
+      // Each page on a new connection: the kernel spreads them over both workers.
+      let cursor: string | null = null;
+      let seen = 0;
+      do {
+        const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await fetch(`${base}/data?user_id=paged&limit=1${q}`, {
+          headers: { connection: 'close' },
+        });
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as { items: unknown[]; next_cursor: string | null };
+        seen += page.items.length;
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toBe(6);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      expect(p.output()).toContain('all workers stopped');
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
   }, 90_000);
 });

@@ -58,6 +58,15 @@ async function serve(tracing: Tracing, testDb: TestDatabase, env: Record<string,
   };
 }
 
+// One embedded database for the file: opening PGlite is the slow part of these tests.
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await openTestDatabase('pglite');
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
 describe('tracing on, exported over OTLP/HTTP', () => {
   let receiver: OtlpReceiver;
   const traceId = hex(16);
@@ -67,7 +76,6 @@ describe('tracing on, exported over OTLP/HTTP', () => {
   const unknownId = randomUUID();
   const seenTraceIds: unknown[] = [];
   let redisServer: TestRedis;
-  let testDb: TestDatabase;
   let spans: ExportedSpan[];
   let raw: string;
   let createdId: string;
@@ -77,8 +85,11 @@ describe('tracing on, exported over OTLP/HTTP', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     redisServer = await startRedis();
-    testDb = await openTestDatabase('pglite');
-    const tracing = createTracing({ endpoint: receiver.endpoint, serviceName: 'data-api-test', serviceVersion: '9.9.9' });
+    const tracing = createTracing({
+      endpoint: receiver.endpoint,
+      serviceName: 'data-api-test',
+      serviceVersion: '9.9.9',
+    });
     const env = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: `trace-${hex(4)}:` };
     const app = await serve(tracing, testDb, env, seenTraceIds);
     const headers = { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: 'caller=opaque' };
@@ -122,7 +133,6 @@ describe('tracing on, exported over OTLP/HTTP', () => {
     raw = receiver.rawBodies.join('\n');
   });
   afterAll(async () => {
-    await testDb?.drop();
     await redisServer?.stop();
     await receiver?.close();
   });
@@ -213,7 +223,7 @@ describe('tracing on, exported over OTLP/HTTP', () => {
 describe('tracing off', () => {
   test('when no endpoint is given, then every wrapper returns its input and nothing is traced', async () => {
     for (const endpoint of [undefined, '']) {
-      const tracing = createTracing({ endpoint: receiver.endpoint, serviceName: 'data-api-test', serviceVersion: '0' });
+      const tracing = createTracing({ endpoint, serviceName: 'data-api-test', serviceVersion: '0' });
       expect(tracing.enabled).toBe(false);
       expect(tracing.wrapRedisGateway(NO_REDIS)).toBe(NO_REDIS);
       expect(tracing.tracer.startSpan('x').isRecording()).toBe(false);
@@ -223,7 +233,6 @@ describe('tracing off', () => {
 
   test('when off, then the app answers as before and no trace id reaches the request', async () => {
     const tracing = createTracing({ serviceName: 'data-api-test', serviceVersion: '0' });
-    const testDb = await openTestDatabase('pglite');
     const seen: unknown[] = [];
     expect(tracing.wrapDatabase(testDb.db)).toBe(testDb.db);
     const app = await serve(tracing, testDb, {}, seen);
@@ -237,7 +246,6 @@ describe('tracing off', () => {
       expect(seen).toEqual([undefined]);
     } finally {
       await app.close();
-      await testDb.drop();
     }
   });
 });
