@@ -96,6 +96,10 @@ export async function createBackend(
     definition: definition as unknown as Document,
     strict: true,
     validate: true,
+    // quick: validators are compiled on demand, and only the request validators are compiled
+    // below, at start: the response validators openapi-backend would also build are never used
+    // by the server (the tests check responses with their own checker) and cost most of start-up.
+    quick: true,
     coerceTypes: true,
     ajvOpts: { allErrors: true },
     customizeAjv: (a) => addFormats(a as unknown as Ajv) as never,
@@ -124,6 +128,8 @@ export async function createBackend(
     },
   });
   await api.init();
+  for (const op of api.router.getOperations())
+    api.validator.getRequestValidatorsForOperation(op.operationId!);
 
   // openapi-backend validates application/json bodies only; the others (merge-patch) are
   // validated here against the same contract schemas.
