@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.package-lock.json
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help install build run migrate generate check-generated lint lint-contract typecheck test test-only test-oracle clean
+.PHONY: help install build run token migrate generate check-generated lint lint-contract typecheck test test-only test-oracle clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -21,8 +21,11 @@ install: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
 build: install ## Compile TypeScript into dist/
 	rm -rf dist && npx tsc -p tsconfig.build.json
 
-run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set)
-	node dist/src/main.js
+run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set; AUTH_MODE=none unless set)
+	AUTH_MODE="$${AUTH_MODE:-none}" node dist/src/main.js
+
+token: build ## Mint a development bearer token: make token SUB=user123 SCOPE="data:read data:write" (needs AUTH_JWT_SECRET)
+	@node dist/src/cli/token.js --sub "$${SUB:-user123}" --scope "$${SCOPE:-data:read data:write}" --ttl "$${TTL:-3600}"
 
 migrate: build ## Apply pending migrations to the configured database
 	node dist/src/cli/migrate.js

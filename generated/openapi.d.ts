@@ -373,6 +373,44 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No credentials, or credentials that are not valid (bad signature, expired, wrong issuer or audience, unknown key). */
+        Unauthorized: {
+            headers: {
+                /** @description The challenge, e.g. `Bearer realm="data-api", error="invalid_token"`. */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:unauthorized",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The bearer token is invalid, expired, or not for this service.",
+                 *       "code": "DAPI-4011"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The caller lacks the scope, or acts for another user_id without data:admin. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:forbidden",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "A caller may act only for its own user_id.",
+                 *       "code": "DAPI-4031"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The caller is over its rate limit (per user: the `user_id` of the request, else the
          *     client address). Wait `Retry-After` seconds.
@@ -568,7 +606,8 @@ export interface components {
          */
         CreatedBefore: string;
         /**
-         * @description Change only if the record's current `ETag` is listed (`*` matches any).
+         * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
+         *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
          * @example "1"
          */
         IfMatch: string;
@@ -666,6 +705,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -708,6 +749,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
@@ -778,6 +821,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
@@ -832,6 +877,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -844,7 +891,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any).
+                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
+                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -885,6 +933,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
@@ -901,7 +951,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any).
+                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
+                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -927,6 +978,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -940,7 +993,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any).
+                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
+                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -981,6 +1035,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];

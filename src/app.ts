@@ -17,6 +17,8 @@ import { operationsHandlers, type Lifecycle } from './api/handlers/operations-ha
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { recordJson } from './api/reply.js';
 import { auditLog, problemResponses, requestLog } from './api/middleware.js';
+import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
+import { Authenticator } from './auth/authenticator.js';
 import { ActiveUsers } from './observability/active-users.js';
 import { RecordCache } from './cache/record-cache.js';
 import { createEventPublisher } from './events/change-events.js';
@@ -99,6 +101,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
     contract.document(),
     {
       ...records,
+      unauthorizedHandler,
       ...operationsHandlers({
         metrics: metrics.registry,
         db,
@@ -109,6 +112,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
       }),
     },
     { bodyLimitBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth + ENVELOPE_DEPTH },
+    securityHandlers(),
   );
 
   const koa = new Koa({ proxy: false });
@@ -119,9 +123,16 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
     if (lifecycle.draining) ctx.set('Connection', 'close');
     await next();
   });
-  koa.use(requestLog(logger, metrics));
+  koa.use(
+    requestLog(
+      logger,
+      metrics,
+      (ctx) => backend.api.router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path,
+    ),
+  );
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
+  koa.use(authenticate(new Authenticator(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>
       Math.max(1, Math.round((perMinute * config.rateLimitWindowSeconds) / 60));

@@ -3,6 +3,7 @@
  * meaning; docs/configuration.md and .env.example list the same keys (a test checks it).
  */
 import { randomBytes } from 'node:crypto';
+import type { ApiKeyEntry, AuthOptions } from './auth/authenticator.js';
 import { oracleOptionsFromEnv, type OracleOptions } from './data/oracle/oracle-database.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'url';
@@ -222,6 +223,32 @@ export const CONFIG_KEYS = {
     max: 1000,
     doc: 'Most items in one bulk create (the contract allows at most 1000).',
   },
+  AUTH_MODE: {
+    kind: 'enum',
+    values: ['required', 'none'],
+    default: 'required',
+    doc: 'required: /data needs a bearer JWT or an API key. none: no authentication, for local development only (refused when NODE_ENV=production).',
+  },
+  AUTH_JWT_SECRET: {
+    kind: 'string',
+    doc: 'Shared secret (32+ characters) for HS256 bearer tokens.',
+    secret: true,
+  },
+  AUTH_JWKS_URL: {
+    kind: 'url',
+    doc: 'JWKS URL of the identity provider, for RS256/ES256 bearer tokens.',
+  },
+  AUTH_JWT_ISSUER: { kind: 'string', default: 'data-api', doc: 'Required iss of bearer tokens.' },
+  AUTH_JWT_AUDIENCE: { kind: 'string', default: 'data-api', doc: 'Required aud of bearer tokens.' },
+  AUTH_JWT_ALGORITHMS: {
+    kind: 'string',
+    doc: 'Allowed JWT algorithms, comma-separated. Default: HS256 with AUTH_JWT_SECRET, RS256,ES256 with AUTH_JWKS_URL.',
+  },
+  AUTH_API_KEYS: {
+    kind: 'string',
+    doc: 'API keys as JSON: [{"sha256": "<hex SHA-256 of the key>", "subject": "svc", "scopes": ["data:read"]}].',
+    secret: true,
+  },
   CURSOR_SECRET: {
     kind: 'string',
     doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
@@ -302,6 +329,7 @@ export interface Config {
   jsonMaxDepth: number;
   bulkMaxItems: number;
   cursorSecret: Buffer;
+  auth: AuthOptions;
   compressionThresholdBytes: number;
   requestTimeoutMs: number;
   workers: number;
@@ -356,7 +384,10 @@ function parseValue(name: string, spec: KeySpec, raw: string, problems: string[]
 }
 
 /** Reads, validates and freezes the configuration. Throws ConfigError naming every bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { serving: boolean } = { serving: true },
+): Readonly<Config> {
   const problems: string[] = [];
   const v: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec][]) {
@@ -389,6 +420,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const node of clusterNodes) {
     if (!/^[^:\s]+:\d{1,5}$/.test(node)) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
   }
+  // Tools that serve no requests (make migrate) need no authentication settings.
+  const auth = authOptions(v, nodeEnv, options.serving ? problems : []);
   let oracle: OracleOptions | undefined;
   try {
     oracle = oracleOptionsFromEnv(env);
@@ -439,10 +472,95 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jsonMaxDepth: v.JSON_MAX_DEPTH as number,
     bulkMaxItems: v.BULK_MAX_ITEMS as number,
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
+    auth,
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     workers: v.WORKERS as number,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS as number,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
   });
+}
+
+const ALGORITHMS = new Set([
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'ES256',
+  'ES384',
+  'EdDSA',
+]);
+
+function parseApiKeys(raw: string | undefined, problems: string[]): ApiKeyEntry[] {
+  if (raw === undefined) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    problems.push('AUTH_API_KEYS: not JSON');
+    return [];
+  }
+  const ok =
+    Array.isArray(list) &&
+    list.every(
+      (e: { sha256?: unknown; subject?: unknown; scopes?: unknown }) =>
+        typeof e?.sha256 === 'string' &&
+        /^[0-9a-f]{64}$/i.test(e.sha256) &&
+        typeof e.subject === 'string' &&
+        e.subject !== '' &&
+        Array.isArray(e.scopes) &&
+        e.scopes.every((s) => typeof s === 'string'),
+    );
+  if (!ok) {
+    problems.push(
+      'AUTH_API_KEYS: expected [{"sha256": "<64 hex>", "subject": "...", "scopes": ["data:read"]}]',
+    );
+    return [];
+  }
+  return list as ApiKeyEntry[];
+}
+
+function authOptions(v: Record<string, unknown>, nodeEnv: string, problems: string[]): AuthOptions {
+  const mode = v.AUTH_MODE as AuthOptions['mode'];
+  const jwtSecret = v.AUTH_JWT_SECRET as string | undefined;
+  const jwksUrl = v.AUTH_JWKS_URL as string | undefined;
+  const apiKeys = parseApiKeys(v.AUTH_API_KEYS as string | undefined, problems);
+  if (jwtSecret !== undefined && jwtSecret.length < 32)
+    problems.push('AUTH_JWT_SECRET: must be at least 32 characters');
+  if (jwtSecret && jwksUrl)
+    problems.push('AUTH_JWKS_URL: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+  const algorithms = ((v.AUTH_JWT_ALGORITHMS as string | undefined) ?? (jwtSecret ? 'HS256' : 'RS256,ES256'))
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const alg of algorithms) {
+    if (!ALGORITHMS.has(alg)) problems.push(`AUTH_JWT_ALGORITHMS: "${alg}" is not an allowed algorithm`);
+  }
+  // Algorithm confusion: a shared secret goes with HMAC only, a JWKS with public-key algorithms only.
+  if (jwtSecret && algorithms.some((a) => !a.startsWith('HS'))) {
+    problems.push('AUTH_JWT_ALGORITHMS: only HS* algorithms go with AUTH_JWT_SECRET');
+  }
+  if (jwksUrl && algorithms.some((a) => a.startsWith('HS'))) {
+    problems.push('AUTH_JWT_ALGORITHMS: HS* algorithms cannot be used with AUTH_JWKS_URL');
+  }
+  if (mode === 'none' && nodeEnv === 'production') {
+    problems.push('AUTH_MODE: none is for local development and refused when NODE_ENV=production');
+  }
+  if (mode === 'required' && !jwtSecret && !jwksUrl && apiKeys.length === 0) {
+    problems.push(
+      'AUTH_MODE: required needs AUTH_JWT_SECRET, AUTH_JWKS_URL or AUTH_API_KEYS (AUTH_MODE=none for local development)',
+    );
+  }
+  return {
+    mode,
+    jwtSecret,
+    jwksUrl,
+    issuer: v.AUTH_JWT_ISSUER as string,
+    audience: v.AUTH_JWT_AUDIENCE as string,
+    algorithms,
+    apiKeys,
+  };
 }

@@ -22,6 +22,8 @@ export const ERRORS = {
   unsupportedJsonValue: spec('DAPI-4004', 400, 'unsupported-json-value', 'Unsupported JSON value'),
   bulkTooLarge: spec('DAPI-4005', 400, 'bulk-too-large', 'Too many items'),
   malformedRequest: spec('DAPI-4006', 400, 'malformed-request', 'Bad Request'),
+  unauthorized: spec('DAPI-4011', 401, 'unauthorized', 'Unauthorized'),
+  forbidden: spec('DAPI-4031', 403, 'forbidden', 'Forbidden'),
   recordNotFound: spec('DAPI-4041', 404, 'record-not-found', 'Record not found'),
   routeNotFound: spec('DAPI-4042', 404, 'route-not-found', 'Not found'),
   methodNotAllowed: spec('DAPI-4051', 405, 'method-not-allowed', 'Method not allowed'),

@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     runPrimary(config.workers, logger);
     return;
   }
+  if (config.auth.mode === 'none') {
+    logger.warn(
+      'AUTH_MODE=none: /data needs no credentials and every caller is an admin (local development only)',
+    );
+  }
   if (!process.env.CURSOR_SECRET) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }

@@ -90,6 +90,7 @@ export async function createBackend(
   definition: Record<string, unknown>,
   handlers: Record<string, Handler>,
   limits: BodyLimits,
+  security: Record<string, (c: Context, ctx?: Koa.Context) => boolean> = {},
 ): Promise<Backend> {
   const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
   const api = new ContractBackend({
@@ -127,6 +128,9 @@ export async function createBackend(
       throw new AppError('notImplemented', { detail: `${c.operation?.operationId} has no handler.` });
     },
   });
+  for (const [name, handler] of Object.entries(security)) {
+    api.registerSecurityHandler(name, handler as (c: Context, ...args: unknown[]) => boolean);
+  }
   await api.init();
   for (const op of api.router.getOperations())
     api.validator.getRequestValidatorsForOperation(op.operationId!);

@@ -11,7 +11,11 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Takes X-Request-Id from the caller when it is safe, else makes one; logs one line per request
  * and records its duration and count by route template (never the raw URL).
  */
-export function requestLog(logger: Logger, metrics?: Metrics): Koa.Middleware {
+export function requestLog(
+  logger: Logger,
+  metrics?: Metrics,
+  routeOf: (ctx: Koa.Context) => string | undefined = () => undefined,
+): Koa.Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const given = ctx.get('x-request-id');
@@ -22,7 +26,8 @@ export function requestLog(logger: Logger, metrics?: Metrics): Koa.Middleware {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = (ctx.state.route as string | undefined) ?? null;
+      // Answers given before routing (401, 429) are still labelled with their path template.
+      const route = (ctx.state.route as string | undefined) ?? routeOf(ctx) ?? null;
       logger.info(
         { request_id: requestId, method: ctx.method, route, status: ctx.status, duration_ms: seconds * 1000 },
         'request',
@@ -72,6 +77,12 @@ export function problemResponses(logger: Logger): Koa.Middleware {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Who: the authenticated subject and how, else the client address. */
+function actorOf(ctx: Koa.Context): string {
+  const principal = ctx.state.principal as { subject: string; via: string } | undefined;
+  return principal ? `${principal.via}:${principal.subject}` : `ip:${ctx.ip}`;
+}
+
 /**
  * One audit line per write to /data: who (the client address until authentication exists),
  * which operation, which records, and the outcome. Never the payload.
@@ -93,7 +104,7 @@ export function auditLog(logger: Logger): Koa.Middleware {
         {
           audit: true,
           request_id: state.requestId,
-          actor: `ip:${ctx.ip}`,
+          actor: actorOf(ctx),
           operation: state.operationId ?? null,
           record_ids: state.records ?? (pathId && pathId !== 'bulk' ? [pathId] : []),
           user_ids: state.users ?? [],

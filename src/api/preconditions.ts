@@ -1,5 +1,4 @@
 /** Entity tags: a record's ETag is its version as a strong tag, `"3"`. */
-import { AppError } from '../errors.js';
 import type { Precondition } from '../services/records-service.js';
 
 export function etagOf(version: number): string {
@@ -10,7 +9,9 @@ const ETAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*$/;
 
 /**
  * Parses If-Match into a Precondition (undefined when absent). Comparison is strong
- * (RFC 9110 13.1.1): a weak tag never matches, so it contributes no version.
+ * (RFC 9110 13.1.1): a weak tag never matches, so it contributes no version. A value that is
+ * not a list of entity tags names no current tag either: the precondition fails (412), which is
+ * also what a client that sent a stale or foreign tag gets.
  */
 export function parseIfMatch(header: string | undefined): Precondition | undefined {
   if (header === undefined) return undefined;
@@ -18,12 +19,7 @@ export function parseIfMatch(header: string | undefined): Precondition | undefin
   const versions: number[] = [];
   for (const part of header.split(',')) {
     const m = ETAG.exec(part);
-    if (!m) {
-      throw new AppError('validationFailed', {
-        detail: 'If-Match must be * or a list of entity tags such as "3".',
-        errors: [{ location: 'header', pointer: 'If-Match', detail: 'not a list of entity tags' }],
-      });
-    }
+    if (!m) return { any: false, versions: [] };
     if (!m[1] && /^[0-9]{1,9}$/.test(m[2] as string)) versions.push(Number(m[2]));
   }
   return { any: false, versions };

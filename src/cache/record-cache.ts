@@ -22,6 +22,8 @@ export type CacheSource = 'hit-l1' | 'hit-l2' | 'miss';
 /** A cached record: its serialized JSON and its version (the ETag). null: known to be deleted. */
 export interface RecordEntry {
   version: number;
+  /** The owner, for authorization without parsing the bytes. */
+  userId: string;
   bytes: Buffer;
 }
 
@@ -364,13 +366,19 @@ function pagesKey(userId: string): string {
 }
 
 function encodeRecord(entry: RecordEntry): Buffer {
-  return Buffer.concat([Buffer.from(`${entry.version}\n`), entry.bytes]);
+  return Buffer.concat([Buffer.from(`${entry.version}\n${entry.userId}\n`), entry.bytes]);
 }
 
 function decodeRecord(raw: Buffer): RecordEntry | null {
   if (raw.length === 1 && raw[0] === TOMBSTONE.charCodeAt(0)) return null;
+  // user_id cannot hold a newline (the contract's pattern), so two newlines end the header.
   const nl = raw.indexOf(0x0a);
-  return { version: Number(raw.subarray(0, nl).toString()), bytes: raw.subarray(nl + 1) };
+  const nl2 = raw.indexOf(0x0a, nl + 1);
+  return {
+    version: Number(raw.subarray(0, nl).toString()),
+    userId: raw.subarray(nl + 1, nl2).toString(),
+    bytes: raw.subarray(nl2 + 1),
+  };
 }
 
 function withPageCommands(c: RedisClient): RedisClient & PageCommands {

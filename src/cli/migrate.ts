@@ -3,6 +3,6 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../data/open-database.js';
 import { createLogger } from '../observability/logger.js';
 
-const config = loadConfig({ ...process.env, MIGRATE_ON_START: 'true' });
+const config = loadConfig({ ...process.env, MIGRATE_ON_START: 'true' }, { serving: false });
 const db = await openDatabase(config, createLogger(config.logLevel));
 await db.close();

@@ -25,6 +25,15 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with _total, which promtool rejects (prom-client issue #283);
+  // the per-type gauges (nodejs_active_handles{type}, ...) carry the same information.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]) {
+    registry.removeSingleMetric(name);
+  }
   let cacheStats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   let poolStats: () => PoolStats | undefined = () => undefined;
   let isOracle = false;

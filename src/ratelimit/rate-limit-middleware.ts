@@ -45,6 +45,9 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * shares one budget.
  */
 export function subjectOf(ctx: Koa.ParameterizedContext): string {
+  // The authenticated subject when there is one (AUTH_MODE=none has none to speak of).
+  const principal = ctx.state.principal as { subject: string; via: string } | undefined;
+  if (principal && principal.via !== 'none') return `sub:${principal.subject}`;
   const userId = ctx.query.user_id;
   if (typeof userId === 'string' && USER_ID.test(userId)) return `user:${userId}`;
   return `ip:${ctx.ip}`;

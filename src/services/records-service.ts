@@ -146,8 +146,24 @@ export class RecordsService {
     return { items, nextCursor };
   }
 
-  async replace(id: string, payload: JsonObject, pre?: Precondition): Promise<StoredRecord> {
+  /**
+   * For a caller restricted to its own records (owner set): 404 unless the record is its own, so
+   * another user's ids do not leak. user_id never changes, so this check cannot go stale.
+   */
+  private async requireOwner(id: string, owner: string | null): Promise<void> {
+    if (owner === null) return;
+    const record = await this.repo.findById(id);
+    if (!record || record.userId !== owner) throw notFound();
+  }
+
+  async replace(
+    id: string,
+    payload: JsonObject,
+    pre?: Precondition,
+    owner: string | null = null,
+  ): Promise<StoredRecord> {
     this.checkPayload(payload, '/payload');
+    await this.requireOwner(id, owner);
     const expected = await this.expectedVersion(id, pre);
     const updated = await this.repo.updatePayload(id, payload, expected);
     if (updated) return this.announce('data.updated', updated);
@@ -155,10 +171,15 @@ export class RecordsService {
   }
 
   /** Applies an RFC 7396 merge patch of `{payload}`; retries when another writer wins a race. */
-  async patch(id: string, patchPayload: JsonObject | undefined, pre?: Precondition): Promise<StoredRecord> {
+  async patch(
+    id: string,
+    patchPayload: JsonObject | undefined,
+    pre?: Precondition,
+    owner: string | null = null,
+  ): Promise<StoredRecord> {
     for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
       const current = await this.repo.findById(id);
-      if (!current) throw notFound();
+      if (!current || (owner !== null && current.userId !== owner)) throw notFound();
       if (pre && !satisfies(pre, current.version)) throw preconditionFailed();
       if (patchPayload === undefined) return current;
       const merged = applyMergePatch(current.payload, patchPayload as JsonValue);
@@ -173,7 +194,8 @@ export class RecordsService {
   }
 
   /** Deletes the record; returns its user_id. */
-  async delete(id: string, pre?: Precondition): Promise<string> {
+  async delete(id: string, pre?: Precondition, owner: string | null = null): Promise<string> {
+    await this.requireOwner(id, owner);
     const expected = await this.expectedVersion(id, pre);
     const deleted = await this.repo.delete(id, expected);
     if (deleted === null) throw await this.explainMiss(id);

@@ -44,8 +44,15 @@ export async function startServerOn(
   env: Record<string, string> = {},
   logLines?: Record<string, unknown>[],
 ): Promise<TestServer> {
-  // Rate limiting is off unless a test turns it on: suites send hundreds of requests from one address.
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
+  // Rate limiting and authentication are off unless a test turns them on: suites send hundreds
+  // of requests from one address, and test/api/auth.test.ts covers who may do what.
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    AUTH_MODE: 'none',
+    ...env,
+  });
   const redis = redisGatewayFromConfig(config);
   // With logLines, every JSON log line is parsed into it (at level info), for tests that read logs.
   const logger = logLines

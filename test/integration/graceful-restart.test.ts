@@ -68,6 +68,7 @@ describe('a restart under load', () => {
           DATABASE_URL: TEST_DATABASE_URL,
           DATABASE_SCHEMA: schema,
           RATE_LIMIT_ENABLED: 'false',
+          AUTH_MODE: 'none',
           SHUTDOWN_DELAY_MS: '500',
           SHUTDOWN_GRACE_MS: '3000',
         },

@@ -8,7 +8,7 @@ const logger = createLogger('silent');
 
 describe('openDatabase', () => {
   test('when DATABASE_URL is unset, then the embedded PGlite serves, migrated', async () => {
-    const db = await openDatabase(loadConfig({ PGLITE_DATA_DIR: 'memory://' }), logger);
+    const db = await openDatabase(loadConfig({ PGLITE_DATA_DIR: 'memory://' }, { serving: false }), logger);
     expect(db.kind).toBe('pglite');
     await expect(db.ping()).resolves.toBeUndefined();
     await db.close();
@@ -17,7 +17,7 @@ describe('openDatabase', () => {
   test('when DATABASE_URL is set, then that PostgreSQL serves, migrated into DATABASE_SCHEMA', async () => {
     const schema = uniqueSchema();
     const db = await openDatabase(
-      loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }),
+      loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }, { serving: false }),
       logger,
     );
     try {
@@ -35,7 +35,10 @@ describe('openDatabase', () => {
   test('when MIGRATE_ON_START=false, then nothing is created', async () => {
     const schema = uniqueSchema();
     const db = await openDatabase(
-      loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, MIGRATE_ON_START: 'false' }),
+      loadConfig(
+        { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, MIGRATE_ON_START: 'false' },
+        { serving: false },
+      ),
       logger,
     );
     await db.close();

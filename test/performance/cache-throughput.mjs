@@ -25,6 +25,7 @@ function start(port, env) {
       DATABASE_SCHEMA: schema,
       REDIS_URL: REDIS,
       REDIS_KEY_PREFIX: `${schema}:`,
+      AUTH_MODE: 'none',
       RATE_LIMIT_READ_PER_MINUTE: '1000000',
       RATE_LIMIT_WRITE_PER_MINUTE: '1000000',
       ...env,

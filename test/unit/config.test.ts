@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../src/paths.js';
 
 describe('configuration', () => {
   test('when nothing is set, then the defaults serve the embedded database on port 8000', () => {
-    const c = loadConfig({});
+    const c = loadConfig({ AUTH_MODE: 'none' });
     expect(c).toMatchObject({
       port: 8000,
       databaseUrl: undefined,
@@ -22,6 +22,7 @@ describe('configuration', () => {
 
   test('when values are set, then they are parsed', () => {
     const c = loadConfig({
+      AUTH_MODE: 'none',
       PORT: '9000',
       MIGRATE_ON_START: 'false',
       DATABASE_URL: 'postgres://u@h:5432/db',
@@ -35,6 +36,7 @@ describe('configuration', () => {
     let err: unknown;
     try {
       loadConfig({
+        AUTH_MODE: 'none',
         PORT: 'eighty',
         BULK_MAX_ITEMS: '5000',
         MIGRATE_ON_START: 'maybe',

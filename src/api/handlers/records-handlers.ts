@@ -5,6 +5,13 @@
 import type Koa from 'koa';
 import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
+import {
+  DEVELOPER,
+  ownerScope,
+  requireActingFor,
+  requireScope,
+  type Principal,
+} from '../../auth/authenticator.js';
 import type { RecordCache, RecordEntry } from '../../cache/record-cache.js';
 import type { StoredRecord } from '../../data/records-repository.js';
 import type { JsonObject } from '../../services/json-value.js';
@@ -27,7 +34,7 @@ function recordId(c: Context): string {
 }
 
 function entryOf(r: StoredRecord): RecordEntry {
-  return { version: r.version, bytes: Buffer.from(JSON.stringify(recordJson(r))) };
+  return { version: r.version, userId: r.userId, bytes: Buffer.from(JSON.stringify(recordJson(r))) };
 }
 
 function entryReply(status: number, entry: RecordEntry, headers: Record<string, string> = {}): Reply {
@@ -38,6 +45,14 @@ function entryReply(status: number, entry: RecordEntry, headers: Record<string, 
 export interface RecordsObserver {
   created(count: number): void;
   seen(userId: string): void;
+}
+
+/**
+ * The caller, as authenticated by the auth middleware; the security handlers have already
+ * refused requests without one. Handlers called directly (tests) act as the developer.
+ */
+function principal(ctx: Koa.Context | undefined): Principal {
+  return (ctx?.state.principal as Principal | undefined) ?? DEVELOPER;
 }
 
 const NO_OBSERVER: RecordsObserver = { created: () => undefined, seen: () => undefined };
@@ -71,6 +86,9 @@ export function recordsHandlers(
   return {
     async createRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
+      const who = principal(ctx);
+      requireScope(who, 'data:write');
+      requireActingFor(who, body.user_id);
       const record = await service.create(body.user_id, body.payload as JsonObject);
       observer.created(1);
       return afterWrite(ctx, 201, record, { Location: `/data/${record.id}` });
@@ -78,6 +96,9 @@ export function recordsHandlers(
 
     async bulkCreateRecords(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['BulkCreateRequest'];
+      const who = principal(ctx);
+      requireScope(who, 'data:write');
+      for (const item of body.items) requireActingFor(who, item.user_id);
       const records = await service.bulkCreate(
         body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject })),
       );
@@ -92,8 +113,11 @@ export function recordsHandlers(
       return { status: 201, body: response };
     },
 
-    async listRecords(c: Context): Promise<Reply> {
+    async listRecords(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const q = c.request.query as unknown as ListQuery;
+      const who = principal(ctx);
+      requireScope(who, 'data:read');
+      requireActingFor(who, q.user_id);
       observer.seen(q.user_id);
       const request = {
         userId: q.user_id,
@@ -118,12 +142,16 @@ export function recordsHandlers(
       return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
     },
 
-    async getRecord(c: Context): Promise<Reply> {
+    async getRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
+      const who = principal(ctx);
+      requireScope(who, 'data:read');
       const { entry, source } = await cache.getRecord(recordId(c), async () => {
         const record = await service.find(recordId(c));
         return record ? entryOf(record) : null;
       });
-      if (!entry) throw notFound();
+      // Another user's record answers exactly as a missing one: ids do not leak.
+      const owner = ownerScope(who);
+      if (!entry || (owner !== null && entry.userId !== owner)) throw notFound();
       if (ifNoneMatchHits(header(c, 'if-none-match'), entry.version)) {
         return { status: 304, headers: { ETag: etagOf(entry.version), 'X-Cache': source } };
       }
@@ -132,23 +160,30 @@ export function recordsHandlers(
 
     async replaceRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
+      const who = principal(ctx);
+      requireScope(who, 'data:write');
       const pre = parseIfMatch(header(c, 'if-match'));
-      return afterWrite(ctx, 200, await service.replace(recordId(c), body.payload as JsonObject, pre));
+      const record = await service.replace(recordId(c), body.payload as JsonObject, pre, ownerScope(who));
+      return afterWrite(ctx, 200, record);
     },
 
     async patchRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
+      const who = principal(ctx);
+      requireScope(who, 'data:write');
       const pre = parseIfMatch(header(c, 'if-match'));
       return afterWrite(
         ctx,
         200,
-        await service.patch(recordId(c), body.payload as JsonObject | undefined, pre),
+        await service.patch(recordId(c), body.payload as JsonObject | undefined, pre, ownerScope(who)),
       );
     },
 
     async deleteRecord(c: Context, ctx?: Koa.Context): Promise<Reply> {
       const id = recordId(c);
-      const userId = await service.delete(id, parseIfMatch(header(c, 'if-match')));
+      const who = principal(ctx);
+      requireScope(who, 'data:write');
+      const userId = await service.delete(id, parseIfMatch(header(c, 'if-match')), ownerScope(who));
       if (ctx) ctx.state.users = [userId];
       observer.seen(userId);
       await cache.written([{ id, entry: null }], [userId]);

@@ -150,6 +150,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Authentication on, as in production: a throwaway HS256 secret, and an admin token for
+# Schemathesis (its generated user_ids are many users; the owner rules are tested in jest).
+AUTH_SECRET="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+TOKEN="$(AUTH_JWT_SECRET="$AUTH_SECRET" node "$BUILD_DIR/src/cli/token.js" --sub schemathesis --scope 'data:read data:write data:admin' --ttl 7200)"
 log "starting the server on $BASE (schema $SCHEMA, log $SERVER_LOG)"
 # With Redis (cache, rate limiting, events) as in production. Rate limiting stays on, with a
 # budget Schemathesis's single client cannot exhaust, so the checks see the real answers.
@@ -158,6 +162,7 @@ HOST=127.0.0.1 PORT="$PORT" NODE_ENV=test LOG_LEVEL="${ST_SERVER_LOG_LEVEL:-warn
   REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}" REDIS_KEY_PREFIX="$SCHEMA:" \
   RATE_LIMIT_READ_PER_MINUTE=1000000 RATE_LIMIT_WRITE_PER_MINUTE=1000000 \
   CURSOR_SECRET="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
+  AUTH_MODE=required AUTH_JWT_SECRET="$AUTH_SECRET" \
   node "$BUILD_DIR/src/main.js" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
@@ -196,6 +201,7 @@ args=(
   --config-file "$HERE/schemathesis.toml"
   run "$CONTRACT"
   --url "$BASE"
+  --header "Authorization: Bearer $TOKEN"
   --checks all
   --phases examples,coverage,fuzzing,stateful
   --max-examples "$MAX_EXAMPLES"
@@ -210,7 +216,7 @@ args=(
   --report-ndjson-path "$REPORT_DIR/events.ndjson"
   "${extra[@]}"
 )
-log "$("$VENV/bin/schemathesis" --version): schemathesis ${args[*]}"
+log "$("$VENV/bin/schemathesis" --version): schemathesis ${args[*]//$TOKEN/<token>}"
 rc=0
 # In the background and waited for, so that INT/TERM reach the traps at once (bash runs a trap
 # only after a foreground command returns) and cleanup() stops Schemathesis first.

@@ -1,0 +1,139 @@
+/**
+ * Who is calling: a bearer JWT (HS256 with a shared secret, or RS256/ES256 keys from a JWKS URL,
+ * checked with jose: signature, exp, nbf, iss, aud, and an allow-list of algorithms, so `none`
+ * and algorithm confusion are refused) or an API key (X-API-Key, stored as a SHA-256 hash and
+ * bound to a subject and scopes). AUTH_MODE=none is for local development only.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { AppError } from '../errors.js';
+
+export const SCOPES = ['data:read', 'data:write', 'data:admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Principal {
+  subject: string;
+  scopes: ReadonlySet<string>;
+  via: 'jwt' | 'api-key' | 'none';
+}
+
+export interface ApiKeyEntry {
+  /** Hex SHA-256 of the key; the key itself is never stored. */
+  sha256: string;
+  subject: string;
+  scopes: string[];
+}
+
+export interface AuthOptions {
+  mode: 'required' | 'none';
+  jwtSecret?: string;
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+  algorithms: string[];
+  apiKeys: ApiKeyEntry[];
+}
+
+/** The caller of AUTH_MODE=none: every scope, no owner checks. */
+export const DEVELOPER: Principal = { subject: 'developer', scopes: new Set(SCOPES), via: 'none' };
+
+export const CHALLENGE = 'Bearer realm="data-api"';
+
+function unauthorized(detail: string, error = 'invalid_token'): AppError {
+  return new AppError('unauthorized', {
+    detail,
+    headers: { 'WWW-Authenticate': `${CHALLENGE}, error="${error}"` },
+  });
+}
+
+function scopesOf(payload: JWTPayload): Set<string> {
+  const scope = payload.scope;
+  const scp = payload.scp;
+  if (typeof scope === 'string') return new Set(scope.split(' ').filter(Boolean));
+  if (Array.isArray(scp)) return new Set(scp.filter((s): s is string => typeof s === 'string'));
+  return new Set();
+}
+
+export class Authenticator {
+  private readonly secret: Uint8Array | undefined;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly keys: { hash: Buffer; entry: ApiKeyEntry }[];
+
+  constructor(private readonly options: AuthOptions) {
+    this.secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
+    this.jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+    this.keys = options.apiKeys.map((entry) => ({ hash: Buffer.from(entry.sha256, 'hex'), entry }));
+  }
+
+  get mode(): AuthOptions['mode'] {
+    return this.options.mode;
+  }
+
+  /**
+   * The caller named by the headers; undefined when none are given. Bad credentials throw 401.
+   */
+  async authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Principal | undefined> {
+    if (this.options.mode === 'none') return DEVELOPER;
+    if (headers.authorization !== undefined) return this.fromBearer(headers.authorization);
+    if (headers.apiKey !== undefined) return this.fromApiKey(headers.apiKey);
+    return undefined;
+  }
+
+  private async fromBearer(header: string): Promise<Principal> {
+    const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+    if (!m) throw unauthorized('Authorization must be "Bearer <token>".', 'invalid_request');
+    const token = m[1] as string;
+    const verifyOptions = {
+      algorithms: this.options.algorithms,
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+    };
+    let payload: JWTPayload;
+    try {
+      if (this.secret) {
+        payload = (await jwtVerify(token, this.secret, verifyOptions)).payload;
+      } else if (this.jwks) {
+        payload = (await jwtVerify(token, this.jwks, verifyOptions)).payload;
+      } else {
+        throw new Error('no JWT key configured');
+      }
+    } catch {
+      // One answer for every failure: which check failed is not the caller's business.
+      throw unauthorized('The bearer token is invalid, expired, or not for this service.');
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw unauthorized('The bearer token names no subject (sub).');
+    }
+    return { subject: payload.sub, scopes: scopesOf(payload), via: 'jwt' };
+  }
+
+  private fromApiKey(key: string): Principal {
+    const hash = createHash('sha256').update(key).digest();
+    const found = this.keys.find((k) => k.hash.length === hash.length && timingSafeEqual(k.hash, hash));
+    if (!found) throw unauthorized('The API key is not valid.');
+    return { subject: found.entry.subject, scopes: new Set(found.entry.scopes), via: 'api-key' };
+  }
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.scopes.has('data:admin');
+}
+
+/** 403 unless the caller holds the scope (data:admin holds every scope). */
+export function requireScope(p: Principal, scope: 'data:read' | 'data:write'): void {
+  if (!p.scopes.has(scope) && !isAdmin(p)) {
+    throw new AppError('forbidden', { detail: `This operation needs the scope ${scope}.` });
+  }
+}
+
+/** 403 unless the caller may act for this user (its own subject, or an admin). */
+export function requireActingFor(p: Principal, userId: string): void {
+  if (!isAdmin(p) && p.subject !== userId) {
+    throw new AppError('forbidden', { detail: 'A caller may act only for its own user_id.' });
+  }
+}
+
+/** The owner a non-admin caller is restricted to (null: any owner). */
+export function ownerScope(p: Principal): string | null {
+  return isAdmin(p) ? null : p.subject;
+}
