@@ -16,7 +16,7 @@ import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { recordJson } from './api/reply.js';
-import { auditLog, problemResponses, requestLog } from './api/middleware.js';
+import { auditLog, problemResponses, requestLog, securityHeaders } from './api/middleware.js';
 import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ActiveUsers } from './observability/active-users.js';
@@ -117,6 +117,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
+  koa.use(securityHeaders());
   // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere
   // instead of finding the socket closed under them.
   koa.use(async (ctx, next) => {

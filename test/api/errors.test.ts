@@ -286,6 +286,33 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
   });
 });
 
+describe('security headers', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer('pglite');
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  test('when anything is answered, errors included, then the security headers are there and CORS is not', async () => {
+    for (const [method, path] of [
+      ['GET', '/health'],
+      ['GET', '/docs'],
+      ['GET', '/nope'],
+      ['POST', '/data'],
+    ] as const) {
+      const res = await s.request(method, path, { headers: { origin: 'https://evil.example' } });
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+});
+
 describe('operations endpoints', () => {
   let s: TestServer;
   beforeAll(async () => {
