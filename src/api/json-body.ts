@@ -74,21 +74,56 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+export interface JsonScan {
+  /** Brackets nest deeper than the limit (the scan stops there). */
+  tooDeep: boolean;
+  /** The first member name that appears twice in one object, if any. */
+  duplicateKey?: string;
+}
+
+/**
+ * One linear pass over JSON text, before JSON.parse: nesting depth (so hostile nesting is
+ * refused cheaply) and duplicate member names in one object (JSON.parse would silently keep the
+ * last one, so a client's intent would be lost). It trusts JSON.parse to reject bad syntax.
+ */
+export function scanJson(text: string, maxDepth: number): JsonScan {
+  const keys: (Set<string> | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      const end = ++i;
+      const top = keys[keys.length - 1];
+      if (top) {
+        let k = i;
+        while (k < text.length && /\s/.test(text[k] as string)) k++;
+        if (text[k] === ':') {
+          let name: string;
+          try {
+            name = JSON.parse(text.slice(start, end)) as string;
+          } catch {
+            return { tooDeep: false };
+          }
+          if (top.has(name)) return { tooDeep: false, duplicateKey: name };
+          top.add(name);
+        }
+      }
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      keys.push(c === 0x7b ? new Set() : null);
+      if (keys.length > maxDepth) return { tooDeep: true };
+    } else if (c === 0x7d || c === 0x5d) keys.pop();
+    i++;
+  }
+  return { tooDeep: false };
+}
+
 /** True when brackets nest deeper than limit outside strings; stops at the first excess. */
 export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
+  return scanJson(text, limit).tooDeep;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -107,7 +142,13 @@ export function parseJsonText(raw: Buffer, limits: BodyLimits): unknown {
       errors: [{ location: 'body', pointer: '', detail: 'is required' }],
     });
   }
-  if (nestsDeeperThan(text, limits.maxDepth)) {
+  const scan = scanJson(text, limits.maxDepth);
+  if (scan.duplicateKey !== undefined) {
+    throw new AppError('malformedJson', {
+      detail: `The request body names the member "${scan.duplicateKey}" twice in one object.`,
+    });
+  }
+  if (scan.tooDeep) {
     throw new AppError('unsupportedJsonValue', {
       detail: `The request body nests deeper than ${limits.maxDepth} levels.`,
       errors: [{ location: 'body', pointer: '', detail: `nests deeper than ${limits.maxDepth} levels` }],

@@ -31,6 +31,11 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
     ['a trailing comma', '{"user_id": "victim", "payload": {},}'],
     ['single quotes', "{'user_id': 'victim'}"],
     ['NaN', '{"user_id": "victim", "payload": {"n": NaN}}'],
+    ['a duplicate member', '{"user_id": "victim", "payload": {}, "user_id": "other"}'],
+    [
+      'a duplicate member in the payload',
+      '{"user_id": "victim", "payload": {"role": "user", "role": "admin"}}',
+    ],
   ])('when the body is malformed JSON (%s), then 400 malformed-json', async (_name, raw) => {
     const res = await post(raw);
     expect(res.status).toBe(400);

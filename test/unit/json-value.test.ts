@@ -1,4 +1,4 @@
-import { nestsDeeperThan, parseJsonText } from '../../src/api/json-body.js';
+import { nestsDeeperThan, parseJsonText, scanJson } from '../../src/api/json-body.js';
 import { AppError } from '../../src/errors.js';
 import { inspectJson } from '../../src/services/json-value.js';
 
@@ -53,5 +53,17 @@ describe('parseJsonText', () => {
     })();
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).spec.code).toBe(code);
+  });
+});
+
+describe('scanJson', () => {
+  test.each([
+    ['{"a":1,"a":2}', 'a'],
+    ['{"x":{"b":1,"c":{"b":2},"b":3}}', 'b'],
+    ['{"a":1,"\\u0061":2}', 'a'],
+    ['[{"a":1},{"a":1}]', undefined],
+    ['{"a":"{\\"a\\":1}","b":["a","a"]}', undefined],
+  ])('when %s is scanned, then the duplicate is %s', (text, dup) => {
+    expect(scanJson(text, 10).duplicateKey).toBe(dup);
   });
 });
