@@ -25,6 +25,7 @@ import { createEventPublisher } from './events/change-events.js';
 import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
 import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
+import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { NO_REDIS, type RedisGateway } from './redis/redis-gateway.js';
 import { POSTGRES_QUERIES_DIR } from './paths.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   logger: Logger;
   /** Redis for the cache, rate limits and events; NO_REDIS (the default) runs without. */
   redis?: RedisGateway;
+  /** Spans per request (createTracing); unset: none. main.ts wraps db and redis itself. */
+  tracing?: Pick<Tracing, 'httpMiddleware' | 'currentTraceId'>;
 }
 
 export interface App {
@@ -54,7 +57,7 @@ const DEFAULT_PAGE_SIZE = 20;
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
 const ENVELOPE_DEPTH = 3;
 
-export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDeps): Promise<App> {
+export async function createApp({ config, db, logger, redis = NO_REDIS, tracing }: AppDeps): Promise<App> {
   const contract = loadContract();
   const repository: RecordsRepository =
     db.kind === 'oracle'
@@ -117,6 +120,11 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
+  // Answers given before routing (401, 429) are still named by their path template.
+  const routeOf = (ctx: Koa.Context) =>
+    backend.api.router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path;
+  // Outermost: everything after it, the request log included, runs inside the request's span.
+  if (tracing) koa.use(tracing.httpMiddleware({ routeOf }));
   koa.use(securityHeaders());
   // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere
   // instead of finding the socket closed under them.
@@ -124,13 +132,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS }: AppDep
     if (lifecycle.draining) ctx.set('Connection', 'close');
     await next();
   });
-  koa.use(
-    requestLog(
-      logger,
-      metrics,
-      (ctx) => backend.api.router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path,
-    ),
-  );
+  koa.use(requestLog(logger, metrics, routeOf, tracing?.currentTraceId));
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
   koa.use(authenticate(new Authenticator(config.auth)));

@@ -249,6 +249,11 @@ export const CONFIG_KEYS = {
     doc: 'API keys as JSON: [{"sha256": "<hex SHA-256 of the key>", "subject": "svc", "scopes": ["data:read"]}].',
     secret: true,
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    kind: 'url',
+    doc: 'OTLP/HTTP base URL of an OpenTelemetry collector (http://collector:4318); traces go to <url>/v1/traces. Unset: no tracing.',
+  },
+  OTEL_SERVICE_NAME: { kind: 'string', default: 'data-api', doc: 'service.name of the exported traces.' },
   CURSOR_SECRET: {
     kind: 'string',
     doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
@@ -330,6 +335,8 @@ export interface Config {
   bulkMaxItems: number;
   cursorSecret: Buffer;
   auth: AuthOptions;
+  otelEndpoint: string | undefined;
+  otelServiceName: string;
   compressionThresholdBytes: number;
   requestTimeoutMs: number;
   workers: number;
@@ -436,6 +443,10 @@ export function loadConfig(
       'WORKERS: above 1 needs DATABASE_URL or ORACLE_CONNECT_STRING (the embedded database is one process)',
     );
   }
+  const otelEndpoint = v.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined;
+  if (otelEndpoint && !/^https?:\/\//.test(otelEndpoint)) {
+    problems.push('OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv,
@@ -473,6 +484,8 @@ export function loadConfig(
     bulkMaxItems: v.BULK_MAX_ITEMS as number,
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
     auth,
+    otelEndpoint,
+    otelServiceName: v.OTEL_SERVICE_NAME as string,
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     workers: v.WORKERS as number,

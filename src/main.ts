@@ -8,7 +8,11 @@ import { runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './data/open-database.js';
 import { createHttpServer } from './http-server.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger } from './observability/logger.js';
+import { createTracing } from './observability/tracing.js';
+import { PROJECT_ROOT } from './paths.js';
 import { redisGatewayFromConfig } from './redis/redis-gateway.js';
 
 async function main(): Promise<void> {
@@ -35,9 +39,21 @@ async function main(): Promise<void> {
   if (!process.env.CURSOR_SECRET) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }
-  const db = await openDatabase(config, logger);
-  const redis = redisGatewayFromConfig(config, (state) => logger.warn({ state }, 'redis circuit changed'));
-  const app = await createApp({ config, db, logger, redis });
+  const tracing = createTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: config.otelServiceName,
+    serviceVersion: (
+      JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+    ).version,
+  });
+  if (config.otelEndpoint) logger.info({ endpoint: new URL(config.otelEndpoint).origin }, 'tracing on');
+  const opened = await openDatabase(config, logger);
+  // Oracle has its own interface and is not traced yet.
+  const db = opened.kind === 'oracle' ? opened : tracing.wrapDatabase(opened);
+  const redis = tracing.wrapRedisGateway(
+    redisGatewayFromConfig(config, (state) => logger.warn({ state }, 'redis circuit changed')),
+  );
+  const app = await createApp({ config, db, logger, redis, tracing });
   const { koa, lifecycle } = app;
 
   const server = createHttpServer(koa, config);
@@ -71,6 +87,8 @@ async function main(): Promise<void> {
     // 4. Pools and Redis close; exit 0.
     await db.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
     await redis.close();
+    // Last, so the spans of the steps above are exported; at most 2 s, never throws.
+    await tracing.shutdown();
     logger.info('stopped');
     process.exit(0);
   };

@@ -15,6 +15,7 @@ export function requestLog(
   logger: Logger,
   metrics?: Metrics,
   routeOf: (ctx: Koa.Context) => string | undefined = () => undefined,
+  traceIdOf: () => string | undefined = () => undefined,
 ): Koa.Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -29,7 +30,14 @@ export function requestLog(
       // Answers given before routing (401, 429) are still labelled with their path template.
       const route = (ctx.state.route as string | undefined) ?? routeOf(ctx) ?? null;
       logger.info(
-        { request_id: requestId, method: ctx.method, route, status: ctx.status, duration_ms: seconds * 1000 },
+        {
+          request_id: requestId,
+          trace_id: traceIdOf(),
+          method: ctx.method,
+          route,
+          status: ctx.status,
+          duration_ms: seconds * 1000,
+        },
         'request',
       );
       if (metrics) {

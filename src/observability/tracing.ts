@@ -54,30 +54,40 @@ export interface TracingOptions {
   endpoint?: string;
   serviceName: string;
   serviceVersion: string;
+  /** Longest one export may take, retries included; unset: the SDK's 10 s (or OTEL_EXPORTER_OTLP_TIMEOUT). */
+  exportTimeoutMs?: number;
 }
 
 export interface Tracing {
   /** The tracer behind every span here; a no-op one when off. */
   readonly tracer: Tracer;
   readonly enabled: boolean;
-  /** Outermost middleware: continues the caller's W3C trace and makes a SERVER span active. */
-  httpMiddleware(): Koa.Middleware;
+  /**
+   * Outermost middleware: continues the caller's W3C trace and makes a SERVER span active.
+   * routeOf names answers given before routing (401, 429), as requestLog does.
+   */
+  httpMiddleware(options?: { routeOf?: (ctx: Koa.Context) => string | undefined }): Koa.Middleware;
   /** A span per statement, exec and transaction, named after the catalog statement. */
   wrapDatabase<T extends Database>(db: T): T;
   /** A span per `run` call; a gateway without Redis configured is returned as it is. */
   wrapRedisGateway(gateway: RedisGateway): RedisGateway;
   /** The trace id of the active span (the current request), for log lines. */
   currentTraceId(): string | undefined;
-  /** Exports what is buffered and stops; later spans are dropped. */
-  shutdown(): Promise<void>;
+  /**
+   * Exports what is buffered and stops; later spans are dropped. Never rejects, and resolves
+   * within timeoutMs even when the collector is down or slow.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 const SCOPE = 'data-api';
 // db.system is the pre-1.26 name of db.system.name; many backends still group by it.
 const LEGACY_DB_SYSTEM = 'db.system';
-/** Why a Redis span is an error: the gateway answered undefined without Redis doing the work. */
+/** On every redis span: ok, or why Redis did not do the work (the span is then an error). */
 const REDIS_OUTCOME = 'data_api.redis.outcome';
 type RedisOutcome = 'skipped' | 'timeout' | 'failed' | 'ok';
+/** Longest shutdown() waits for the last export: well inside the pod's grace period. */
+const SHUTDOWN_TIMEOUT_MS = 2000;
 
 /** The error's class (or our catalog code), never its message. */
 function errorType(err: unknown): string {
@@ -128,7 +138,10 @@ export function createTracing(options: TracingOptions): Tracing {
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [
       new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` }),
+        new OTLPTraceExporter({
+          url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces`,
+          timeoutMillis: options.exportTimeoutMs,
+        }),
       ),
     ],
   });
@@ -215,8 +228,8 @@ export function createTracing(options: TracingOptions): Tracing {
     return forward(gateway, { run });
   }
 
-  function httpMiddleware(): Koa.Middleware {
-    return async (ctx, next) => {
+  function httpMiddleware({ routeOf }: { routeOf?: (ctx: Koa.Context) => string | undefined } = {}) {
+    const middleware: Koa.Middleware = async (ctx, next) => {
       // From ROOT_CONTEXT: a request never inherits whatever happened to be active before it.
       const parent = propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
       const span = tracer.startSpan(
@@ -224,28 +237,28 @@ export function createTracing(options: TracingOptions): Tracing {
         { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: ctx.method } },
         parent,
       );
-      let thrownStatus: number | undefined;
+      let thrown: { status: number; type: string } | undefined;
       try {
         await context.with(trace.setSpan(parent, span), next);
       } catch (err) {
         // Only when nothing inside turned the error into a response; Koa answers it.
         const status = (err as { status?: unknown }).status;
-        thrownStatus = typeof status === 'number' ? status : 500;
-        span.setAttribute(ATTR_ERROR_TYPE, errorType(err));
+        thrown = { status: typeof status === 'number' ? status : 500, type: errorType(err) };
         throw err;
       } finally {
         // The router sets the template during the request; the raw path (record ids) is never used.
-        const route = ctx.state.route as string | undefined;
+        const route = (ctx.state.route as string | undefined) ?? routeOf?.(ctx);
         if (route) {
           span.updateName(`${ctx.method} ${route}`);
           span.setAttribute(ATTR_HTTP_ROUTE, route);
         }
-        const status = thrownStatus ?? ctx.status;
+        const status = thrown?.status ?? ctx.status;
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-        if (status >= 500) markFailed(span, String(status));
+        if (status >= 500) markFailed(span, thrown?.type ?? String(status));
         span.end();
       }
     };
+    return middleware;
   }
 
   return {
@@ -258,8 +271,16 @@ export function createTracing(options: TracingOptions): Tracing {
       const spanContext = trace.getSpanContext(context.active());
       return spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
     },
-    async shutdown() {
-      await provider.shutdown();
+    async shutdown(timeoutMs = SHUTDOWN_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      // A collector that refuses makes provider.shutdown() reject: traces are never worth a failed stop.
+      await Promise.race([
+        provider.shutdown().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
       // Lets a later createTracing register again (tests); spans after this are dropped anyway.
       trace.disable();
       context.disable();

@@ -71,20 +71,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** A receiver on a free loopback port; answerAfterMs plays a slow collector. */
+export async function startOtlpReceiver(options: { answerAfterMs?: number } = {}): Promise<OtlpReceiver> {
   const rawBodies: string[] = [];
+  const answers: Promise<void>[] = [];
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/v1/traces') {
       res.writeHead(404).end();
       return;
     }
-    readBody(req).then(
-      (body) => {
-        rawBodies.push(body.toString('utf8'));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      },
-      () => res.writeHead(400).end(),
-    );
+    const answered = readBody(req).then(async (body) => {
+      rawBodies.push(body.toString('utf8'));
+      await new Promise((resolve) => setTimeout(resolve, options.answerAfterMs ?? 0));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    answers.push(answered.catch(() => void res.writeHead(400).end()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -113,6 +114,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       );
     },
     async close() {
+      // Every request is answered first: an exporter cut off mid-request would retry in the background.
+      await Promise.all(answers);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,12 +1,7 @@
 /**
  * Tracing over real HTTP: the app on PGlite in memory and a real Redis, its spans sent by the real
  * OTLP/HTTP exporter to a receiver on a loopback port, and read back as a collector would.
- *
- * app.ts does not mount the tracing middleware yet, so the test composes it: Koa's middleware is a
- * plain array, and an outer Koa app that uses the tracing middleware and then every function of
- * app.koa.middleware, in order, runs the same chain as the wiring in app.ts will. Delegating to
- * app.koa.callback() instead would not do: the inner app builds a second context and answers the
- * response itself, so the outer span would never see ctx.state.route.
+ * Until app.ts mounts the middleware, serve() composes it (see docs/tracing.md, "In tests").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -14,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { compileStatement } from '../../src/data/sql-catalog.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTracing, type Tracing } from '../../src/observability/tracing.js';
@@ -29,16 +25,25 @@ import {
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-servers.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+// AUTH_MODE=none: authentication is not what this file tests (a key config.ts lacks is ignored).
+const BASE_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', AUTH_MODE: 'none' };
 
 /** Serves the app behind the given tracing, as the app.ts wiring will. */
 async function serve(tracing: Tracing, testDb: TestDatabase, env: Record<string, string>, seen: unknown[]) {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
+  const config = loadConfig({ ...BASE_ENV, ...env });
   const redis = tracing.wrapRedisGateway(redisGatewayFromConfig(config));
   const db = tracing.wrapDatabase(testDb.db);
   const app = await createApp({ config, db, logger: createLogger('silent'), redis });
   const outer = new Koa({ proxy: false });
   outer.silent = true;
-  outer.use(tracing.httpMiddleware());
+  // Koa's middleware is a plain array: the same functions, in order, behind the tracing middleware.
+  // Not app.koa.callback(): a second context would answer the response and keep ctx.state.route.
+  const { router } = app.backend.api;
+  outer.use(
+    tracing.httpMiddleware({
+      routeOf: (ctx) => router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path,
+    }),
+  );
   // Stands in for the log line: what requestLog will read for trace_id.
   outer.use((_ctx, next) => {
     seen.push(tracing.currentTraceId());
@@ -50,6 +55,7 @@ async function serve(tracing: Tracing, testDb: TestDatabase, env: Record<string,
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    lifecycle: app.lifecycle,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -108,9 +114,22 @@ describe('tracing on, exported over OTLP/HTTP', () => {
       const unknown = await fetch(`${app.url}/data/${unknownId}`, { headers });
       unknownStatus = unknown.status;
       await unknown.text();
+      expect((await fetch(`${app.url}/nothing-here/${marker}`, { headers })).status).toBe(404);
+      app.lifecycle.draining = true; // /ready answers 503 while shutting down
+      expect((await fetch(`${app.url}/ready`, { headers })).status).toBe(503);
+
+      // A transaction and a script outside any request, under a span of the test's own.
+      const db = tracing.wrapDatabase(testDb.db);
+      await tracing.tracer.startActiveSpan('test-parent', async (parent) => {
+        await db.transaction((tx) =>
+          tx.query(compileStatement('probeBind', 'SELECT :v::text AS v'), { v: marker }),
+        );
+        await db.exec('SELECT 1');
+        parent.end();
+      });
 
       // Redis failing inside fn, and Redis configured but unreachable (fn never runs).
-      const healthy = tracing.wrapRedisGateway(redisGatewayFromConfig(loadConfig(env)));
+      const healthy = tracing.wrapRedisGateway(redisGatewayFromConfig(loadConfig({ ...BASE_ENV, ...env })));
       await healthy.waitUntilReady(undefined, 2000);
       expect(await healthy.run(async () => Promise.reject(new Error(`secret-${marker}`)))).toBeUndefined();
       await healthy.close();
@@ -127,7 +146,7 @@ describe('tracing on, exported over OTLP/HTTP', () => {
       await unreachable.close();
     } finally {
       await app.close();
-      await tracing.shutdown(); // flushes the batch to the receiver
+      await tracing.shutdown(10_000); // flushes the batch to the receiver
     }
     spans = receiver.spans();
     raw = receiver.rawBodies.join('\n');
@@ -146,14 +165,14 @@ describe('tracing on, exported over OTLP/HTTP', () => {
   const childrenOf = (parent: ExportedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
 
   test('when a request carries traceparent, then its SERVER span continues that trace under the caller span', () => {
-    expect(serverSpans()).toHaveLength(3);
+    expect(serverSpans()).toHaveLength(5);
     for (const span of serverSpans()) {
       expect(span.parentSpanId).toBe(callerSpanId);
       expect(span.traceState).toBe('caller=opaque');
       expect(span.resource['service.name']).toBe('data-api-test');
       expect(span.resource['service.version']).toBe('9.9.9');
     }
-    expect(seenTraceIds).toEqual([traceId, traceId, traceId]);
+    expect(seenTraceIds).toEqual(Array(5).fill(traceId));
   });
 
   test('when the router matched, then the span is named by method and route template with its attributes', () => {
@@ -175,6 +194,19 @@ describe('tracing on, exported over OTLP/HTTP', () => {
     expect(missing.statusCode).toBe(OTLP_STATUS.unset);
   });
 
+  test('when no route matched, then the span is named by the method alone, never the raw path', () => {
+    expect(serverSpan('GET').attributes).toEqual({
+      'http.request.method': 'GET',
+      'http.response.status_code': 404,
+    });
+  });
+
+  test('when the answer is 5xx, then the server span is an error with the status as error.type', () => {
+    const ready = serverSpan('GET /ready');
+    expect(ready.attributes).toMatchObject({ 'http.response.status_code': 503, 'error.type': '503' });
+    expect(ready.statusCode).toBe(OTLP_STATUS.error);
+  });
+
   test('when statements run for a request, then each is a CLIENT span named SQL <statement> under it', () => {
     const insert = childrenOf(serverSpan('POST /data')).filter((s) => s.name === 'SQL insertRecord');
     expect(insert).toHaveLength(1);
@@ -189,6 +221,20 @@ describe('tracing on, exported over OTLP/HTTP', () => {
     // A read served from the cache runs no statement; a miss runs exactly one.
     expect(findsFor(serverSpan('GET /data/{id}', 0))).toBe(getCache === 'miss' ? 1 : 0);
     expect(findsFor(serverSpan('GET /data/{id}', 1))).toBe(1);
+  });
+
+  test('when a transaction and a script run, then each is a span and the statements nest inside the transaction', () => {
+    const parent = spans.find((s) => s.name === 'test-parent') as ExportedSpan;
+    expect(
+      childrenOf(parent)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['SQL exec', 'SQL transaction']);
+    const tx = childrenOf(parent).find((s) => s.name === 'SQL transaction') as ExportedSpan;
+    expect(tx.attributes['db.operation.name']).toBe('transaction');
+    expect(childrenOf(tx).map((s) => [s.name, s.attributes['db.operation.name']])).toEqual([
+      ['SQL probeBind', 'probeBind'],
+    ]);
   });
 
   test('when Redis is called during a request, then each run is a redis span under the request', () => {
@@ -247,5 +293,28 @@ describe('tracing off', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('tracing with the collector down or slow', () => {
+  test('when the collector refuses, then shutdown resolves instead of rejecting', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    // Below the exporter's first backoff: no retry is scheduled to outlive the test.
+    const tracing = createTracing({ endpoint, serviceName: 'x', serviceVersion: '0', exportTimeoutMs: 200 });
+    tracing.tracer.startSpan('lost').end();
+    await expect(tracing.shutdown()).resolves.toBeUndefined();
+  });
+
+  test('when the collector is slow, then shutdown gives up at its bound', async () => {
+    const slow = await startOtlpReceiver({ answerAfterMs: 1000 });
+    const tracing = createTracing({ endpoint: slow.endpoint, serviceName: 'x', serviceVersion: '0' });
+    tracing.tracer.startSpan('late').end();
+    const started = Date.now();
+    await tracing.shutdown(300);
+    expect(Date.now() - started).toBeLessThan(900);
+    await slow.close();
+    expect(slow.spans().map((s) => s.name)).toEqual(['late']);
+    // The abandoned export reads its late answer in the background: let it finish within this file.
+    await new Promise((resolve) => setTimeout(resolve, 200));
   });
 });
