@@ -3,8 +3,10 @@
  * meaning; docs/configuration.md and .env.example list the same keys (a test checks it).
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import type { ApiKeyEntry, AuthOptions } from './auth/authenticator.js';
 import { oracleOptionsFromEnv, type OracleOptions } from './data/oracle/oracle-database.js';
+import { redisTlsOptions } from './redis/redis-tls.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'url';
 
@@ -103,6 +105,14 @@ export const CONFIG_KEYS = {
   REDIS_CLUSTER_NODES: {
     kind: 'string',
     doc: 'host:port,host:port,... of a Redis Cluster; takes precedence over REDIS_URL.',
+  },
+  REDIS_TLS_CA_FILE: {
+    kind: 'string',
+    doc: 'PEM file of the CA that signed the Redis server certificate, for rediss:// (a cluster: set, its nodes are reached over TLS). Unset: the built-in public roots.',
+  },
+  REDIS_TLS_SERVERNAME: {
+    kind: 'string',
+    doc: 'Name the Redis certificate must hold, when it is not the host connected to (e.g. cluster nodes announced by IP).',
   },
   REDIS_KEY_PREFIX: { kind: 'string', default: 'dapi:', doc: 'Prefix of every Redis key and channel.' },
   REDIS_COMMAND_TIMEOUT_MS: {
@@ -314,6 +324,8 @@ export interface Config {
   migrateOnStart: boolean;
   redisUrl: string | undefined;
   redisClusterNodes: string[];
+  redisTlsCaFile: string | undefined;
+  redisTlsServername: string | undefined;
   redisKeyPrefix: string;
   redisCommandTimeoutMs: number;
   redisBreakerThreshold: number;
@@ -349,6 +361,15 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
+  }
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -406,6 +427,14 @@ export function loadConfig(
   const databaseUrl = v.DATABASE_URL as string | undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL: expected a postgres:// or postgresql:// URL');
+  } else if (databaseUrl) {
+    // node-postgres reads these files when it opens each connection: a missing one would show
+    // only as 503s at the first request, so it stops the start instead.
+    const params = new URL(databaseUrl).searchParams;
+    for (const key of ['sslrootcert', 'sslcert', 'sslkey']) {
+      const file = params.get(key);
+      if (file !== null && !readable(file)) problems.push(`DATABASE_URL: ${key}=${file} cannot be read`);
+    }
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(String(v.DATABASE_SCHEMA))) {
     problems.push('DATABASE_SCHEMA: expected an unquoted SQL identifier');
@@ -426,6 +455,14 @@ export function loadConfig(
     .filter((n) => n !== '');
   for (const node of clusterNodes) {
     if (!/^[^:\s]+:\d{1,5}$/.test(node)) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+  }
+  const redisTlsCaFile = v.REDIS_TLS_CA_FILE as string | undefined;
+  const redisTlsServername = v.REDIS_TLS_SERVERNAME as string | undefined;
+  try {
+    // Reads the CA now, so a wrong path or a plaintext redis:// URL stops the start.
+    redisTlsOptions({ redisUrl, redisClusterNodes: clusterNodes, redisTlsCaFile, redisTlsServername });
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   // Tools that serve no requests (make migrate) need no authentication settings.
   const auth = authOptions(v, nodeEnv, options.serving ? problems : []);
@@ -463,6 +500,8 @@ export function loadConfig(
     migrateOnStart: v.MIGRATE_ON_START as boolean,
     redisUrl,
     redisClusterNodes: clusterNodes,
+    redisTlsCaFile,
+    redisTlsServername,
     redisKeyPrefix: v.REDIS_KEY_PREFIX as string,
     redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS as number,
     redisBreakerThreshold: v.REDIS_BREAKER_THRESHOLD as number,

@@ -7,6 +7,7 @@ failure; prints what it could not check.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -25,7 +26,7 @@ from chart_render import (
     values_for,
 )
 from chart_values import check_config_keys, check_values_files
-from common import CHART, Report, deep_merge
+from common import CHART, ROOT, Report, deep_merge
 from config_keys import PENDING_KEYS, sample_value
 
 # ci/ file -> Kubernetes versions to validate against: the oldest the chart supports
@@ -36,6 +37,46 @@ VALUE_SETS = {
     'ci/full-values.yaml': ['1.30.0', '1.37.0'],
     'ci/existing-secret-values.yaml': ['1.25.0', '1.37.0'],
 }
+RUNBOOK = ROOT / 'docs' / 'runbook.md'
+
+
+def runbook_anchors(text: str) -> set[str]:
+    """Explicit <a id> anchors and GitHub's heading slugs (fenced code blocks left out)."""
+    anchors = set(re.findall(r'<a id="([^"]+)"', text))
+    fenced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith('```'):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r'#{1,6} (.+)', line)):
+            anchors.add(re.sub(r'[^\w\- ]', '', m.group(1).strip().lower()).replace(' ', '-'))
+    return anchors
+
+
+def check_runbook(rep: Report, prometheus_rule: dict[str, Any] | None) -> None:
+    rep.section('runbook links of the alerts (docs/runbook.md)')
+    text = RUNBOOK.read_text(encoding='utf-8')
+    anchors = runbook_anchors(text)
+    if prometheus_rule is None:
+        rep.skip('runbook_url of the alerts (no PrometheusRule rendered)')
+    else:
+        links = {
+            r['alert']: r.get('annotations', {}).get('runbook_url', '')
+            for g in prometheus_rule['spec']['groups']
+            for r in g['rules']
+            if 'alert' in r
+        }
+        bad = [
+            f'{alert}: {url or "no runbook_url"}'
+            for alert, url in links.items()
+            if not url.endswith(f'#{alert.lower()}') or alert.lower() not in anchors
+        ]
+        rep.check(
+            bool(links) and not bad,
+            f'each alert links to its own section of docs/runbook.md (#{", #".join(a.lower() for a in links)})',
+            '; '.join(bad),
+        )
+    broken = sorted(set(re.findall(r'\]\(#([^)]+)\)', text)) - anchors)
+    rep.check(not broken, 'every #anchor link inside docs/runbook.md resolves', ', '.join(broken))
 
 
 def main() -> None:
@@ -109,10 +150,36 @@ def main() -> None:
     )
     render_refused(
         rep,
+        'AUTH_MODE=required (the default) without AUTH_JWT_SECRET, AUTH_JWKS_URL or AUTH_API_KEYS',
+        deep_merge(base, {'config': {'AUTH_JWT_SECRET': None}}),
+        'config.AUTH_MODE=required',
+    )
+    render_refused(
+        rep,
+        'NODE_ENV=production with AUTH_MODE=none',
+        deep_merge(base, {'config': {'AUTH_MODE': 'none'}}),
+        'AUTH_MODE=none',
+    )
+    render_refused(
+        rep,
+        'NODE_ENV=production with AUTH_MODE=none, also with secret.existingSecret',
+        {'secret': {'existingSecret': 'data-api-credentials'}, 'config': {'AUTH_MODE': 'none'}},
+        'AUTH_MODE=none',
+    )
+    render_refused(
+        rep,
+        'AUTH_API_KEYS holding a key itself instead of its SHA-256',
+        deep_merge(base, {'config': {'AUTH_API_KEYS': '[{"key": "the-key-itself", "subject": "svc", "scopes": []}]'}}),
+        'config.AUTH_API_KEYS',
+    )
+    render_refused(
+        rep,
         'a config key src/config.ts does not know (values.schema.json)',
         deep_merge(base, {'config': {'NOT_A_CONFIG_KEY': 'x'}}),
         'NOT_A_CONFIG_KEY',
     )
+
+    check_runbook(rep, prometheus_rule)
 
     full = merged_values('ci/full-values.yaml')
     pool_max = int(full['config'].get('DB_POOL_MAX') or 20)

@@ -4,7 +4,9 @@ period, autoscaling, disruption budget, network policy and wiring the operations
 from __future__ import annotations
 
 import base64
+import json
 import math
+import re
 from typing import Any
 
 from common import Report
@@ -55,14 +57,16 @@ def check_policy(rep: Report, rel: str, docs: list[dict[str, Any]], values: dict
     )
     cfg = values['config']
     grace_s = math.ceil(int(cfg.get('SHUTDOWN_GRACE_MS') or 10000) / 1000)
+    delay_s = math.ceil(int(cfg.get('SHUTDOWN_DELAY_MS') or 0) / 1000)
     sleep = int(values['lifecycle']['preStopSleepSeconds'])
     pre = c.get('lifecycle', {}).get('preStop', {})
     pre_s = int(pre['sleep']['seconds']) if 'sleep' in pre else int(pre.get('exec', {}).get('command', ['', '0'])[-1])
     tgps = pod.get('terminationGracePeriodSeconds', 30)
+    # Endpoints must drain while the pod still serves: the preStop pause, or SHUTDOWN_DELAY_MS.
     rep.check(
-        pre_s == sleep and sleep > 0 and tgps > grace_s + sleep,
+        pre_s == sleep and (sleep > 0 or delay_s > 0) and tgps > sleep + delay_s + grace_s,
         f'{rel}: preStop pause {pre_s} s, terminationGracePeriodSeconds {tgps} > pause {sleep} + '
-        f'SHUTDOWN_GRACE_MS {grace_s} s',
+        f'SHUTDOWN_DELAY_MS {delay_s} s + SHUTDOWN_GRACE_MS {grace_s} s',
     )
     req = c.get('resources', {}).get('requests', {})
     rep.check(
@@ -91,6 +95,15 @@ def check_policy(rep: Report, rel: str, docs: list[dict[str, Any]], values: dict
     secret_keys = {n for n, s in read_config_keys().items() if s.get('secret')}
     leaked = sorted(set((cm or {}).get('data', {})) & (secret_keys | {'REDIS_URL', 'ORACLE_PASSWORD'}))
     rep.check(not leaked, f'{rel}: no credential key in the ConfigMap', str(leaked))
+    env = dict((cm or {}).get('data', {}))
+    env.update({k: base64.b64decode(v).decode() for k, v in ((secret or {}).get('data') or {}).items()})
+    problems, auth = start_refusals(env, secret_keys if existing else set())
+    rep.check(
+        not problems,
+        f'{rel}: the pod environment passes the start-up rules of src/config.ts '
+        f'(NODE_ENV={env.get("NODE_ENV") or "development"}, AUTH_MODE={env.get("AUTH_MODE") or "required"} via {auth})',
+        '; '.join(problems),
+    )
 
     svc = _one(docs, 'Service')
     rep.check(
@@ -160,15 +173,22 @@ def _check_network_policy(
         f'{rel}: ingress only from selected pods in selected namespaces (gateway'
         + (', Prometheus)' if values['serviceMonitor']['enabled'] else ')'),
     )
-    allowed = (
-        {53}
-        | set(values['networkPolicy']['egress']['database']['ports'])
-        | set(values['networkPolicy']['egress']['redis']['ports'])
-    )
+    egress = values['networkPolicy']['egress']
+    allowed = {53} | set(egress['database']['ports']) | set(egress['redis']['ports'])
+    # Bearer tokens verify against the identity provider's JWKS: it must be reachable.
+    jwks = bool(values['config'].get('AUTH_JWKS_URL'))
+    if jwks:
+        allowed |= set(egress['identityProvider']['ports'])
+    # Traces go to the OpenTelemetry collector.
+    otlp = bool(values['config'].get('OTEL_EXPORTER_OTLP_ENDPOINT'))
+    if otlp:
+        allowed |= set(egress['otlpCollector']['ports'])
     ports = {p['port'] for rule in spec.get('egress', []) for p in rule.get('ports', [])}
+    extra = [w for w, on in (('the identity provider (AUTH_JWKS_URL)', jwks), ('the OTLP collector', otlp)) if on]
     rep.check(
         all(rule.get('ports') for rule in spec.get('egress', [])) and ports == allowed,
-        f'{rel}: egress only to DNS, the database and Redis (ports {sorted(ports)})',
+        f'{rel}: egress only to DNS, the database, Redis' + ''.join(f', {w}' for w in extra)
+        + f' (ports {sorted(ports)})',
     )
 
 
@@ -192,3 +212,63 @@ def check_every_key(rep: Report, docs: list[dict[str, Any]], config: dict[str, A
         if got != want:
             wrong.append(f'{key}: {got!r} != {want!r}')
     rep.check(not wrong, f'all {len(config)} config keys reach the pod environment unchanged', '; '.join(wrong))
+
+
+def _api_keys_ok(raw: str) -> bool:
+    try:
+        keys = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(keys, list) and all(
+        isinstance(k, dict)
+        and isinstance(k.get('sha256'), str)
+        and re.fullmatch(r'[0-9a-fA-F]{64}', k['sha256']) is not None
+        and isinstance(k.get('subject'), str)
+        and k['subject'] != ''
+        and isinstance(k.get('scopes'), list)
+        and all(isinstance(x, str) for x in k['scopes'])
+        for k in keys
+    )
+
+
+def start_refusals(env: dict[str, str], unseen: set[str]) -> tuple[list[str], str]:
+    """The cross-key rules loadConfig in src/config.ts applies at start (production, database,
+    cursor secret, authentication) on a pod environment. `unseen`: keys an existing Secret may hold,
+    which the chart cannot see; they count as present. Returns the problems and what authenticates."""
+    problems: list[str] = []
+    val = {k: v for k, v in env.items() if v != ''}  # '' is unset for the service
+
+    def has(key: str) -> bool:
+        return key in val or key in unseen
+
+    production = val.get('NODE_ENV', 'development') == 'production'
+    if not (has('DATABASE_URL') or 'ORACLE_CONNECT_STRING' in val):
+        problems.append('no DATABASE_URL or ORACLE_CONNECT_STRING (each pod would keep its own PGlite)')
+    if 'DATABASE_URL' in val and 'ORACLE_CONNECT_STRING' in val:
+        problems.append('DATABASE_URL together with ORACLE_CONNECT_STRING')
+    if 'ORACLE_CONNECT_STRING' in val and not ('ORACLE_USER' in val and has('ORACLE_PASSWORD')):
+        problems.append('ORACLE_CONNECT_STRING without ORACLE_USER and ORACLE_PASSWORD')
+    if 'REDIS_URL' in val and not re.match(r'rediss?://', val['REDIS_URL']):
+        problems.append('REDIS_URL is not redis:// or rediss://')
+    if 'CURSOR_SECRET' in val and len(val['CURSOR_SECRET']) < 32:
+        problems.append('CURSOR_SECRET shorter than 32 characters')
+    if production and not has('CURSOR_SECRET'):
+        problems.append('NODE_ENV=production without CURSOR_SECRET')
+    mode = val.get('AUTH_MODE', 'required')
+    if production and mode == 'none':
+        problems.append('AUTH_MODE=none with NODE_ENV=production')
+    if 'AUTH_JWT_SECRET' in val and len(val['AUTH_JWT_SECRET']) < 32:
+        problems.append('AUTH_JWT_SECRET shorter than 32 characters')
+    if 'AUTH_JWT_SECRET' in val and 'AUTH_JWKS_URL' in val:
+        problems.append('AUTH_JWT_SECRET together with AUTH_JWKS_URL')
+    api_keys = 'AUTH_API_KEYS' in val and _api_keys_ok(val['AUTH_API_KEYS'])
+    if 'AUTH_API_KEYS' in val and not api_keys:
+        problems.append('AUTH_API_KEYS is not a JSON array of {sha256 (64 hex), subject, scopes}')
+    sources = [k for k in ('AUTH_JWT_SECRET', 'AUTH_JWKS_URL') if k in val]
+    if api_keys and json.loads(val['AUTH_API_KEYS']):
+        sources.append('AUTH_API_KEYS')
+    if not sources and {'AUTH_JWT_SECRET', 'AUTH_API_KEYS'} & unseen:
+        sources.append('the existing Secret (AUTH_JWT_SECRET or AUTH_API_KEYS, unseen here)')
+    if mode == 'required' and not sources:
+        problems.append('AUTH_MODE=required without AUTH_JWT_SECRET, AUTH_JWKS_URL or AUTH_API_KEYS')
+    return problems, (' + '.join(sources) if mode == 'required' else 'no authentication')

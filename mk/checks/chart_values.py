@@ -73,6 +73,9 @@ def check_values_files(rep: Report, values_files: list[str]) -> None:
         'PORT out of range': {'config': {'PORT': 70000}},
         'NODE_ENV outside its enum': {'config': {'NODE_ENV': 'prod'}},
         'a short CURSOR_SECRET': {'config': {'CURSOR_SECRET': 'too-short'}},
+        'a short AUTH_JWT_SECRET': {'config': {'AUTH_JWT_SECRET': 'too-short'}},
+        'AUTH_MODE outside its enum': {'config': {'AUTH_MODE': 'optional'}},
+        'a REDIS_URL that is not redis:// or rediss://': {'config': {'REDIS_URL': 'http://redis:6379'}},
         'an unknown top-level value': {'replicas': 3},
     }
     for what, override in refused.items():

@@ -7,6 +7,7 @@ understood: objects, arrays, strings, numbers, true/false and bare identifiers.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,17 +16,9 @@ from common import ROOT
 
 CONFIG_TS = ROOT / 'src' / 'config.ts'
 
-# Keys the chart lists before src/config.ts declares them (Redis and Oracle land in parallel).
-PENDING_KEYS = {
-    'REDIS_URL',
-    'ORACLE_USER',
-    'ORACLE_PASSWORD',
-    'ORACLE_CONNECT_STRING',
-    'ORACLE_POOL_MIN',
-    'ORACLE_POOL_MAX',
-    'ORACLE_QUEUE_TIMEOUT_MS',
-    'ORACLE_CALL_TIMEOUT_MS',
-}
+# Keys the chart may list before src/config.ts declares them (work landing in parallel). Empty:
+# REDIS_URL and the ORACLE_* keys that were listed here are declared in src/config.ts now.
+PENDING_KEYS: set[str] = set()
 
 _TOKEN = re.compile(
     r"""\s+|//[^\n]*|/\*.*?\*/
@@ -128,16 +121,29 @@ def expected_schema(spec: dict[str, Any]) -> dict[str, Any]:
     return {'type': ['string', 'null']}
 
 
+# Keys whose valid values src/config.ts checks beyond their kind (scheme, length, format).
+_SAMPLES: dict[str, Any] = {
+    'DATABASE_URL': 'postgres://check:check@database-url.example:5432/check',
+    'REDIS_URL': 'redis://check:check@redis-url.example:6379/0',
+    'REDIS_CLUSTER_NODES': 'redis-0.example:6379,redis-1.example:6379',
+    'CURSOR_SECRET': 'chart-check-only-cursor-secret-0123456789',
+    'AUTH_JWT_SECRET': 'chart-check-only-jwt-secret-0123456789abcdef',
+    'AUTH_JWT_ALGORITHMS': 'HS256',
+    # JSON with quotes and brackets: it must reach the pod unchanged through the Secret.
+    'AUTH_API_KEYS': json.dumps([{'sha256': 'ab' * 32, 'subject': 'chart-check', 'scopes': ['data:read']}]),
+}
+
+
 def sample_value(name: str, spec: dict[str, Any]) -> Any:
     """A valid value for every key, used to render the chart with every key set."""
+    if name in _SAMPLES:
+        return _SAMPLES[name]
     if spec['kind'] == 'integer':
         return int(spec.get('default') or spec.get('min') or 1)
     if spec['kind'] == 'boolean':
         return True
     if spec['kind'] == 'enum':
         return spec.get('default') or spec['values'][0]
-    if spec['kind'] == 'url' or name == 'DATABASE_URL':
-        return f'postgres://check:check@{name.lower()}.example:5432/check'
-    if name == 'CURSOR_SECRET':
-        return 'chart-check-only-cursor-secret-0123456789'
+    if spec['kind'] == 'url':
+        return f'https://{name.lower().replace("_", "-")}.example/check'
     return spec.get('default') or f'chart-check-{name.lower()}'

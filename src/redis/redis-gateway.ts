@@ -4,8 +4,10 @@
  * dead Redis cost nothing per request, and `undefined` instead of an error. Callers fall back
  * (to the database, to the in-memory limiter) when they get `undefined`.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { redisTlsOptions } from './redis-tls.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -22,6 +24,8 @@ export interface RedisGatewayOptions {
   breakerCooldownMs: number;
   /** Prefix of every key, so several services can share a Redis. */
   keyPrefix: string;
+  /** Node TLS options (CA, server name) when the connection is TLS: see redis-tls.ts. */
+  tls?: ConnectionOptions;
   onStateChange?: (state: BreakerState) => void;
 }
 
@@ -79,11 +83,12 @@ function createClient(options: RedisGatewayOptions): RedisClient {
         enableOfflineQueue: false,
         enableAutoPipelining: false,
         clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-        redisOptions: { maxRetriesPerRequest: 0, disconnectTimeout: 200 },
+        redisOptions: { maxRetriesPerRequest: 0, disconnectTimeout: 200, tls: options.tls },
       },
     );
   }
-  return new Redis(options.url as string, common);
+  // tls undefined: rediss:// alone still turns TLS on (ioredis), with Node's built-in roots.
+  return new Redis(options.url as string, { ...common, tls: options.tls });
 }
 
 /** No Redis configured: every call answers undefined at once. */
@@ -202,6 +207,8 @@ export function redisGatewayFromConfig(
     | 'redisCommandTimeoutMs'
     | 'redisBreakerThreshold'
     | 'redisBreakerCooldownMs'
+    | 'redisTlsCaFile'
+    | 'redisTlsServername'
   >,
   onStateChange?: (state: BreakerState) => void,
 ): RedisGateway {
@@ -212,6 +219,7 @@ export function redisGatewayFromConfig(
     commandTimeoutMs: config.redisCommandTimeoutMs,
     breakerThreshold: config.redisBreakerThreshold,
     breakerCooldownMs: config.redisBreakerCooldownMs,
+    tls: redisTlsOptions(config),
     onStateChange,
   });
 }

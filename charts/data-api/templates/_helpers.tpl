@@ -58,7 +58,7 @@ The config keys that hold credentials: they go into the Secret, never into the C
 `make chart-check` fails when a key marked `secret: true` in src/config.ts is missing here.
 */}}
 {{- define "data-api.secretKeys" -}}
-{{- list "DATABASE_URL" "CURSOR_SECRET" "REDIS_URL" "ORACLE_PASSWORD" | toJson }}
+{{- list "DATABASE_URL" "ORACLE_PASSWORD" "REDIS_URL" "AUTH_JWT_SECRET" "AUTH_API_KEYS" "CURSOR_SECRET" | toJson }}
 {{- end }}
 
 {{/*
@@ -94,23 +94,34 @@ A config value as an environment string. Helm reads YAML numbers as float64, whi
 {{- div (add $ms 999) 1000 }}
 {{- end }}
 
-{{/*
-The pod's grace period: the preStop pause (endpoints drain while the pod still serves), then the
-service's own drain (SHUTDOWN_GRACE_MS), then a margin for closing pools. Kubernetes counts the
-preStop hook inside terminationGracePeriodSeconds, so all three are added.
-*/}}
-{{- define "data-api.terminationGracePeriodSeconds" -}}
-{{- add (.Values.lifecycle.preStopSleepSeconds | int) (include "data-api.shutdownGraceSeconds" . | int) (.Values.lifecycle.extraTerminationGraceSeconds | int) }}
+{{/* SHUTDOWN_DELAY_MS in whole seconds, rounded up (the service's default is 0). */}}
+{{- define "data-api.shutdownDelaySeconds" -}}
+{{- $ms := 0 }}
+{{- if include "data-api.isSet" .Values.config.SHUTDOWN_DELAY_MS }}{{ $ms = .Values.config.SHUTDOWN_DELAY_MS | int }}{{ end }}
+{{- div (add $ms 999) 1000 }}
 {{- end }}
 
 {{/*
-The pool size the pool-saturation alert divides by: ORACLE_POOL_MAX (default 50) on Oracle,
-DB_POOL_MAX (default 20) on PostgreSQL.
+The pod's grace period: the preStop pause (endpoints drain while the pod still serves), then the
+service's own delay after SIGTERM (SHUTDOWN_DELAY_MS, still serving with /ready at 503), then its
+drain (SHUTDOWN_GRACE_MS), then a margin for closing pools. Kubernetes counts the preStop hook
+inside terminationGracePeriodSeconds, so all four are added.
+*/}}
+{{- define "data-api.terminationGracePeriodSeconds" -}}
+{{- add (.Values.lifecycle.preStopSleepSeconds | int) (include "data-api.shutdownDelaySeconds" . | int) (include "data-api.shutdownGraceSeconds" . | int) (.Values.lifecycle.extraTerminationGraceSeconds | int) }}
+{{- end }}
+
+{{/*
+The pool size (per process) the pool-saturation alert divides by: ORACLE_POOL_MAX on Oracle
+(the service's default is 50, or ORACLE_POOL_MIN when that is larger), DB_POOL_MAX (default 20)
+on PostgreSQL.
 */}}
 {{- define "data-api.dbPoolMax" -}}
 {{- $c := .Values.config }}
 {{- if include "data-api.isSet" $c.ORACLE_CONNECT_STRING }}
-{{- if include "data-api.isSet" $c.ORACLE_POOL_MAX }}{{ $c.ORACLE_POOL_MAX | int }}{{ else }}50{{ end }}
+{{- if include "data-api.isSet" $c.ORACLE_POOL_MAX }}{{ $c.ORACLE_POOL_MAX | int }}
+{{- else if include "data-api.isSet" $c.ORACLE_POOL_MIN }}{{ max 50 ($c.ORACLE_POOL_MIN | int) }}
+{{- else }}50{{ end }}
 {{- else }}
 {{- if include "data-api.isSet" $c.DB_POOL_MAX }}{{ $c.DB_POOL_MAX | int }}{{ else }}20{{ end }}
 {{- end }}
@@ -123,9 +134,25 @@ namespace="{{ .Release.Namespace }}",service="{{ include "data-api.fullname" . }
 
 {{/*
 Refuse values that would deploy a pod that cannot start or leaks a credential into a ConfigMap.
+The service refuses the same at start (src/config.ts); refusing here fails `helm install` instead
+of leaving pods in CrashLoopBackOff.
 */}}
 {{- define "data-api.validate" -}}
 {{- $secretKeys := include "data-api.secretKeys" . | fromJsonArray }}
+{{- $c := .Values.config }}
+{{- $production := eq (toString $c.NODE_ENV) "production" }}
+{{- /* Unset or empty: the service's default, required. */}}
+{{- $authMode := toString ($c.AUTH_MODE | default "required") }}
+{{- $apiKeys := list }}
+{{- if include "data-api.isSet" $c.AUTH_API_KEYS }}
+{{- /* fromJsonArray yields a list holding the error message when the text is no JSON array. */}}
+{{- $apiKeys = toString $c.AUTH_API_KEYS | fromJsonArray }}
+{{- range $k := $apiKeys }}
+{{- if not (and (kindIs "map" $k) (regexMatch "^[0-9a-fA-F]{64}$" (toString (get $k "sha256"))) (kindIs "string" (get $k "subject")) (ne (toString (get $k "subject")) "") (kindIs "slice" (get $k "scopes"))) }}
+{{- fail "config.AUTH_API_KEYS must be a JSON array of {\"sha256\": \"<64 hex: the SHA-256 of the key, never the key itself>\", \"subject\": \"svc\", \"scopes\": [\"data:read\"]}" }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if .Values.secret.existingSecret }}
 {{- range $key := $secretKeys }}
 {{- if include "data-api.isSet" (get $.Values.config $key) }}
@@ -137,11 +164,19 @@ Refuse values that would deploy a pod that cannot start or leaks a credential in
 {{- if not $hasDb }}
 {{- fail "set config.DATABASE_URL (PostgreSQL) or config.ORACLE_CONNECT_STRING, or secret.existingSecret: without one every replica would keep its own embedded PGlite database" }}
 {{- end }}
-{{- if and (eq (toString .Values.config.NODE_ENV) "production") (not (include "data-api.isSet" .Values.config.CURSOR_SECRET)) }}
+{{- if and $production (not (include "data-api.isSet" $c.CURSOR_SECRET)) }}
 {{- fail "config.CURSOR_SECRET (32+ characters) is required when NODE_ENV=production, or use secret.existingSecret" }}
 {{- end }}
+{{- $hasAuth := or (include "data-api.isSet" $c.AUTH_JWT_SECRET) (include "data-api.isSet" $c.AUTH_JWKS_URL) (gt (len $apiKeys) 0) }}
+{{- if and (eq $authMode "required") (not $hasAuth) }}
+{{- fail "config.AUTH_MODE=required (the default) needs a credential source: set config.AUTH_JWT_SECRET (HS256, 32+ characters), config.AUTH_JWKS_URL (the identity provider's keys) or config.AUTH_API_KEYS, or use secret.existingSecret holding AUTH_JWT_SECRET or AUTH_API_KEYS" }}
 {{- end }}
-{{- if not (gt (include "data-api.terminationGracePeriodSeconds" . | int) (include "data-api.shutdownGraceSeconds" . | int)) }}
-{{- fail "terminationGracePeriodSeconds must exceed SHUTDOWN_GRACE_MS" }}
+{{- end }}
+{{- if and $production (eq $authMode "none") }}
+{{- fail "config.AUTH_MODE=none (no authentication, every caller an admin) is refused with NODE_ENV=production: keep AUTH_MODE=required and set config.AUTH_JWT_SECRET, config.AUTH_JWKS_URL or config.AUTH_API_KEYS" }}
+{{- end }}
+{{- $drainSeconds := add (include "data-api.shutdownDelaySeconds" . | int) (include "data-api.shutdownGraceSeconds" . | int) }}
+{{- if not (gt (include "data-api.terminationGracePeriodSeconds" . | int) $drainSeconds) }}
+{{- fail "terminationGracePeriodSeconds must exceed SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS" }}
 {{- end }}
 {{- end }}
