@@ -453,7 +453,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The write collides with data that exists already; nothing was written. */
+        /**
+         * @description The write collides with data that exists already, or a request with the same
+         *     Idempotency-Key is still in progress (`DAPI-4092`, with Retry-After); nothing was written.
+         */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -484,6 +487,24 @@ export interface components {
                  *       "status": 412,
                  *       "detail": "The record has changed since the entity tag in If-Match.",
                  *       "code": "DAPI-4121"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The Idempotency-Key was used before with a different request; nothing was written. */
+        UnprocessableContent: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:idempotency-key-reused",
+                 *       "title": "Idempotency key reused",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used with a different request.",
+                 *       "code": "DAPI-4221"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -606,6 +627,14 @@ export interface components {
          */
         CreatedBefore: string;
         /**
+         * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
+         *     and the same body returns the original response and writes nothing; the same key with
+         *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
+         *     to the caller and are kept 24 hours.
+         * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
+         */
+        IdempotencyKey: string;
+        /**
          * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
          *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
          * @example "1"
@@ -716,7 +745,16 @@ export interface operations {
     createRecord: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
+                 *     and the same body returns the original response and writes nothing; the same key with
+                 *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
+                 *     to the caller and are kept 24 hours.
+                 * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -755,6 +793,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -764,7 +803,16 @@ export interface operations {
     bulkCreateRecords: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
+                 *     and the same body returns the original response and writes nothing; the same key with
+                 *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
+                 *     to the caller and are kept 24 hours.
+                 * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -827,6 +875,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -10,6 +10,8 @@ import type { AnyDatabase } from './data/open-database.js';
 import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';
 import { OracleSqlCatalog } from './data/oracle/oracle-sql.js';
 import { PostgresRecordsRepository, type RecordsRepository } from './data/records-repository.js';
+import { PostgresIdempotencyStore } from './data/idempotency-store.js';
+import { Idempotency } from './api/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
 import { loadContract } from './api/contract.js';
@@ -63,6 +65,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
     db.kind === 'oracle'
       ? new OracleRecordsRepository(db, OracleSqlCatalog.load())
       : new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
+  const pgCatalog = db.kind === 'oracle' ? undefined : SqlCatalog.load(POSTGRES_QUERIES_DIR);
   const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
@@ -96,10 +99,22 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   const activeUsers = new ActiveUsers(redis);
   metrics.observeActiveUsers(() => activeUsers.count());
   metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
-  const records = recordsHandlers(service, cache, {
-    created: (count) => metrics.recordsCreated.inc(count),
-    seen: (userId) => activeUsers.seen(userId),
-  });
+  // Idempotency keys live in the database; the Oracle store is not written yet (docs/security.md).
+  const idempotency =
+    db.kind === 'oracle' || !pgCatalog
+      ? undefined
+      : new Idempotency(new PostgresIdempotencyStore(db, pgCatalog), {
+          ttlSeconds: config.idempotencyTtlSeconds,
+        });
+  const records = recordsHandlers(
+    service,
+    cache,
+    {
+      created: (count) => metrics.recordsCreated.inc(count),
+      seen: (userId) => activeUsers.seen(userId),
+    },
+    idempotency,
+  );
   const backend = await createBackend(
     contract.document(),
     {

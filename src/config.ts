@@ -264,6 +264,13 @@ export const CONFIG_KEYS = {
     doc: 'OTLP/HTTP base URL of an OpenTelemetry collector (http://collector:4318); traces go to <url>/v1/traces. Unset: no tracing.',
   },
   OTEL_SERVICE_NAME: { kind: 'string', default: 'data-api', doc: 'service.name of the exported traces.' },
+  IDEMPOTENCY_TTL_SECONDS: {
+    kind: 'integer',
+    default: '86400',
+    min: 60,
+    max: 2592000,
+    doc: 'How long an Idempotency-Key and its response are kept (24 hours by default).',
+  },
   CURSOR_SECRET: {
     kind: 'string',
     doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
@@ -348,6 +355,7 @@ export interface Config {
   cursorSecret: Buffer;
   auth: AuthOptions;
   otelEndpoint: string | undefined;
+  idempotencyTtlSeconds: number;
   otelServiceName: string;
   compressionThresholdBytes: number;
   requestTimeoutMs: number;
@@ -524,6 +532,7 @@ export function loadConfig(
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
     auth,
     otelEndpoint,
+    idempotencyTtlSeconds: v.IDEMPOTENCY_TTL_SECONDS as number,
     otelServiceName: v.OTEL_SERVICE_NAME as string,
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,

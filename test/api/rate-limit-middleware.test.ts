@@ -78,10 +78,11 @@ describe('rateLimit middleware', () => {
     const first = await fetch(`${app.url}/ok`);
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-policy')).toBe('"read";q=2;w=60');
-    expect(first.headers.get('ratelimit')).toBe('"read";r=1;t=30');
+    // t counts down on the real clock: a slow machine may already be a second further.
+    expect(first.headers.get('ratelimit')).toMatch(/^"read";r=1;t=(29|30)$/);
     const write = await fetch(`${app.url}/ok`, { method: 'POST' });
     expect(write.status).toBe(200);
-    expect(write.headers.get('ratelimit')).toBe('"write";r=0;t=60');
+    expect(write.headers.get('ratelimit')).toMatch(/^"write";r=0;t=(59|60)$/);
     expect(app.handled()).toBe(2);
   });
 
@@ -94,7 +95,7 @@ describe('rateLimit middleware', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(refused.headers.get('retry-after')).toBe('30');
     expect(refused.headers.get('ratelimit-policy')).toBe('"read";q=2;w=60');
-    expect(refused.headers.get('ratelimit')).toBe('"read";r=0;t=60');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"read";r=0;t=(59|60)$/);
     expect(await refused.json()).toEqual({
       type: 'urn:problem-type:data-api:rate-limited',
       title: 'Too many requests',
@@ -109,10 +110,10 @@ describe('rateLimit middleware', () => {
     const app = await tinyApp(new MemoryRateLimiter());
     const notFound = await fetch(`${app.url}/not-found`);
     expect(notFound.status).toBe(404);
-    expect(notFound.headers.get('ratelimit')).toBe('"read";r=99;t=1');
+    expect(notFound.headers.get('ratelimit')).toMatch(/^"read";r=99;t=[01]$/);
     const boom = await fetch(`${app.url}/boom`);
     expect(boom.status).toBe(500);
-    expect(boom.headers.get('ratelimit')).toBe('"read";r=98;t=2');
+    expect(boom.headers.get('ratelimit')).toMatch(/^"read";r=98;t=[0-2]$/);
   });
 
   test("when the error reaches Koa's own handler, which clears headers, then the fields still come back", async () => {
@@ -120,7 +121,7 @@ describe('rateLimit middleware', () => {
     const boom = await fetch(`${app.url}/boom`);
     expect(boom.status).toBe(500);
     expect(boom.headers.get('ratelimit-policy')).toBe('"read";q=100;w=60');
-    expect(boom.headers.get('ratelimit')).toBe('"read";r=99;t=1');
+    expect(boom.headers.get('ratelimit')).toMatch(/^"read";r=99;t=[01]$/);
   });
 
   test('when user_id is in the query, then the user has a budget apart from the address', async () => {

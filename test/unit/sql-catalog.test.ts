@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindParams, compileStatement, parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
+import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
 import { POSTGRES_RECORD_STATEMENTS } from '../../src/data/records-repository.js';
 import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
 
@@ -44,6 +45,6 @@ describe('SQL catalog', () => {
 
   test('when the project catalog loads, then every statement is used by the repository and vice versa', () => {
     const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
-    expect(catalog.names().sort()).toEqual([...POSTGRES_RECORD_STATEMENTS].sort());
+    expect(catalog.names().sort()).toEqual([...POSTGRES_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS].sort());
   });
 });

@@ -16,6 +16,7 @@ import type { RecordCache, RecordEntry } from '../../cache/record-cache.js';
 import type { StoredRecord } from '../../data/records-repository.js';
 import type { JsonObject } from '../../services/json-value.js';
 import { notFound, type RecordsService } from '../../services/records-service.js';
+import type { Idempotency } from '../idempotency.js';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../preconditions.js';
 import { recordJson, type Reply } from '../reply.js';
 
@@ -68,7 +69,21 @@ export function recordsHandlers(
   service: RecordsService,
   cache: RecordCache,
   observer: RecordsObserver = NO_OBSERVER,
+  idempotency?: Idempotency,
 ) {
+  /** Runs a create at most once per Idempotency-Key (when the storage keeps keys). */
+  function once(c: Context, who: Principal, handle: () => Promise<Reply>): Promise<Reply> {
+    const key = header(c, 'idempotency-key');
+    if (!idempotency) return handle();
+    const operation = c.operation.operationId as string;
+    return idempotency.run(
+      `${who.via}:${who.subject}`,
+      key,
+      { operation, body: c.request.requestBody },
+      handle,
+    );
+  }
+
   /** Replies with the written record after updating the cache, so the next read sees it. */
   async function afterWrite(
     ctx: Koa.Context | undefined,
@@ -89,9 +104,11 @@ export function recordsHandlers(
       const who = principal(ctx);
       requireScope(who, 'data:write');
       requireActingFor(who, body.user_id);
-      const record = await service.create(body.user_id, body.payload as JsonObject);
-      observer.created(1);
-      return afterWrite(ctx, 201, record, { Location: `/data/${record.id}` });
+      return once(c, who, async () => {
+        const record = await service.create(body.user_id, body.payload as JsonObject);
+        observer.created(1);
+        return afterWrite(ctx, 201, record, { Location: `/data/${record.id}` });
+      });
     },
 
     async bulkCreateRecords(c: Context, ctx?: Koa.Context): Promise<Reply> {
@@ -99,18 +116,20 @@ export function recordsHandlers(
       const who = principal(ctx);
       requireScope(who, 'data:write');
       for (const item of body.items) requireActingFor(who, item.user_id);
-      const records = await service.bulkCreate(
-        body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject })),
-      );
-      observer.created(records.length);
-      audited(ctx, records);
-      for (const userId of new Set(records.map((r) => r.userId))) observer.seen(userId);
-      await cache.written(
-        records.map((r) => ({ id: r.id, entry: entryOf(r) })),
-        records.map((r) => r.userId),
-      );
-      const response: Schemas['BulkCreateResponse'] = { items: records.map(recordJson) };
-      return { status: 201, body: response };
+      return once(c, who, async () => {
+        const records = await service.bulkCreate(
+          body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject })),
+        );
+        observer.created(records.length);
+        audited(ctx, records);
+        for (const userId of new Set(records.map((r) => r.userId))) observer.seen(userId);
+        await cache.written(
+          records.map((r) => ({ id: r.id, entry: entryOf(r) })),
+          records.map((r) => r.userId),
+        );
+        const response: Schemas['BulkCreateResponse'] = { items: records.map(recordJson) };
+        return { status: 201, body: response };
+      });
     },
 
     async listRecords(c: Context, ctx?: Koa.Context): Promise<Reply> {

@@ -1,0 +1,95 @@
+/**
+ * Durable idempotency keys in the database (not only in Redis): a key is claimed atomically by
+ * the first request, completed with its response, or released when that request failed.
+ */
+import type { Database } from './database.js';
+import type { SqlCatalog, Statement } from './sql-catalog.js';
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export type KeyState =
+  | { state: 'claimed' }
+  | { state: 'in-flight'; fingerprint: string }
+  | { state: 'done'; fingerprint: string; response: StoredResponse };
+
+export interface IdempotencyStore {
+  /** Claims the key, or tells what holds it. */
+  claim(subject: string, key: string, fingerprint: string, ttlSeconds: number): Promise<KeyState>;
+  complete(subject: string, key: string, fingerprint: string, response: StoredResponse): Promise<void>;
+  release(subject: string, key: string, fingerprint: string): Promise<void>;
+  purgeExpired(): Promise<void>;
+}
+
+export const IDEMPOTENCY_STATEMENTS = [
+  'claimIdempotencyKey',
+  'findIdempotencyKey',
+  'completeIdempotencyKey',
+  'releaseIdempotencyKey',
+  'purgeIdempotencyKeys',
+] as const;
+
+type Name = (typeof IDEMPOTENCY_STATEMENTS)[number];
+
+interface Row {
+  fingerprint: string;
+  state: 'in-flight' | 'done';
+  status: number | null;
+  headers: Record<string, string> | null;
+  body: Uint8Array | null;
+}
+
+export class PostgresIdempotencyStore implements IdempotencyStore {
+  private readonly sql: Record<Name, Statement>;
+
+  constructor(
+    private readonly db: Database,
+    catalog: SqlCatalog,
+  ) {
+    this.sql = Object.fromEntries(IDEMPOTENCY_STATEMENTS.map((n) => [n, catalog.get(n)])) as Record<Name, Statement>;
+  }
+
+  async claim(subject: string, key: string, fingerprint: string, ttlSeconds: number): Promise<KeyState> {
+    // Two rounds at most: a key that expires between the two statements is claimed on the second.
+    for (let round = 0; round < 2; round++) {
+      const claimed = await this.db.query(this.sql.claimIdempotencyKey, {
+        subject,
+        key,
+        fingerprint,
+        ttl_seconds: ttlSeconds,
+      });
+      if (claimed.length > 0) return { state: 'claimed' };
+      const [row] = await this.db.query<Row>(this.sql.findIdempotencyKey, { subject, key });
+      if (!row) continue;
+      if (row.state === 'in-flight') return { state: 'in-flight', fingerprint: row.fingerprint };
+      return {
+        state: 'done',
+        fingerprint: row.fingerprint,
+        response: { status: row.status ?? 500, headers: row.headers ?? {}, body: Buffer.from(row.body ?? []) },
+      };
+    }
+    return { state: 'in-flight', fingerprint: '' };
+  }
+
+  async complete(subject: string, key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+    await this.db.query(this.sql.completeIdempotencyKey, {
+      subject,
+      key,
+      fingerprint,
+      status: response.status,
+      headers: JSON.stringify(response.headers),
+      body: response.body,
+    });
+  }
+
+  async release(subject: string, key: string, fingerprint: string): Promise<void> {
+    await this.db.query(this.sql.releaseIdempotencyKey, { subject, key, fingerprint });
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.db.query(this.sql.purgeIdempotencyKeys);
+  }
+}

@@ -1,0 +1,702 @@
+/**
+ * The hostile-input catalog (the security issue): what an attacker sends, over real HTTP. Every
+ * request is bounded in time and must be answered with a 4xx problem+json that carries no stack
+ * trace, SQL or driver message; after each test /health answers, the victim user has no records,
+ * the row count is what the test meant it to be and the target record is untouched. The basic
+ * cases live in errors.test.ts and http-server.test.ts and are not repeated here.
+ *
+ * node:http sends paths as written (fetch would normalise `/data/%2e%2e` away, and refuses a GET
+ * body); raw sockets send what no client library will (bare CR/LF in headers, smuggling framings).
+ */
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { compileStatement } from '../../src/data/sql-catalog.js';
+import { ContractChecker } from '../helpers/contract-check.js';
+import { startServer, startServerOn, type TestServer } from '../helpers/server.js';
+
+const BOUND_MS = 5000;
+const MB = 2 ** 20;
+const DEEP = 100_000;
+const JSON_CT = { 'content-type': 'application/json' };
+const MERGE_CT = { 'content-type': 'application/merge-patch+json' };
+const PROBLEM = 'application/problem+json';
+// Never in an answer: a stack frame, our SQL, a driver's or the runtime's own message.
+const LEAK =
+  /\bat .*\.(js|ts):\d+|\b(RETURNING|INSERT INTO|FROM records|SQLSTATE|TypeError|RangeError)\b|::(uuid|jsonb|text|integer|timestamptz)|invalid input syntax|syntax error at|violates|duplicate key|node_modules|call stack|Cannot read prop/;
+
+interface Hostile {
+  method?: string;
+  /** Sent as written. */
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent with its Content-Length. */
+  body?: string | Buffer;
+  /** Written piece by piece (chunked unless the headers declare a length) until the answer comes. */
+  chunks?: Iterable<Buffer>;
+}
+
+interface Answer {
+  status: number;
+  type: string;
+  headers: Headers;
+  text: string;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  ms: number;
+}
+
+const checkers = new WeakMap<TestServer, ContractChecker>();
+
+function answerOf(status: number, headers: Headers, text: string, started: number): Answer {
+  const type = (headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  expect(text).not.toMatch(LEAK);
+  const body: unknown = /json/.test(type) && text !== '' ? JSON.parse(text) : undefined;
+  return { status, type, headers, text, body, ms: Date.now() - started };
+}
+
+function headersOf(res: IncomingMessage): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) out.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return out;
+}
+
+async function pump(req: ClientRequest, chunks: Iterable<Buffer>, answered: () => boolean): Promise<void> {
+  for (const chunk of chunks) {
+    if (answered() || req.destroyed) return;
+    if (!req.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          req.off('drain', done).off('close', done);
+          resolve();
+        };
+        req.on('drain', done).on('close', done);
+      });
+    }
+  }
+  if (!req.destroyed) req.end();
+}
+
+/** One request, answered within boundMs or failed; the answer is checked against the contract. */
+function send(s: TestServer, h: Hostile, boundMs = BOUND_MS): Promise<Answer> {
+  const { hostname, port } = new URL(s.url);
+  const method = h.method ?? 'GET';
+  const headers: Record<string, string> = { ...h.headers };
+  if (h.body !== undefined) headers['content-length'] = String(Buffer.byteLength(h.body));
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest({ host: hostname, port, method, path: h.path, headers, agent: false }, (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(timer);
+        req.destroy();
+        try {
+          const a = answerOf(res.statusCode ?? 0, headersOf(res), Buffer.concat(parts).toString(), started);
+          checkers.get(s)?.check({ method, path: h.path, status: a.status, headers: a.headers, text: a.text });
+          resolve(a);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    const timer = setTimeout(
+      () => fail(new Error(`no answer within ${boundMs} ms to ${method} ${h.path.slice(0, 80)}`)),
+      boundMs,
+    );
+    function fail(err: Error) {
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    }
+    // Once answered, the server may close while the rest is still being written: not a failure.
+    req.on('error', (err) => (answered ? undefined : fail(err)));
+    if (h.chunks) void pump(req, h.chunks, () => answered);
+    else req.end(h.body);
+  });
+}
+
+function dechunk(body: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = parseInt(body.subarray(at, eol).toString(), 16);
+    if (eol < 0 || !(size > 0)) return Buffer.concat(out);
+    out.push(body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 4 + size;
+  }
+}
+
+/** A whole answer out of raw bytes; undefined while more must come. Status 0: closed unanswered. */
+function parseRaw(data: Buffer, closed: boolean): { status: number; headers: Headers; text: string } | undefined {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return closed ? { status: 0, headers: new Headers(), text: data.toString() } : undefined;
+  const [first = '', ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  let body = data.subarray(end + 4);
+  const length = headers.get('content-length');
+  if (length !== null) {
+    if (body.length < Number(length) && !closed) return undefined;
+    body = body.subarray(0, Number(length));
+  } else if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
+    if (body.indexOf('0\r\n\r\n') < 0 && !closed) return undefined;
+    body = dechunk(body);
+  } else if (!closed) return undefined;
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(first)?.[1] ?? 0), headers, text: body.toString() };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Writes the parts to a socket (gapMs apart: a slow client) and reads one answer. */
+function rawSend(s: TestServer, parts: (string | Buffer)[], gapMs = 0, boundMs = BOUND_MS): Promise<Answer> {
+  const { hostname, port } = new URL(s.url);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    let data = Buffer.alloc(0);
+    let settled = false;
+    const socket = connect(Number(port), hostname);
+    const timer = setTimeout(() => {
+      settled = true;
+      socket.destroy();
+      reject(new Error(`no answer within ${boundMs} ms to ${String(parts[0]).slice(0, 80)}`));
+    }, boundMs);
+    const finish = (closed: boolean) => {
+      const parsed = settled ? undefined : parseRaw(data, closed);
+      if (!parsed) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      try {
+        resolve(answerOf(parsed.status, parsed.headers, parsed.text, started));
+      } catch (err) {
+        reject(err as Error);
+      }
+    };
+    socket.on('data', (c: Buffer) => {
+      data = Buffer.concat([data, c]);
+      finish(false);
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', () => undefined);
+    socket.on('connect', async () => {
+      for (const [i, part] of parts.entries()) {
+        if (i > 0 && gapMs > 0) await sleep(gapMs);
+        if (settled || socket.destroyed) return;
+        socket.write(part);
+      }
+    });
+  });
+}
+
+/** A refusal: 4xx problem+json, with this status and code when given. */
+function expectRefused(a: Answer, status?: number, code?: string): void {
+  expect({ class: `${Math.floor(a.status / 100)}xx`, status: a.status, type: a.type, code: a.body?.code }).toEqual({
+    class: '4xx',
+    status: status ?? a.status,
+    type: PROBLEM,
+    code: code ?? expect.stringMatching(/^DAPI-4\d{3}$/),
+  });
+}
+
+interface Bench {
+  s: TestServer;
+  /** A record of another user that no hostile request may change. */
+  target: string;
+  /** Rows the tests meant to write. */
+  rows: number;
+}
+
+const CENSUS = compileStatement(
+  'hostileInputCensus',
+  `SELECT count(*)::int AS total, (count(*) FILTER (WHERE user_id = 'victim'))::int AS victims,
+          (SELECT version FROM records WHERE id = :target::uuid) AS target_version
+   FROM records`,
+);
+const CLEAN = compileStatement('hostileInputClean', `DELETE FROM records WHERE user_id = 'victim'`);
+
+async function open(s: TestServer, b: Partial<Bench>): Promise<void> {
+  checkers.set(s, new ContractChecker(s.app.backend.api));
+  b.s = s;
+  const created = await send(s, {
+    method: 'POST',
+    path: '/data',
+    headers: JSON_CT,
+    body: '{"user_id":"owner","payload":{"a":1}}',
+  });
+  b.target = created.body.id as string;
+  b.rows = 1;
+}
+
+/** After every test: still serving, nothing written, the target untouched. */
+async function expectIntact(b: Bench): Promise<void> {
+  const health = await send(b.s, { path: '/health' });
+  const listed = await send(b.s, { path: '/data?user_id=victim' });
+  const [seen] = await b.s.db.query<{ total: number; victims: number; target_version: number | null }>(CENSUS, {
+    target: b.target,
+  });
+  // Clean up before asserting, so that one write does not fail every later test too.
+  if (seen!.victims > 0) await b.s.db.query(CLEAN);
+  const expected = b.rows;
+  b.rows = seen!.total - seen!.victims;
+  expect({ health: health.status, listed: listed.body?.items, ...seen }).toEqual({
+    health: 200,
+    listed: [],
+    total: expected,
+    victims: 0,
+    target_version: 1,
+  });
+}
+
+const q = encodeURIComponent;
+const create = (payload: string, userId = 'victim') => `{"user_id":"${userId}","payload":${payload}}`;
+const nestArrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
+const nestObjects = (n: number) => '{"a":'.repeat(n) + '{}' + '}'.repeat(n);
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
+const post = (body: string | Buffer, path = '/data'): Hostile => ({ method: 'POST', path, headers: JSON_CT, body });
+const patch = (t: string, body: string | Buffer): Hostile => ({
+  method: 'PATCH',
+  path: `/data/${t}`,
+  headers: MERGE_CT,
+  body,
+});
+const put = (t: string, body: string, headers: Record<string, string> = {}): Hostile => ({
+  method: 'PUT',
+  path: `/data/${t}`,
+  headers: { ...JSON_CT, ...headers },
+  body,
+});
+
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+const BIG_HEAD = '{"user_id":"victim","payload":{"s":"';
+/** About 10 MB of one JSON string value, in 64 KiB chunks. */
+function* tenMegabytes(head = BIG_HEAD): Generator<Buffer> {
+  yield Buffer.from(head);
+  for (let sent = 0; sent < 10 * MB; sent += CHUNK.length) yield CHUNK;
+  yield Buffer.from('"}}');
+}
+const TEN_MB_LENGTH = String(BIG_HEAD.length + 10 * MB + 3);
+
+type Row = [string, (target: string) => Hostile, number, string];
+
+describe('hostile requests to the embedded database', () => {
+  const b = {} as Bench;
+  let slow: TestServer;
+  beforeAll(async () => {
+    // 8 MiB, so a 5 MB body reaches the parser; 10 MB is still over.
+    await open(await startServer('pglite', { BODY_LIMIT_BYTES: String(8 * MB) }), b);
+    slow = await startServerOn(b.s.db, { REQUEST_TIMEOUT_MS: '1000' });
+    checkers.set(slow, new ContractChecker(slow.app.backend.api));
+  });
+  afterAll(async () => {
+    await slow?.close();
+    await b.s?.close();
+  });
+  afterEach(() => expectIntact(b));
+
+  test.each<Row>([
+    [
+      'a 10 MB body declares its Content-Length',
+      () => ({ ...post(''), body: undefined, headers: { ...JSON_CT, 'content-length': TEN_MB_LENGTH } }),
+      413,
+      'DAPI-4131',
+    ],
+    ['a 10 MB body is chunked without a length', () => ({ ...post(''), body: undefined }), 413, 'DAPI-4131'],
+    [
+      'a 10 MB merge patch is chunked',
+      (t) => ({ ...patch(t, ''), body: undefined, chunks: tenMegabytes('{"payload":{"s":"') }),
+      413,
+      'DAPI-4131',
+    ],
+    ['the whole body is one 5 MB JSON string', () => post(JSON.stringify('x'.repeat(5e6))), 400, 'DAPI-4001'],
+    ['user_id is 5 MB long', () => post(create('{}', 'u'.repeat(5e6))), 400, 'DAPI-4001'],
+    ['a payload holds a 5 MB string', () => post(create(JSON.stringify({ s: 'x'.repeat(5e6) }))), 413, 'DAPI-4131'],
+  ])('when %s, then it is refused unread or unstored', async (_name, make, status, code) => {
+    const h = make(b.target);
+    expectRefused(await send(b.s, { chunks: h.body === undefined ? tenMegabytes() : undefined, ...h }), status, code);
+  });
+
+  test.each<[string, string[]]>([
+    ['a Content-Length beyond 64 bits', ['18446744073709551616']],
+    ['a negative Content-Length', ['-1']],
+    ['two different Content-Lengths', ['2', '3']],
+  ])('when the request has %s, then 400 malformed-request', async (_name, lengths) => {
+    const head = lengths.map((l) => `Content-Length: ${l}\r\n`).join('');
+    const a = await rawSend(b.s, [`POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n{}`]);
+    expectRefused(a, 400, 'DAPI-4006');
+  });
+
+  test.each<Row>([
+    ['arrays nest 100,000 deep in the payload', () => post(create(`{"a":${nestArrays(DEEP)}}`)), 400, 'DAPI-4004'],
+    ['objects nest 100,000 deep in the payload', () => post(create(nestObjects(DEEP))), 400, 'DAPI-4004'],
+    ['the body is arrays nested 100,000 deep', () => post(nestArrays(DEEP)), 400, 'DAPI-4004'],
+    ['the body is objects nested 100,000 deep', () => post(nestObjects(DEEP)), 400, 'DAPI-4004'],
+    ['a merge patch nests 100,000 deep', (t) => patch(t, `{"payload":${nestObjects(DEEP)}}`), 400, 'DAPI-4004'],
+    ['a replacement nests 100,000 deep', (t) => put(t, `{"payload":{"a":${nestArrays(DEEP)}}}`), 400, 'DAPI-4004'],
+    [
+      'a bulk item nests 100,000 deep',
+      () => post(`{"items":[${create(nestObjects(DEEP))}]}`, '/data/bulk'),
+      400,
+      'DAPI-4004',
+    ],
+    ['100,000 brackets open and never close', () => post('['.repeat(DEEP)), 400, 'DAPI-4004'],
+    ['a query parameter nests 3,000 deep', () => ({ path: `/data?user_id${'[a]'.repeat(3000)}=x` }), 400, 'DAPI-4001'],
+  ])('when %s, then 400 before anything recurses', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test.each<Row>([
+    ['a string holds invalid UTF-8', () => post(bytes(create('{"s":"'), [0xc3, 0x28], '"}')), 400, 'DAPI-4002'],
+    ['a key holds invalid UTF-8', () => post(bytes(create('{"'), [0xff], '":1}')), 400, 'DAPI-4002'],
+    ['a string holds an overlong "/"', () => post(bytes(create('{"s":"'), [0xc0, 0xaf], '"}')), 400, 'DAPI-4002'],
+    ['a key holds an encoded surrogate', () => post(bytes(create('{"'), [0xed, 0xa0, 0x80], '":1}')), 400, 'DAPI-4002'],
+    ['a merge patch holds invalid UTF-8', (t) => patch(t, bytes('{"payload":{"s":"', [0xfe], '"}}')), 400, 'DAPI-4002'],
+    ['the body is UTF-16 with its BOM', () => post(bytes([0xfe, 0xff], Buffer.from('{}', 'utf16le').toString())), 400, 'DAPI-4002'],
+    ['the body starts with a UTF-8 BOM', () => post(bytes([0xef, 0xbb, 0xbf], create('{}'))), 400, 'DAPI-4002'],
+    ['user_id holds U+0000', () => post('{"user_id":"vic\\u0000tim","payload":{}}'), 400, 'DAPI-4004'],
+    [
+      'a bulk user_id holds U+0000',
+      () => post('{"items":[{"user_id":"victim\\u0000","payload":{}}]}', '/data/bulk'),
+      400,
+      'DAPI-4004',
+    ],
+    ['a merge patch key holds U+0000', (t) => patch(t, '{"payload":{"a\\u0000":1}}'), 400, 'DAPI-4004'],
+    ['the user_id query holds %00', () => ({ path: '/data?user_id=victim%00' }), 400, 'DAPI-4001'],
+    ['limit holds %00', () => ({ path: '/data?user_id=victim&limit=1%00' }), 400, 'DAPI-4001'],
+    ['cursor holds %00', () => ({ path: '/data?user_id=victim&cursor=%00' }), 400, 'DAPI-4003'],
+    ['created_after holds %00', () => ({ path: '/data?user_id=victim&created_after=2026-01-01T00:00:00Z%00' }), 400, 'DAPI-4001'],
+    ['the path id is %00', () => ({ path: '/data/%00' }), 404, 'DAPI-4041'],
+    ['a replacement names id %00', () => put('%00', '{"payload":{}}'), 404, 'DAPI-4041'],
+    ['a payload key is a lone high surrogate', () => post(create('{"\\ud800":1}')), 400, 'DAPI-4004'],
+    ['an envelope key is a lone low surrogate', () => post('{"\\udfff":1,"user_id":"victim","payload":{}}'), 400, 'DAPI-4004'],
+    ['a merge patch key is a lone surrogate', (t) => patch(t, '{"payload":{"\\udbff":1}}'), 400, 'DAPI-4004'],
+    [
+      'a bulk payload key is a lone surrogate',
+      () => post(`{"items":[${create('{"\\ud83d":1}')}]}`, '/data/bulk'),
+      400,
+      'DAPI-4004',
+    ],
+    ['user_id is a lone surrogate', () => post('{"user_id":"\\ud800","payload":{}}'), 400, 'DAPI-4004'],
+    ['a key is a reversed surrogate pair', () => post(create('{"\\ude80\\ud83d":1}')), 400, 'DAPI-4004'],
+  ])('when %s, then it is refused', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test.each<Row>([
+    ['a merge patch holds 1e400', (t) => patch(t, '{"payload":{"n":1e400}}'), 400, 'DAPI-4004'],
+    ['a replacement holds -1e400', (t) => put(t, '{"payload":{"n":-1e400}}'), 400, 'DAPI-4004'],
+    ['a bulk payload holds 1e400', () => post(`{"items":[${create('{"n":1e400}')}]}`, '/data/bulk'), 400, 'DAPI-4004'],
+    ['an unknown envelope member is 1e400', () => post('{"user_id":"victim","payload":{},"n":1e400}'), 400, 'DAPI-4004'],
+    ['a payload holds 10^400 in digits', () => post(create(`{"n":1${'0'.repeat(400)}}`)), 400, 'DAPI-4004'],
+    ['limit is 1e400', () => ({ path: '/data?user_id=victim&limit=1e400' }), 400, 'DAPI-4001'],
+    ['limit is 1e-400', () => ({ path: '/data?user_id=victim&limit=1e-400' }), 400, 'DAPI-4001'],
+    ['limit is -0', () => ({ path: '/data?user_id=victim&limit=-0' }), 400, 'DAPI-4001'],
+    ['limit is Infinity', () => ({ path: '/data?user_id=victim&limit=Infinity' }), 400, 'DAPI-4001'],
+    ['limit is NaN', () => ({ path: '/data?user_id=victim&limit=NaN' }), 400, 'DAPI-4001'],
+  ])('when %s, then 400', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test('when a number underflows (1e-400, -1e-400), then it is stored as 0, the nearest double', async () => {
+    // JSON.parse rounds every number to the nearest double (as it does 0.1 or 2^53 + 1); only a
+    // number with no double near it (1e400 is Infinity) cannot be kept. 0 is faithful enough.
+    const a = await send(b.s, post(create('{"n":1e-400,"m":-1e-400}', 'tiny')));
+    b.rows++;
+    expect([a.status, a.body.payload]).toEqual([201, { n: 0, m: 0 }]);
+  });
+
+  test.each<Row>([
+    ['user_id is repeated', () => ({ path: '/data?user_id=a&user_id=b' }), 400, 'DAPI-4001'],
+    ['user_id is an array', () => ({ path: '/data?user_id[]=victim' }), 400, 'DAPI-4001'],
+    ['user_id is an object', () => ({ path: '/data?user_id[x]=victim' }), 400, 'DAPI-4001'],
+    ['user_id is {$ne}', () => ({ path: '/data?user_id[$ne]=x' }), 400, 'DAPI-4001'],
+    ['user_id is {$where}', () => ({ path: '/data?user_id[$where]=1' }), 400, 'DAPI-4001'],
+    ['limit is {$gt}', () => ({ path: '/data?user_id=victim&limit[$gt]=1' }), 400, 'DAPI-4001'],
+    ['cursor is {$ne}', () => ({ path: '/data?user_id=victim&cursor[$ne]=x' }), 400, 'DAPI-4001'],
+    ['created_after is {$gt}', () => ({ path: '/data?user_id=victim&created_after[$gt]=2020-01-01T00:00:00Z' }), 400, 'DAPI-4001'],
+    ['created_before is an array', () => ({ path: '/data?user_id=victim&created_before[]=2020-01-01T00:00:00Z' }), 400, 'DAPI-4001'],
+    ['cursor is repeated', () => ({ path: '/data?user_id=victim&cursor=a&cursor=b' }), 400, 'DAPI-4001'],
+    ['limit is 1.5', () => ({ path: '/data?user_id=victim&limit=1.5' }), 400, 'DAPI-4001'],
+    ['limit is -1', () => ({ path: '/data?user_id=victim&limit=-1' }), 400, 'DAPI-4001'],
+    ['limit is true', () => ({ path: '/data?user_id=victim&limit=true' }), 400, 'DAPI-4001'],
+    ['limit is empty', () => ({ path: '/data?user_id=victim&limit=' }), 400, 'DAPI-4001'],
+    ['cursor is empty', () => ({ path: '/data?user_id=victim&cursor=' }), 400, 'DAPI-4001'],
+    ['cursor is 1,025 characters', () => ({ path: `/data?user_id=victim&cursor=${'c'.repeat(1025)}` }), 400, 'DAPI-4001'],
+    ['created_after is a number', () => ({ path: '/data?user_id=victim&created_after=12345' }), 400, 'DAPI-4001'],
+    ['created_after is true', () => ({ path: '/data?user_id=victim&created_after=true' }), 400, 'DAPI-4001'],
+    ['created_before is a bare date', () => ({ path: '/data?user_id=victim&created_before=2026-01-01' }), 400, 'DAPI-4001'],
+    ['user_id is empty', () => ({ path: '/data?user_id=' }), 400, 'DAPI-4001'],
+    ['the path id is 10,000 characters', () => ({ path: `/data/${'i'.repeat(10_000)}` }), 400, 'DAPI-4001'],
+    ['a deletion names an id of 10,000 characters', () => ({ method: 'DELETE', path: `/data/${'i'.repeat(10_000)}` }), 400, 'DAPI-4001'],
+    ['a replacement names an id of 129 characters', () => put('i'.repeat(129), '{"payload":{}}'), 400, 'DAPI-4001'],
+    ['If-Match is 1,025 characters', (t) => put(t, '{"payload":{}}', { 'if-match': `"${'1'.repeat(1023)}"` }), 400, 'DAPI-4001'],
+    ['If-None-Match is 1,025 characters', (t) => ({ path: `/data/${t}`, headers: { 'if-none-match': `"${'1'.repeat(1023)}"` } }), 400, 'DAPI-4001'],
+    ['user_id is true', () => post('{"user_id":true,"payload":{}}'), 400, 'DAPI-4001'],
+    ['user_id is {"$ne": null}', () => post('{"user_id":{"$ne":null},"payload":{}}'), 400, 'DAPI-4001'],
+    ['user_id is ["victim"]', () => post('{"user_id":["victim"],"payload":{}}'), 400, 'DAPI-4001'],
+    ['the payload is a number', () => post(create('7')), 400, 'DAPI-4001'],
+    ['an envelope has a $where member', () => post('{"user_id":"victim","payload":{},"$where":"1"}'), 400, 'DAPI-4001'],
+    ['bulk items is an object', () => post(`{"items":{"0":${create('{}')}}}`, '/data/bulk'), 400, 'DAPI-4001'],
+    ['bulk items is empty', () => post('{"items":[]}', '/data/bulk'), 400, 'DAPI-4001'],
+    ['a bulk item is null', () => post('{"items":[null]}', '/data/bulk'), 400, 'DAPI-4001'],
+    ['a merge patch payload is an array', (t) => patch(t, '{"payload":[1]}'), 400, 'DAPI-4001'],
+    ['a merge patch payload is null', (t) => patch(t, '{"payload":null}'), 400, 'DAPI-4001'],
+    ['a merge patch is an array', (t) => patch(t, '[{"op":"remove","path":"/payload"}]'), 400, 'DAPI-4001'],
+    ['a replacement has no payload', (t) => put(t, '{"user_id":"victim"}'), 400, 'DAPI-4001'],
+  ])('when %s, then 400 validation-failed', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test.each<Row>([
+    ['a record id climbs to /etc/passwd', () => ({ path: '/data/..%2F..%2Fetc%2Fpasswd' }), 404, 'DAPI-4041'],
+    ['a deletion climbs to /etc/passwd', () => ({ method: 'DELETE', path: '/data/..%2F..%2Fetc%2Fpasswd' }), 404, 'DAPI-4041'],
+    ['the id is %2e%2e', () => ({ path: '/data/%2e%2e' }), 404, 'DAPI-4041'],
+    ['the id is a literal ..', () => ({ path: '/data/..' }), 404, 'DAPI-4041'],
+    ['the id climbs to /health', () => ({ path: '/data/%2e%2e%2f%2e%2e%2fhealth' }), 404, 'DAPI-4041'],
+    ['the id is double-encoded ../', () => ({ path: '/data/%252e%252e%252f' }), 404, 'DAPI-4041'],
+    ['the id climbs to /data/bulk', () => ({ path: '/data/..%2Fdata%2Fbulk' }), 404, 'DAPI-4041'],
+    ['a documentation file climbs to package.json', () => ({ path: '/docs/..%2Fpackage.json' }), 404, 'DAPI-4042'],
+    ['it climbs with backslashes', () => ({ path: '/docs/..%5C..%5Cpackage.json' }), 404, 'DAPI-4042'],
+    ['it climbs with %2e%2e%2f', () => ({ path: '/docs/%2e%2e%2fpackage.json' }), 404, 'DAPI-4042'],
+    ['it climbs with overlong UTF-8', () => ({ path: '/docs/%c0%ae%c0%ae%c0%afpackage.json' }), 400, 'DAPI-4001'],
+    ['the contract path climbs', () => ({ path: '/openapi.json/..%2F..%2Fpackage.json' }), 404, 'DAPI-4042'],
+  ])('when %s, then nothing outside the API is served', async (_name, make, status, code) => {
+    const a = await send(b.s, make(b.target));
+    expectRefused(a, status, code);
+    expect(a.text).not.toMatch(/"name"\s*:\s*"data-api"|root:/);
+  });
+
+  test.each<[string, string]>([
+    ['a bare LF in X-Request-Id smuggles a Set-Cookie', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\nSet-Cookie: pwned=1\r\n\r\n'],
+    ['a bare CR in If-Match of a deletion', 'DELETE /data/{t} HTTP/1.1\r\nHost: x\r\nIf-Match: *\rX-A: 1\r\n\r\n'],
+    ['an obsolete folded header line', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\r\n Set-Cookie: pwned=1\r\n\r\n'],
+    ['a NUL in X-Request-Id', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\0b\r\n\r\n'],
+    ['both Content-Length and Transfer-Encoding (smuggling)', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['an unknown Transfer-Encoding', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: xchunked\r\n\r\n{}'],
+    ['a chunk size that is not hex', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+    ['HTTP/1.1 without Host', 'GET /health HTTP/1.1\r\n\r\n'],
+  ])('when a request has %s, then 400 malformed-request and nothing is reflected', async (_name, raw) => {
+    const a = await rawSend(b.s, [raw.replace('{t}', b.target)]);
+    expectRefused(a, 400, 'DAPI-4006');
+    expect([a.headers.get('set-cookie'), a.headers.get('x-request-id')]).toEqual([null, null]);
+  });
+
+  test('when a CONNECT asks for a tunnel, then it is refused with a problem, not dropped', async () => {
+    expectRefused(await rawSend(b.s, ['CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n']));
+  });
+
+  test('when OPTIONS * or 3,000 small headers arrive, then 404 and 431', async () => {
+    expectRefused(await rawSend(b.s, ['OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']), 404);
+    const many = Array.from({ length: 3000 }, (_, i) => `X-H${i}: 1\r\n`).join('');
+    expectRefused(await rawSend(b.s, [`GET /health HTTP/1.1\r\nHost: x\r\n${many}\r\n`]), 431, 'DAPI-4311');
+  });
+
+  test('when CR/LF arrives percent-encoded in the path, a query or X-Request-Id, then no header carries it', async () => {
+    const inPath = await send(b.s, { path: '/data/x%0d%0aSet-Cookie:%20pwned=1' });
+    expectRefused(inPath, 404, 'DAPI-4041');
+    const inQuery = await send(b.s, { path: '/data?user_id=victim%0d%0aX-Injected:%201' });
+    expectRefused(inQuery, 400, 'DAPI-4001');
+    const inId = await send(b.s, { path: '/data?user_id=victim&limit=0', headers: { 'x-request-id': 'a%0d%0aSet-Cookie:%20x' } });
+    expectRefused(inId, 400, 'DAPI-4001');
+    const obsText = await rawSend(b.s, [
+      bytes('GET /data?user_id=victim&limit=0 HTTP/1.1\r\nHost: x\r\nX-Request-Id: a', [0xff, 0x0b], 'b\r\n\r\n'),
+    ]);
+    expectRefused(obsText, 400, 'DAPI-4001');
+    for (const a of [inPath, inQuery, inId, obsText]) {
+      expect([a.headers.get('set-cookie'), a.headers.get('x-injected')]).toEqual([null, null]);
+      expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(a.body.request_id).toBe(a.headers.get('x-request-id'));
+    }
+  });
+
+  test('when a GET carries a body, then the body is ignored: nothing is created or changed', async () => {
+    const list = await send(b.s, { path: '/data?user_id=victim', headers: JSON_CT, body: create('{}') });
+    expect([list.status, list.body.items]).toEqual([200, []]);
+    const chunked = await send(b.s, { path: `/data/${b.target}`, headers: JSON_CT, chunks: [CHUNK, CHUNK, CHUNK] });
+    expect([chunked.status, chunked.body.version]).toEqual([200, 1]);
+  });
+
+  test.each<Row>([
+    ['a POST overrides itself to DELETE', (t) => ({ method: 'POST', path: `/data/${t}`, headers: { 'x-http-method-override': 'DELETE' } }), 405, 'DAPI-4051'],
+    ['a POST says X-HTTP-Method: DELETE', (t) => ({ method: 'POST', path: `/data/${t}`, headers: { 'x-http-method': 'DELETE', 'x-method-override': 'DELETE' } }), 405, 'DAPI-4051'],
+    ['a GET asks for ?_method=DELETE', (t) => ({ path: `/data/${t}?_method=DELETE` }), 400, 'DAPI-4001'],
+    ['a create asks for ?_method=DELETE', () => ({ ...post(create('{}')), path: '/data?_method=DELETE' }), 400, 'DAPI-4001'],
+  ])('when %s, then it is refused and the record stays', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test('when a GET says X-HTTP-Method-Override: DELETE, then it is a GET', async () => {
+    const a = await send(b.s, { path: `/data/${b.target}`, headers: { 'x-http-method-override': 'DELETE' } });
+    expect([a.status, a.body.version]).toEqual([200, 1]);
+  });
+
+  test('when a payload or merge patch names __proto__ and constructor.prototype, then they are plain members', async () => {
+    const created = await send(b.s, post(create('{"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}}}', 'proto')));
+    b.rows++;
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const members =
+      '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":"x","hasOwnProperty":1';
+    expect((await send(b.s, patch(id, `{"payload":{${members}}}`))).status).toBe(200);
+    const read = await send(b.s, { path: `/data/${id}` });
+    expect(canonical(read.body.payload)).toBe(
+      canonical(
+        JSON.parse(
+          '{"__proto__":{"admin":true,"polluted":true},"constructor":{"prototype":{"admin":true,"polluted":true}},"toString":"x","hasOwnProperty":1}',
+        ),
+      ),
+    );
+    const replaced = await send(b.s, put(id, `{"payload":{"__proto__":{"isAdmin":true}}}`));
+    expect(canonical(replaced.body.payload)).toBe('{"__proto__":{"isAdmin":true}}');
+  });
+
+  test.each<Row>([
+    ['__proto__ carries the whole envelope', () => post(`{"__proto__":${create('{}')}}`), 400, 'DAPI-4001'],
+    ['the envelope has an extra __proto__', () => post('{"user_id":"victim","payload":{},"__proto__":{"admin":true}}'), 400, 'DAPI-4001'],
+    ['the envelope has constructor.prototype', () => post('{"user_id":"victim","payload":{},"constructor":{"prototype":{"admin":true}}}'), 400, 'DAPI-4001'],
+    ['a bulk item is inside __proto__', () => post(`{"items":[{"__proto__":${create('{}')}}]}`, '/data/bulk'), 400, 'DAPI-4001'],
+    ['the bulk envelope is inside __proto__', () => post(`{"__proto__":{"items":[${create('{}')}]}}`, '/data/bulk'), 400, 'DAPI-4001'],
+    ['a merge patch envelope is inside __proto__', (t) => patch(t, '{"__proto__":{"payload":{"a":2}}}'), 400, 'DAPI-4001'],
+    ['the query names __proto__[admin]', () => ({ path: '/data?user_id=victim&__proto__[admin]=1' }), 400, 'DAPI-4001'],
+    ['the query names constructor[prototype][admin]', () => ({ path: '/data?user_id=victim&constructor[prototype][admin]=1' }), 400, 'DAPI-4001'],
+  ])('when %s, then 400 and nothing is polluted', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+    expect(['admin', 'polluted', 'isAdmin'].filter((name) => name in {})).toEqual([]);
+  });
+
+  test('when pollution was tried, then an unrelated record and /health answer exactly as before', async () => {
+    expect(['admin', 'polluted', 'isAdmin'].filter((name) => name in {})).toEqual([]);
+    const plain = await send(b.s, post(create('{}', 'plain')));
+    b.rows++;
+    expect([plain.status, JSON.stringify(plain.body.payload)]).toEqual([201, '{}']);
+    const health = await send(b.s, { path: '/health' });
+    expect(Object.keys(health.body).sort()).toEqual(['status', 'timestamp']);
+  });
+
+  test.each<Row>([
+    ['a create', () => post(JSON.stringify(create('{}'))), 400, 'DAPI-4001'],
+    ['a create with a duplicate member', () => post(JSON.stringify(create('{"role":"user","role":"admin"}'))), 400, 'DAPI-4001'],
+    ['a bulk create', () => post(JSON.stringify(`{"items":[${create('{}')}]}`), '/data/bulk'), 400, 'DAPI-4001'],
+    ['a replacement', (t) => put(t, JSON.stringify('{"payload":{"a":2}}')), 400, 'DAPI-4001'],
+  ])('when the body is %s encoded twice (a JSON string of JSON), then 400: a string is not an object', async (_name, make, status, code) => {
+    expectRefused(await send(b.s, make(b.target)), status, code);
+  });
+
+  test('when a bulk create holds 100,000 empty items, then 400 (not a 500 from 200,000 errors)', async () => {
+    const items = `{"items":[${Array(DEEP).fill('{}').join(',')}]}`;
+    expectRefused(await send(b.s, post(items, '/data/bulk')), 400, 'DAPI-4001');
+  });
+
+  test('when a create has 100,000 unknown members, then 400', async () => {
+    const members = Array.from({ length: DEEP }, (_, i) => `"k${i}":1`).join(',');
+    expectRefused(await send(b.s, post(`{${members}}`)), 400, 'DAPI-4001');
+  });
+
+  describe('slow and stalled requests (REQUEST_TIMEOUT_MS=1000)', () => {
+    const head = (method: string, path: string, more: string) =>
+      `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${more}\r\n`;
+
+    test('when a Content-Length of 10^12 comes with a short body, then 413 at once, not after the timeout', async () => {
+      const a = await rawSend(slow, [head('POST', '/data', 'Content-Length: 1000000000000\r\n') + '{"user_id":"victim"']);
+      expectRefused(a, 413, 'DAPI-4131');
+      expect(a.ms).toBeLessThan(1000);
+    });
+
+    test.each<[string, (t: string) => string[], number]>([
+      ['a Content-Length larger than the body', (t) => [head('PUT', `/data/${t}`, 'Content-Length: 1000\r\n') + '{"payload":{"a":'], 0],
+      [
+        'a chunk that never completes',
+        (t) => [head('PATCH', `/data/${t}`, 'Transfer-Encoding: chunked\r\n').replace('application/json', 'application/merge-patch+json') + '40\r\n{"payload":{"a":2'],
+        0,
+      ],
+      ['headers that never end', () => ['GET /health HTTP/1.1\r\nHost: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n'], 400],
+      ['a body that drips a byte every 200 ms', () => [head('POST', '/data', 'Content-Length: 34\r\n'), ...create('{} ')], 200],
+    ])('when %s, then 408 within about a second', async (_name, parts, gapMs) => {
+      const a = await rawSend(slow, parts(b.target), gapMs);
+      expectRefused(a, 408, 'DAPI-4081');
+      expect(a.ms).toBeLessThan(3000);
+    });
+  });
+});
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
+const INJECTIONS = [
+  "' OR '1'='1",
+  "'; DROP TABLE records; --",
+  '1; SELECT pg_sleep(10)',
+  '{"$ne": null}',
+  '{"$gt": ""}',
+  '[$where]',
+];
+
+describe('injection reaching PostgreSQL', () => {
+  const b = {} as Bench;
+  beforeAll(async () => open(await startServer('postgres'), b));
+  afterAll(async () => {
+    await b.s?.close();
+  });
+  afterEach(() => expectIntact(b));
+
+  test.each<[string, (x: string, t: string) => Hostile, number, string]>([
+    ['user_id in the query', (x) => ({ path: `/data?user_id=${q(x)}` }), 400, 'DAPI-4001'],
+    ['user_id in the body', (x) => post(JSON.stringify({ user_id: x, payload: {} })), 400, 'DAPI-4001'],
+    ['user_id of a bulk item', (x) => post(JSON.stringify({ items: [{ user_id: x, payload: {} }] }), '/data/bulk'), 400, 'DAPI-4001'],
+    ['limit', (x) => ({ path: `/data?user_id=victim&limit=${q(x)}` }), 400, 'DAPI-4001'],
+    ['cursor', (x) => ({ path: `/data?user_id=victim&cursor=${q(x)}` }), 400, 'DAPI-4003'],
+    ['created_after', (x) => ({ path: `/data?user_id=victim&created_after=${q(x)}` }), 400, 'DAPI-4001'],
+    ['created_before', (x) => ({ path: `/data?user_id=victim&created_before=${q(x)}` }), 400, 'DAPI-4001'],
+    ['the path id of a read', (x) => ({ path: `/data/${q(x)}` }), 404, 'DAPI-4041'],
+    ['the path id of a replacement', (x) => put(q(x), '{"payload":{}}'), 404, 'DAPI-4041'],
+    ['the path id of a merge patch', (x) => patch(q(x), '{"payload":{}}'), 404, 'DAPI-4041'],
+    ['the path id of a deletion', (x) => ({ method: 'DELETE', path: `/data/${q(x)}` }), 404, 'DAPI-4041'],
+    ['If-Match of a replacement', (x, t) => put(t, '{"payload":{"b":2}}', { 'if-match': x }), 412, 'DAPI-4121'],
+    ['If-Match of a deletion', (x, t) => ({ method: 'DELETE', path: `/data/${t}`, headers: { 'if-match': x } }), 412, 'DAPI-4121'],
+    ['X-Request-Id', (x) => ({ path: '/data?user_id=victim&limit=0', headers: { 'x-request-id': x } }), 400, 'DAPI-4001'],
+  ])('when SQL or operator injection is in %s, then it is refused at once', async (_name, make, status, code) => {
+    for (const x of INJECTIONS) {
+      const a = await send(b.s, make(x, b.target));
+      expectRefused(a, status, code);
+      expect([x, a.ms < 2000, a.headers.get('x-request-id') === x]).toEqual([x, true, false]);
+    }
+  });
+
+  test('when injection is in If-None-Match, then it matches nothing: 200 with the record', async () => {
+    for (const x of INJECTIONS) {
+      const a = await send(b.s, { path: `/data/${b.target}`, headers: { 'if-none-match': x } });
+      expect([x, a.status, a.body.version]).toEqual([x, 200, 1]);
+    }
+  });
+
+  test('when a cursor is forged with injection inside, then 400 invalid-cursor', async () => {
+    const forged = Buffer.from(
+      JSON.stringify({ v: 1, u: 'victim', a: null, b: null, t: "2026-01-01'); DROP TABLE records; --", i: "' OR '1'='1" }),
+    ).toString('base64url');
+    const a = await send(b.s, { path: `/data?user_id=victim&cursor=${forged}.${'A'.repeat(22)}` });
+    expectRefused(a, 400, 'DAPI-4003');
+  });
+
+  test('when injection strings are payload keys and values, then they are stored verbatim as data', async () => {
+    const payload = Object.fromEntries(INJECTIONS.map((x) => [x, x]));
+    const created = await send(b.s, post(JSON.stringify({ user_id: 'sql-data', payload })));
+    b.rows++;
+    expect(created.status).toBe(201);
+    const read = await send(b.s, { path: `/data/${created.body.id}` });
+    expect(read.body.payload).toEqual(payload);
+  });
+});
