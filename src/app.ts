@@ -18,7 +18,7 @@ import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { recordJson } from './api/reply.js';
-import { auditLog, problemResponses, requestLog, securityHeaders } from './api/middleware.js';
+import { auditLog, problemResponses, requireHost, requestLog, securityHeaders } from './api/middleware.js';
 import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ActiveUsers } from './observability/active-users.js';
@@ -150,6 +150,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   koa.use(requestLog(logger, metrics, routeOf, tracing?.currentTraceId));
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
+  koa.use(requireHost());
   koa.use(authenticate(new Authenticator(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>

@@ -23,13 +23,21 @@ export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutM
   // Node checks request timeouts on this interval (30 s by default); a quarter of the timeout
   // keeps the answer close to REQUEST_TIMEOUT_MS.
   const server = createServer(
-    { connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)) },
+    {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
+      // Node's own answer to a missing Host is an empty 400; the app answers it as problem+json.
+      requireHostHeader: false,
+    },
     koa.callback(),
   );
   server.requestTimeout = config.requestTimeoutMs;
   // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = Math.min(66_000, config.requestTimeoutMs);
+  // CONNECT (a proxy tunnel) is never served here.
+  server.on('connect', (_req, socket: Duplex) => {
+    writeProblem(socket, new AppError('malformedRequest', { detail: 'CONNECT is not served here.' }));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();

@@ -25,6 +25,38 @@ const LOCATIONS: Record<string, FieldError['location']> = {
   header: 'header',
 };
 
+// Every request body of the contract is a small envelope object ({user_id, payload}, {items},
+// {payload}). Checked before validation: openapi-backend re-parses a string body as JSON (a
+// JSON-encoded JSON text would pass as the object inside it), and it spreads every validation
+// error into one push(), which overflows the stack on ~100,000 errors.
+const MAX_ENVELOPE_MEMBERS = 64;
+const MAX_BULK_ITEMS = 1000;
+
+function envelopeError(detail: string): AppError {
+  return new AppError('validationFailed', { detail, errors: [{ location: 'body', pointer: '', detail }] });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkEnvelope(body: unknown): void {
+  if (!isObject(body)) throw envelopeError('must be a JSON object');
+  if (Object.keys(body).length > MAX_ENVELOPE_MEMBERS) throw envelopeError('has too many members');
+  const items = body.items;
+  if (Array.isArray(items)) {
+    if (items.length > MAX_BULK_ITEMS) {
+      throw new AppError('bulkTooLarge', {
+        detail: `A bulk create takes at most ${MAX_BULK_ITEMS} items; this one has ${items.length}.`,
+        errors: [{ location: 'body', pointer: '/items', detail: `more than ${MAX_BULK_ITEMS} items` }],
+      });
+    }
+    if (items.some((item) => isObject(item) && Object.keys(item).length > MAX_ENVELOPE_MEMBERS)) {
+      throw envelopeError('has an item with too many members');
+    }
+  }
+}
+
 /** Turns ajv errors over openapi-backend's {path, query, header, requestBody} into field errors. */
 export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const out: FieldError[] = [];
@@ -50,6 +82,7 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
         ? segments.map((s) => '/' + s.replace(/~/g, '~0').replace(/\//g, '~1')).join('')
         : segments.join('.');
     const key = `${location}|${pointer}|${detail}`;
+    if (out.length >= 50) break; // enough to fix a request; keeps the answer small
     if (!seen.has(key)) {
       seen.add(key);
       out.push({ location, pointer, detail });
@@ -158,6 +191,7 @@ export async function createBackend(
   async function readBody(ctx: Koa.Context, operation: Operation): Promise<unknown> {
     const content = (operation.requestBody as { content: Record<string, unknown> }).content;
     const body = await readJsonBody(ctx.req, Object.keys(content), limits);
+    checkEnvelope(body);
     const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
     const validate = extraBodyValidators.get(`${operation.operationId}|${type}`);
     if (validate && !validate({ requestBody: body })) throw validationError(validate.errors ?? []);
@@ -197,6 +231,7 @@ export async function createBackend(
       });
     }
     const operation = api.router.matchOperation(request);
+    if (operation) refuseUnknownQueryKeys(ctx.querystring, operation);
     if (operation) {
       ctx.state.route = operation.path;
       ctx.state.operationId = operation.operationId;
@@ -206,6 +241,28 @@ export async function createBackend(
   };
 
   return { api, dispatch };
+}
+
+/**
+ * Query keys the operation does not declare answer 400, including those the query parser drops
+ * without a word (`__proto__[x]`, `constructor[prototype][x]`).
+ */
+function refuseUnknownQueryKeys(querystring: string, operation: Operation): void {
+  if (querystring === '') return;
+  const declared = new Set(
+    ((operation.parameters ?? []) as { in?: string; name?: string }[])
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name),
+  );
+  for (const raw of new URLSearchParams(querystring).keys()) {
+    const name = raw.replace(/\[.*$/, '');
+    if (!declared.has(name)) {
+      throw new AppError('validationFailed', {
+        detail: `The query parameter ${name} is not part of this operation.`,
+        errors: [{ location: 'query', pointer: name, detail: 'is not allowed' }],
+      });
+    }
+  }
 }
 
 /** The one place a handler's reply becomes the HTTP response. */

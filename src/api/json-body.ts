@@ -126,7 +126,8 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   return scanJson(text, limit).tooDeep;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// ignoreBOM keeps a byte-order mark in the text, so JSON.parse refuses it (RFC 8259 forbids it).
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Parses a JSON body, or throws the AppError the client should see. */
 export function parseJsonText(raw: Buffer, limits: BodyLimits): unknown {

@@ -146,3 +146,13 @@ export function securityHeaders(): Koa.Middleware {
     await next();
   };
 }
+
+/** HTTP/1.1 requires Host (RFC 9112 3.2); Node is told not to check, so that this answers. */
+export function requireHost(): Koa.Middleware {
+  return async (ctx, next) => {
+    if (ctx.req.httpVersion === '1.1' && !ctx.get('host')) {
+      throw new AppError('malformedRequest', { detail: 'An HTTP/1.1 request must carry a Host header.' });
+    }
+    await next();
+  };
+}

@@ -96,7 +96,9 @@ function send(s: TestServer, h: Hostile, boundMs = BOUND_MS): Promise<Answer> {
         req.destroy();
         try {
           const a = answerOf(res.statusCode ?? 0, headersOf(res), Buffer.concat(parts).toString(), started);
-          checkers.get(s)?.check({ method, path: h.path, status: a.status, headers: a.headers, text: a.text });
+          checkers
+            .get(s)
+            ?.check({ method, path: h.path, status: a.status, headers: a.headers, text: a.text });
           resolve(a);
         } catch (err) {
           reject(err as Error);
@@ -132,7 +134,10 @@ function dechunk(body: Buffer): Buffer {
 }
 
 /** A whole answer out of raw bytes; undefined while more must come. Status 0: closed unanswered. */
-function parseRaw(data: Buffer, closed: boolean): { status: number; headers: Headers; text: string } | undefined {
+function parseRaw(
+  data: Buffer,
+  closed: boolean,
+): { status: number; headers: Headers; text: string } | undefined {
   const end = data.indexOf('\r\n\r\n');
   if (end < 0) return closed ? { status: 0, headers: new Headers(), text: data.toString() } : undefined;
   const [first = '', ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
@@ -196,15 +201,53 @@ function rawSend(s: TestServer, parts: (string | Buffer)[], gapMs = 0, boundMs =
   });
 }
 
-/** A refusal: 4xx problem+json, with this status and code when given. */
-function expectRefused(a: Answer, status?: number, code?: string): void {
-  expect({ class: `${Math.floor(a.status / 100)}xx`, status: a.status, type: a.type, code: a.body?.code }).toEqual({
+/** A refusal: a 4xx problem+json; with a code, the status is the code's (DAPI-4131: 413). */
+function expectRefused(a: Answer, code?: string): void {
+  expect({
+    class: `${Math.floor(a.status / 100)}xx`,
+    status: a.status,
+    type: a.type,
+    code: a.body?.code,
+  }).toEqual({
     class: '4xx',
-    status: status ?? a.status,
+    status: code ? Number(code.slice(5, 8)) : a.status,
     type: PROBLEM,
     code: code ?? expect.stringMatching(/^DAPI-4\d{3}$/),
   });
 }
+
+const q = encodeURIComponent;
+const create = (payload: string, userId = 'victim') => `{"user_id":"${userId}","payload":${payload}}`;
+const nestArrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
+const nestObjects = (n: number) => '{"a":'.repeat(n) + '{}' + '}'.repeat(n);
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const get = (path: string, headers?: Record<string, string>): Hostile => ({ path, headers });
+const list = (query: string) => get(`/data?user_id=victim&${query}`);
+const post = (body: string | Buffer, path = '/data'): Hostile => ({
+  method: 'POST',
+  path,
+  headers: JSON_CT,
+  body,
+});
+const bulk = (items: string) => post(`{"items":[${items}]}`, '/data/bulk');
+const patch = (t: string, body: string | Buffer): Hostile => ({
+  method: 'PATCH',
+  path: `/data/${t}`,
+  headers: MERGE_CT,
+  body,
+});
+const put = (t: string, body: string, headers: Record<string, string> = {}): Hostile => ({
+  method: 'PUT',
+  path: `/data/${t}`,
+  headers: { ...JSON_CT, ...headers },
+  body,
+});
+const del = (t: string, headers?: Record<string, string>): Hostile => ({
+  method: 'DELETE',
+  path: `/data/${t}`,
+  headers,
+});
 
 interface Bench {
   s: TestServer;
@@ -220,32 +263,42 @@ const CENSUS = compileStatement(
           (SELECT version FROM records WHERE id = :target::uuid) AS target_version
    FROM records`,
 );
-const CLEAN = compileStatement('hostileInputClean', `DELETE FROM records WHERE user_id = 'victim'`);
+const CLEAN = compileStatement(
+  'hostileInputClean',
+  `DELETE FROM records WHERE user_id = 'victim' RETURNING id::text AS id`,
+);
 
-async function open(s: TestServer, b: Partial<Bench>): Promise<void> {
+async function newTarget(b: Bench): Promise<void> {
+  const created = await send(b.s, post(create('{"a":1}', 'owner')));
+  b.target = created.body.id as string;
+  b.rows++;
+}
+
+async function open(s: TestServer, b: Bench): Promise<void> {
   checkers.set(s, new ContractChecker(s.app.backend.api));
   b.s = s;
-  const created = await send(s, {
-    method: 'POST',
-    path: '/data',
-    headers: JSON_CT,
-    body: '{"user_id":"owner","payload":{"a":1}}',
-  });
-  b.target = created.body.id as string;
-  b.rows = 1;
+  b.rows = 0;
+  await newTarget(b);
 }
 
 /** After every test: still serving, nothing written, the target untouched. */
 async function expectIntact(b: Bench): Promise<void> {
-  const health = await send(b.s, { path: '/health' });
-  const listed = await send(b.s, { path: '/data?user_id=victim' });
-  const [seen] = await b.s.db.query<{ total: number; victims: number; target_version: number | null }>(CENSUS, {
-    target: b.target,
-  });
-  // Clean up before asserting, so that one write does not fail every later test too.
-  if (seen!.victims > 0) await b.s.db.query(CLEAN);
+  const health = await send(b.s, get('/health'));
+  const listed = await send(b.s, get('/data?user_id=victim'));
+  type Census = { total: number; victims: number; target_version: number | null };
+  const seen = (await b.s.db.query<Census>(CENSUS, { target: b.target }))[0]!;
+  // Clean up before asserting (the rows and the app's cached pages), so that one write does not
+  // fail every later test too.
+  if (seen.victims > 0) {
+    const removed = await b.s.db.query<{ id: string }>(CLEAN);
+    await b.s.app.cache.written(
+      removed.map((r) => ({ id: r.id, entry: null })),
+      ['victim'],
+    );
+  }
   const expected = b.rows;
-  b.rows = seen!.total - seen!.victims;
+  b.rows = seen.total - seen.victims;
+  if (seen.target_version !== 1) await newTarget(b);
   expect({ health: health.status, listed: listed.body?.items, ...seen }).toEqual({
     health: 200,
     listed: [],
@@ -255,25 +308,6 @@ async function expectIntact(b: Bench): Promise<void> {
   });
 }
 
-const q = encodeURIComponent;
-const create = (payload: string, userId = 'victim') => `{"user_id":"${userId}","payload":${payload}}`;
-const nestArrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
-const nestObjects = (n: number) => '{"a":'.repeat(n) + '{}' + '}'.repeat(n);
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
-const post = (body: string | Buffer, path = '/data'): Hostile => ({ method: 'POST', path, headers: JSON_CT, body });
-const patch = (t: string, body: string | Buffer): Hostile => ({
-  method: 'PATCH',
-  path: `/data/${t}`,
-  headers: MERGE_CT,
-  body,
-});
-const put = (t: string, body: string, headers: Record<string, string> = {}): Hostile => ({
-  method: 'PUT',
-  path: `/data/${t}`,
-  headers: { ...JSON_CT, ...headers },
-  body,
-});
-
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 const BIG_HEAD = '{"user_id":"victim","payload":{"s":"';
 /** About 10 MB of one JSON string value, in 64 KiB chunks. */
@@ -282,9 +316,17 @@ function* tenMegabytes(head = BIG_HEAD): Generator<Buffer> {
   for (let sent = 0; sent < 10 * MB; sent += CHUNK.length) yield CHUNK;
   yield Buffer.from('"}}');
 }
-const TEN_MB_LENGTH = String(BIG_HEAD.length + 10 * MB + 3);
+const stream = (method: string, path: string, headers: Record<string, string>, head?: string): Hostile => ({
+  method,
+  path,
+  headers,
+  chunks: tenMegabytes(head),
+});
+const TEN_MB = { ...JSON_CT, 'content-length': String(BIG_HEAD.length + 10 * MB + 3) };
+const RAW_POST = 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
 
-type Row = [string, (target: string) => Hostile, number, string];
+/** A hostile request (made for the target record's id) and the code that must refuse it. */
+type Row = [string, (target: string) => Hostile, string];
 
 describe('hostile requests to the embedded database', () => {
   const b = {} as Bench;
@@ -301,108 +343,105 @@ describe('hostile requests to the embedded database', () => {
   });
   afterEach(() => expectIntact(b));
 
-  test.each<Row>([
-    [
-      'a 10 MB body declares its Content-Length',
-      () => ({ ...post(''), body: undefined, headers: { ...JSON_CT, 'content-length': TEN_MB_LENGTH } }),
-      413,
-      'DAPI-4131',
-    ],
-    ['a 10 MB body is chunked without a length', () => ({ ...post(''), body: undefined }), 413, 'DAPI-4131'],
+  const refuses = (title: string, rows: Row[]) =>
+    test.each<Row>(rows)(title, async (_name, make, code) => {
+      expectRefused(await send(b.s, make(b.target)), code);
+    });
+
+  refuses('when %s, then it is refused unread or unstored', [
+    ['a 10 MB body declares its Content-Length', () => stream('POST', '/data', TEN_MB), 'DAPI-4131'],
+    ['a 10 MB body is chunked without a length', () => stream('POST', '/data', JSON_CT), 'DAPI-4131'],
     [
       'a 10 MB merge patch is chunked',
-      (t) => ({ ...patch(t, ''), body: undefined, chunks: tenMegabytes('{"payload":{"s":"') }),
-      413,
+      (t) => stream('PATCH', `/data/${t}`, MERGE_CT, '{"payload":{"s":"'),
       'DAPI-4131',
     ],
-    ['the whole body is one 5 MB JSON string', () => post(JSON.stringify('x'.repeat(5e6))), 400, 'DAPI-4001'],
-    ['user_id is 5 MB long', () => post(create('{}', 'u'.repeat(5e6))), 400, 'DAPI-4001'],
-    ['a payload holds a 5 MB string', () => post(create(JSON.stringify({ s: 'x'.repeat(5e6) }))), 413, 'DAPI-4131'],
-  ])('when %s, then it is refused unread or unstored', async (_name, make, status, code) => {
-    const h = make(b.target);
-    expectRefused(await send(b.s, { chunks: h.body === undefined ? tenMegabytes() : undefined, ...h }), status, code);
-  });
+    ['the whole body is one 5 MB JSON string', () => post(JSON.stringify('x'.repeat(5e6))), 'DAPI-4001'],
+    ['user_id is 5 MB long', () => post(create('{}', 'u'.repeat(5e6))), 'DAPI-4001'],
+    [
+      'a payload holds a 5 MB string',
+      () => post(create(JSON.stringify({ s: 'x'.repeat(5e6) }))),
+      'DAPI-4131',
+    ],
+  ]);
 
-  test.each<[string, string[]]>([
-    ['a Content-Length beyond 64 bits', ['18446744073709551616']],
-    ['a negative Content-Length', ['-1']],
-    ['two different Content-Lengths', ['2', '3']],
+  test.each([
+    ['a Content-Length beyond 64 bits', 'Content-Length: 18446744073709551616\r\n'],
+    ['a negative Content-Length', 'Content-Length: -1\r\n'],
+    ['two different Content-Lengths', 'Content-Length: 2\r\nContent-Length: 3\r\n'],
   ])('when the request has %s, then 400 malformed-request', async (_name, lengths) => {
-    const head = lengths.map((l) => `Content-Length: ${l}\r\n`).join('');
-    const a = await rawSend(b.s, [`POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n{}`]);
-    expectRefused(a, 400, 'DAPI-4006');
+    expectRefused(await rawSend(b.s, [`${RAW_POST}${lengths}\r\n{}`]), 'DAPI-4006');
   });
 
-  test.each<Row>([
-    ['arrays nest 100,000 deep in the payload', () => post(create(`{"a":${nestArrays(DEEP)}}`)), 400, 'DAPI-4004'],
-    ['objects nest 100,000 deep in the payload', () => post(create(nestObjects(DEEP))), 400, 'DAPI-4004'],
-    ['the body is arrays nested 100,000 deep', () => post(nestArrays(DEEP)), 400, 'DAPI-4004'],
-    ['the body is objects nested 100,000 deep', () => post(nestObjects(DEEP)), 400, 'DAPI-4004'],
-    ['a merge patch nests 100,000 deep', (t) => patch(t, `{"payload":${nestObjects(DEEP)}}`), 400, 'DAPI-4004'],
-    ['a replacement nests 100,000 deep', (t) => put(t, `{"payload":{"a":${nestArrays(DEEP)}}}`), 400, 'DAPI-4004'],
-    [
-      'a bulk item nests 100,000 deep',
-      () => post(`{"items":[${create(nestObjects(DEEP))}]}`, '/data/bulk'),
-      400,
-      'DAPI-4004',
-    ],
-    ['100,000 brackets open and never close', () => post('['.repeat(DEEP)), 400, 'DAPI-4004'],
-    ['a query parameter nests 3,000 deep', () => ({ path: `/data?user_id${'[a]'.repeat(3000)}=x` }), 400, 'DAPI-4001'],
-  ])('when %s, then 400 before anything recurses', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+  refuses('when %s, then 400 before anything recurses', [
+    ['arrays nest 100,000 deep in the payload', () => post(create(`{"a":${nestArrays(DEEP)}}`)), 'DAPI-4004'],
+    ['objects nest 100,000 deep in the payload', () => post(create(nestObjects(DEEP))), 'DAPI-4004'],
+    ['the body is arrays nested 100,000 deep', () => post(nestArrays(DEEP)), 'DAPI-4004'],
+    ['the body is objects nested 100,000 deep', () => post(nestObjects(DEEP)), 'DAPI-4004'],
+    ['a merge patch nests 100,000 deep', (t) => patch(t, `{"payload":${nestObjects(DEEP)}}`), 'DAPI-4004'],
+    ['a replacement nests 100,000 deep', (t) => put(t, `{"payload":{"a":${nestArrays(DEEP)}}}`), 'DAPI-4004'],
+    ['a bulk item nests 100,000 deep', () => bulk(create(nestObjects(DEEP))), 'DAPI-4004'],
+    ['100,000 brackets open and never close', () => post('['.repeat(DEEP)), 'DAPI-4004'],
+    ['a query parameter nests 3,000 deep', () => get(`/data?user_id${'[a]'.repeat(3000)}=x`), 'DAPI-4001'],
+  ]);
 
-  test.each<Row>([
-    ['a string holds invalid UTF-8', () => post(bytes(create('{"s":"'), [0xc3, 0x28], '"}')), 400, 'DAPI-4002'],
-    ['a key holds invalid UTF-8', () => post(bytes(create('{"'), [0xff], '":1}')), 400, 'DAPI-4002'],
-    ['a string holds an overlong "/"', () => post(bytes(create('{"s":"'), [0xc0, 0xaf], '"}')), 400, 'DAPI-4002'],
-    ['a key holds an encoded surrogate', () => post(bytes(create('{"'), [0xed, 0xa0, 0x80], '":1}')), 400, 'DAPI-4002'],
-    ['a merge patch holds invalid UTF-8', (t) => patch(t, bytes('{"payload":{"s":"', [0xfe], '"}}')), 400, 'DAPI-4002'],
-    ['the body is UTF-16 with its BOM', () => post(bytes([0xfe, 0xff], Buffer.from('{}', 'utf16le').toString())), 400, 'DAPI-4002'],
-    ['the body starts with a UTF-8 BOM', () => post(bytes([0xef, 0xbb, 0xbf], create('{}'))), 400, 'DAPI-4002'],
-    ['user_id holds U+0000', () => post('{"user_id":"vic\\u0000tim","payload":{}}'), 400, 'DAPI-4004'],
+  refuses('when %s, then it is refused', [
+    ['a string holds invalid UTF-8', () => post(bytes(create('{"s":"'), [0xc3, 0x28], '"}')), 'DAPI-4002'],
+    ['a key holds invalid UTF-8', () => post(bytes(create('{"'), [0xff], '":1}')), 'DAPI-4002'],
+    ['a string holds an overlong "/"', () => post(bytes(create('{"s":"'), [0xc0, 0xaf], '"}')), 'DAPI-4002'],
     [
-      'a bulk user_id holds U+0000',
-      () => post('{"items":[{"user_id":"victim\\u0000","payload":{}}]}', '/data/bulk'),
-      400,
+      'a key holds an encoded surrogate',
+      () => post(bytes(create('{"'), [0xed, 0xa0, 0x80], '":1}')),
+      'DAPI-4002',
+    ],
+    [
+      'a merge patch holds invalid UTF-8',
+      (t) => patch(t, bytes('{"payload":{"s":"', [0xfe], '"}}')),
+      'DAPI-4002',
+    ],
+    [
+      'the body is UTF-16 with its BOM',
+      () => post(Buffer.from(`\ufeff${create('{}')}`, 'utf16le')),
+      'DAPI-4002',
+    ],
+    ['the body starts with a UTF-8 BOM', () => post(bytes([0xef, 0xbb, 0xbf], create('{}'))), 'DAPI-4002'],
+    ['user_id holds U+0000', () => post('{"user_id":"vic\\u0000tim","payload":{}}'), 'DAPI-4004'],
+    ['a bulk user_id holds U+0000', () => bulk('{"user_id":"victim\\u0000","payload":{}}'), 'DAPI-4004'],
+    ['a merge patch key holds U+0000', (t) => patch(t, '{"payload":{"a\\u0000":1}}'), 'DAPI-4004'],
+    ['the user_id query holds %00', () => get('/data?user_id=victim%00'), 'DAPI-4001'],
+    ['limit holds %00', () => list('limit=1%00'), 'DAPI-4001'],
+    ['cursor holds %00', () => list('cursor=%00'), 'DAPI-4003'],
+    ['created_after holds %00', () => list('created_after=2026-01-01T00:00:00Z%00'), 'DAPI-4001'],
+    ['the path id is %00', () => get('/data/%00'), 'DAPI-4041'],
+    ['a replacement names id %00', () => put('%00', '{"payload":{}}'), 'DAPI-4041'],
+    ['a payload key is a lone high surrogate', () => post(create('{"\\ud800":1}')), 'DAPI-4004'],
+    [
+      'an envelope key is a lone low surrogate',
+      () => post('{"\\udfff":1,"user_id":"victim","payload":{}}'),
       'DAPI-4004',
     ],
-    ['a merge patch key holds U+0000', (t) => patch(t, '{"payload":{"a\\u0000":1}}'), 400, 'DAPI-4004'],
-    ['the user_id query holds %00', () => ({ path: '/data?user_id=victim%00' }), 400, 'DAPI-4001'],
-    ['limit holds %00', () => ({ path: '/data?user_id=victim&limit=1%00' }), 400, 'DAPI-4001'],
-    ['cursor holds %00', () => ({ path: '/data?user_id=victim&cursor=%00' }), 400, 'DAPI-4003'],
-    ['created_after holds %00', () => ({ path: '/data?user_id=victim&created_after=2026-01-01T00:00:00Z%00' }), 400, 'DAPI-4001'],
-    ['the path id is %00', () => ({ path: '/data/%00' }), 404, 'DAPI-4041'],
-    ['a replacement names id %00', () => put('%00', '{"payload":{}}'), 404, 'DAPI-4041'],
-    ['a payload key is a lone high surrogate', () => post(create('{"\\ud800":1}')), 400, 'DAPI-4004'],
-    ['an envelope key is a lone low surrogate', () => post('{"\\udfff":1,"user_id":"victim","payload":{}}'), 400, 'DAPI-4004'],
-    ['a merge patch key is a lone surrogate', (t) => patch(t, '{"payload":{"\\udbff":1}}'), 400, 'DAPI-4004'],
-    [
-      'a bulk payload key is a lone surrogate',
-      () => post(`{"items":[${create('{"\\ud83d":1}')}]}`, '/data/bulk'),
-      400,
-      'DAPI-4004',
-    ],
-    ['user_id is a lone surrogate', () => post('{"user_id":"\\ud800","payload":{}}'), 400, 'DAPI-4004'],
-    ['a key is a reversed surrogate pair', () => post(create('{"\\ude80\\ud83d":1}')), 400, 'DAPI-4004'],
-  ])('when %s, then it is refused', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+    ['a merge patch key is a lone surrogate', (t) => patch(t, '{"payload":{"\\udbff":1}}'), 'DAPI-4004'],
+    ['a bulk payload key is a lone surrogate', () => bulk(create('{"\\ud83d":1}')), 'DAPI-4004'],
+    ['user_id is a lone surrogate', () => post('{"user_id":"\\ud800","payload":{}}'), 'DAPI-4004'],
+    ['a key is a reversed surrogate pair', () => post(create('{"\\ude80\\ud83d":1}')), 'DAPI-4004'],
+  ]);
 
-  test.each<Row>([
-    ['a merge patch holds 1e400', (t) => patch(t, '{"payload":{"n":1e400}}'), 400, 'DAPI-4004'],
-    ['a replacement holds -1e400', (t) => put(t, '{"payload":{"n":-1e400}}'), 400, 'DAPI-4004'],
-    ['a bulk payload holds 1e400', () => post(`{"items":[${create('{"n":1e400}')}]}`, '/data/bulk'), 400, 'DAPI-4004'],
-    ['an unknown envelope member is 1e400', () => post('{"user_id":"victim","payload":{},"n":1e400}'), 400, 'DAPI-4004'],
-    ['a payload holds 10^400 in digits', () => post(create(`{"n":1${'0'.repeat(400)}}`)), 400, 'DAPI-4004'],
-    ['limit is 1e400', () => ({ path: '/data?user_id=victim&limit=1e400' }), 400, 'DAPI-4001'],
-    ['limit is 1e-400', () => ({ path: '/data?user_id=victim&limit=1e-400' }), 400, 'DAPI-4001'],
-    ['limit is -0', () => ({ path: '/data?user_id=victim&limit=-0' }), 400, 'DAPI-4001'],
-    ['limit is Infinity', () => ({ path: '/data?user_id=victim&limit=Infinity' }), 400, 'DAPI-4001'],
-    ['limit is NaN', () => ({ path: '/data?user_id=victim&limit=NaN' }), 400, 'DAPI-4001'],
-  ])('when %s, then 400', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+  refuses('when %s, then 400', [
+    ['a merge patch holds 1e400', (t) => patch(t, '{"payload":{"n":1e400}}'), 'DAPI-4004'],
+    ['a replacement holds -1e400', (t) => put(t, '{"payload":{"n":-1e400}}'), 'DAPI-4004'],
+    ['a bulk payload holds 1e400', () => bulk(create('{"n":1e400}')), 'DAPI-4004'],
+    [
+      'an unknown envelope member is 1e400',
+      () => post('{"user_id":"victim","payload":{},"n":1e400}'),
+      'DAPI-4004',
+    ],
+    ['a payload holds 10^400 in digits', () => post(create(`{"n":1${'0'.repeat(400)}}`)), 'DAPI-4004'],
+    ['limit is 1e400', () => list('limit=1e400'), 'DAPI-4001'],
+    ['limit is 1e-400', () => list('limit=1e-400'), 'DAPI-4001'],
+    ['limit is -0', () => list('limit=-0'), 'DAPI-4001'],
+    ['limit is Infinity', () => list('limit=Infinity'), 'DAPI-4001'],
+    ['limit is NaN', () => list('limit=NaN'), 'DAPI-4001'],
+  ]);
 
   test('when a number underflows (1e-400, -1e-400), then it is stored as 0, the nearest double', async () => {
     // JSON.parse rounds every number to the nearest double (as it does 0.1 or 2^53 + 1); only a
@@ -412,103 +451,140 @@ describe('hostile requests to the embedded database', () => {
     expect([a.status, a.body.payload]).toEqual([201, { n: 0, m: 0 }]);
   });
 
-  test.each<Row>([
-    ['user_id is repeated', () => ({ path: '/data?user_id=a&user_id=b' }), 400, 'DAPI-4001'],
-    ['user_id is an array', () => ({ path: '/data?user_id[]=victim' }), 400, 'DAPI-4001'],
-    ['user_id is an object', () => ({ path: '/data?user_id[x]=victim' }), 400, 'DAPI-4001'],
-    ['user_id is {$ne}', () => ({ path: '/data?user_id[$ne]=x' }), 400, 'DAPI-4001'],
-    ['user_id is {$where}', () => ({ path: '/data?user_id[$where]=1' }), 400, 'DAPI-4001'],
-    ['limit is {$gt}', () => ({ path: '/data?user_id=victim&limit[$gt]=1' }), 400, 'DAPI-4001'],
-    ['cursor is {$ne}', () => ({ path: '/data?user_id=victim&cursor[$ne]=x' }), 400, 'DAPI-4001'],
-    ['created_after is {$gt}', () => ({ path: '/data?user_id=victim&created_after[$gt]=2020-01-01T00:00:00Z' }), 400, 'DAPI-4001'],
-    ['created_before is an array', () => ({ path: '/data?user_id=victim&created_before[]=2020-01-01T00:00:00Z' }), 400, 'DAPI-4001'],
-    ['cursor is repeated', () => ({ path: '/data?user_id=victim&cursor=a&cursor=b' }), 400, 'DAPI-4001'],
-    ['limit is 1.5', () => ({ path: '/data?user_id=victim&limit=1.5' }), 400, 'DAPI-4001'],
-    ['limit is -1', () => ({ path: '/data?user_id=victim&limit=-1' }), 400, 'DAPI-4001'],
-    ['limit is true', () => ({ path: '/data?user_id=victim&limit=true' }), 400, 'DAPI-4001'],
-    ['limit is empty', () => ({ path: '/data?user_id=victim&limit=' }), 400, 'DAPI-4001'],
-    ['cursor is empty', () => ({ path: '/data?user_id=victim&cursor=' }), 400, 'DAPI-4001'],
-    ['cursor is 1,025 characters', () => ({ path: `/data?user_id=victim&cursor=${'c'.repeat(1025)}` }), 400, 'DAPI-4001'],
-    ['created_after is a number', () => ({ path: '/data?user_id=victim&created_after=12345' }), 400, 'DAPI-4001'],
-    ['created_after is true', () => ({ path: '/data?user_id=victim&created_after=true' }), 400, 'DAPI-4001'],
-    ['created_before is a bare date', () => ({ path: '/data?user_id=victim&created_before=2026-01-01' }), 400, 'DAPI-4001'],
-    ['user_id is empty', () => ({ path: '/data?user_id=' }), 400, 'DAPI-4001'],
-    ['the path id is 10,000 characters', () => ({ path: `/data/${'i'.repeat(10_000)}` }), 400, 'DAPI-4001'],
-    ['a deletion names an id of 10,000 characters', () => ({ method: 'DELETE', path: `/data/${'i'.repeat(10_000)}` }), 400, 'DAPI-4001'],
-    ['a replacement names an id of 129 characters', () => put('i'.repeat(129), '{"payload":{}}'), 400, 'DAPI-4001'],
-    ['If-Match is 1,025 characters', (t) => put(t, '{"payload":{}}', { 'if-match': `"${'1'.repeat(1023)}"` }), 400, 'DAPI-4001'],
-    ['If-None-Match is 1,025 characters', (t) => ({ path: `/data/${t}`, headers: { 'if-none-match': `"${'1'.repeat(1023)}"` } }), 400, 'DAPI-4001'],
-    ['user_id is true', () => post('{"user_id":true,"payload":{}}'), 400, 'DAPI-4001'],
-    ['user_id is {"$ne": null}', () => post('{"user_id":{"$ne":null},"payload":{}}'), 400, 'DAPI-4001'],
-    ['user_id is ["victim"]', () => post('{"user_id":["victim"],"payload":{}}'), 400, 'DAPI-4001'],
-    ['the payload is a number', () => post(create('7')), 400, 'DAPI-4001'],
-    ['an envelope has a $where member', () => post('{"user_id":"victim","payload":{},"$where":"1"}'), 400, 'DAPI-4001'],
-    ['bulk items is an object', () => post(`{"items":{"0":${create('{}')}}}`, '/data/bulk'), 400, 'DAPI-4001'],
-    ['bulk items is empty', () => post('{"items":[]}', '/data/bulk'), 400, 'DAPI-4001'],
-    ['a bulk item is null', () => post('{"items":[null]}', '/data/bulk'), 400, 'DAPI-4001'],
-    ['a merge patch payload is an array', (t) => patch(t, '{"payload":[1]}'), 400, 'DAPI-4001'],
-    ['a merge patch payload is null', (t) => patch(t, '{"payload":null}'), 400, 'DAPI-4001'],
-    ['a merge patch is an array', (t) => patch(t, '[{"op":"remove","path":"/payload"}]'), 400, 'DAPI-4001'],
-    ['a replacement has no payload', (t) => put(t, '{"user_id":"victim"}'), 400, 'DAPI-4001'],
-  ])('when %s, then 400 validation-failed', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+  refuses('when %s, then 400 validation-failed', [
+    ['user_id is repeated', () => get('/data?user_id=a&user_id=b'), 'DAPI-4001'],
+    ['user_id is an array', () => get('/data?user_id[]=victim'), 'DAPI-4001'],
+    ['user_id is an object', () => get('/data?user_id[x]=victim'), 'DAPI-4001'],
+    ['user_id is {$ne}', () => get('/data?user_id[$ne]=x'), 'DAPI-4001'],
+    ['user_id is {$where}', () => get('/data?user_id[$where]=1'), 'DAPI-4001'],
+    ['limit is {$gt}', () => list('limit[$gt]=1'), 'DAPI-4001'],
+    ['cursor is {$ne}', () => list('cursor[$ne]=x'), 'DAPI-4001'],
+    ['created_after is {$gt}', () => list('created_after[$gt]=2020-01-01T00:00:00Z'), 'DAPI-4001'],
+    ['created_before is an array', () => list('created_before[]=2020-01-01T00:00:00Z'), 'DAPI-4001'],
+    ['cursor is repeated', () => list('cursor=a&cursor=b'), 'DAPI-4001'],
+    ['limit is 1.5', () => list('limit=1.5'), 'DAPI-4001'],
+    ['limit is -1', () => list('limit=-1'), 'DAPI-4001'],
+    ['limit is true', () => list('limit=true'), 'DAPI-4001'],
+    ['limit is empty', () => list('limit='), 'DAPI-4001'],
+    ['cursor is empty', () => list('cursor='), 'DAPI-4001'],
+    ['cursor is 1,025 characters', () => list(`cursor=${'c'.repeat(1025)}`), 'DAPI-4001'],
+    ['created_after is a number', () => list('created_after=12345'), 'DAPI-4001'],
+    ['created_after is true', () => list('created_after=true'), 'DAPI-4001'],
+    ['created_before is a bare date', () => list('created_before=2026-01-01'), 'DAPI-4001'],
+    ['user_id is empty', () => get('/data?user_id='), 'DAPI-4001'],
+    ['the path id is 10,000 characters', () => get(`/data/${'i'.repeat(10_000)}`), 'DAPI-4001'],
+    ['a deletion names an id of 10,000 characters', () => del('i'.repeat(10_000)), 'DAPI-4001'],
+    [
+      'a replacement names an id of 129 characters',
+      () => put('i'.repeat(129), '{"payload":{}}'),
+      'DAPI-4001',
+    ],
+    [
+      'If-Match is 1,025 characters',
+      (t) => put(t, '{"payload":{}}', { 'if-match': `"${'1'.repeat(1023)}"` }),
+      'DAPI-4001',
+    ],
+    [
+      'If-None-Match is 1,025 characters',
+      (t) => get(`/data/${t}`, { 'if-none-match': `"${'1'.repeat(1023)}"` }),
+      'DAPI-4001',
+    ],
+    ['user_id is true', () => post('{"user_id":true,"payload":{}}'), 'DAPI-4001'],
+    ['user_id is {"$ne": null}', () => post('{"user_id":{"$ne":null},"payload":{}}'), 'DAPI-4001'],
+    ['user_id is ["victim"]', () => post('{"user_id":["victim"],"payload":{}}'), 'DAPI-4001'],
+    ['the payload is a number', () => post(create('7')), 'DAPI-4001'],
+    [
+      'an envelope has a $where member',
+      () => post('{"user_id":"victim","payload":{},"$where":"1"}'),
+      'DAPI-4001',
+    ],
+    ['bulk items is an object', () => post(`{"items":{"0":${create('{}')}}}`, '/data/bulk'), 'DAPI-4001'],
+    ['bulk items is empty', () => bulk(''), 'DAPI-4001'],
+    ['a bulk item is null', () => bulk('null'), 'DAPI-4001'],
+    ['a merge patch payload is an array', (t) => patch(t, '{"payload":[1]}'), 'DAPI-4001'],
+    ['a merge patch payload is null', (t) => patch(t, '{"payload":null}'), 'DAPI-4001'],
+    ['a merge patch is an array', (t) => patch(t, '[{"op":"remove","path":"/payload"}]'), 'DAPI-4001'],
+    ['a replacement has no payload', (t) => put(t, '{"user_id":"victim"}'), 'DAPI-4001'],
+  ]);
 
   test.each<Row>([
-    ['a record id climbs to /etc/passwd', () => ({ path: '/data/..%2F..%2Fetc%2Fpasswd' }), 404, 'DAPI-4041'],
-    ['a deletion climbs to /etc/passwd', () => ({ method: 'DELETE', path: '/data/..%2F..%2Fetc%2Fpasswd' }), 404, 'DAPI-4041'],
-    ['the id is %2e%2e', () => ({ path: '/data/%2e%2e' }), 404, 'DAPI-4041'],
-    ['the id is a literal ..', () => ({ path: '/data/..' }), 404, 'DAPI-4041'],
-    ['the id climbs to /health', () => ({ path: '/data/%2e%2e%2f%2e%2e%2fhealth' }), 404, 'DAPI-4041'],
-    ['the id is double-encoded ../', () => ({ path: '/data/%252e%252e%252f' }), 404, 'DAPI-4041'],
-    ['the id climbs to /data/bulk', () => ({ path: '/data/..%2Fdata%2Fbulk' }), 404, 'DAPI-4041'],
-    ['a documentation file climbs to package.json', () => ({ path: '/docs/..%2Fpackage.json' }), 404, 'DAPI-4042'],
-    ['it climbs with backslashes', () => ({ path: '/docs/..%5C..%5Cpackage.json' }), 404, 'DAPI-4042'],
-    ['it climbs with %2e%2e%2f', () => ({ path: '/docs/%2e%2e%2fpackage.json' }), 404, 'DAPI-4042'],
-    ['it climbs with overlong UTF-8', () => ({ path: '/docs/%c0%ae%c0%ae%c0%afpackage.json' }), 400, 'DAPI-4001'],
-    ['the contract path climbs', () => ({ path: '/openapi.json/..%2F..%2Fpackage.json' }), 404, 'DAPI-4042'],
-  ])('when %s, then nothing outside the API is served', async (_name, make, status, code) => {
+    ['a record id climbs to /etc/passwd', () => get('/data/..%2F..%2Fetc%2Fpasswd'), 'DAPI-4041'],
+    ['a deletion climbs to /etc/passwd', () => del('..%2F..%2Fetc%2Fpasswd'), 'DAPI-4041'],
+    ['the id is %2e%2e', () => get('/data/%2e%2e'), 'DAPI-4041'],
+    ['the id is a literal ..', () => get('/data/..'), 'DAPI-4041'],
+    ['the id climbs to /health', () => get('/data/%2e%2e%2f%2e%2e%2fhealth'), 'DAPI-4041'],
+    ['the id is double-encoded ../', () => get('/data/%252e%252e%252f'), 'DAPI-4041'],
+    ['the id climbs to /data/bulk', () => get('/data/..%2Fdata%2Fbulk'), 'DAPI-4041'],
+    ['a documentation file climbs to package.json', () => get('/docs/..%2Fpackage.json'), 'DAPI-4042'],
+    ['it climbs with backslashes', () => get('/docs/..%5C..%5Cpackage.json'), 'DAPI-4042'],
+    ['it climbs with %2e%2e%2f', () => get('/docs/%2e%2e%2fpackage.json'), 'DAPI-4042'],
+    ['it climbs with overlong UTF-8', () => get('/docs/%c0%ae%c0%ae%c0%afpackage.json'), 'DAPI-4001'],
+    ['the contract path climbs', () => get('/openapi.json/..%2F..%2Fpackage.json'), 'DAPI-4042'],
+  ])('when %s, then nothing outside the API is served', async (_name, make, code) => {
     const a = await send(b.s, make(b.target));
-    expectRefused(a, status, code);
+    expectRefused(a, code);
     expect(a.text).not.toMatch(/"name"\s*:\s*"data-api"|root:/);
   });
 
-  test.each<[string, string]>([
-    ['a bare LF in X-Request-Id smuggles a Set-Cookie', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\nSet-Cookie: pwned=1\r\n\r\n'],
-    ['a bare CR in If-Match of a deletion', 'DELETE /data/{t} HTTP/1.1\r\nHost: x\r\nIf-Match: *\rX-A: 1\r\n\r\n'],
-    ['an obsolete folded header line', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\r\n Set-Cookie: pwned=1\r\n\r\n'],
+  test.each([
+    [
+      'a bare LF in X-Request-Id smuggles a Set-Cookie',
+      'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\nSet-Cookie: p=1\r\n\r\n',
+    ],
+    [
+      'a bare CR in If-Match of a deletion',
+      'DELETE /data/{t} HTTP/1.1\r\nHost: x\r\nIf-Match: *\rX-A: 1\r\n\r\n',
+    ],
+    [
+      'an obsolete folded header line',
+      'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\r\n Set-Cookie: p=1\r\n\r\n',
+    ],
     ['a NUL in X-Request-Id', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\0b\r\n\r\n'],
-    ['both Content-Length and Transfer-Encoding (smuggling)', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
-    ['an unknown Transfer-Encoding', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: xchunked\r\n\r\n{}'],
-    ['a chunk size that is not hex', 'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+    [
+      'Content-Length and Transfer-Encoding (smuggling)',
+      `${RAW_POST}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    ],
+    ['an unknown Transfer-Encoding', `${RAW_POST}Transfer-Encoding: xchunked\r\n\r\n{}`],
+    ['a chunk size that is not hex', `${RAW_POST}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
     ['HTTP/1.1 without Host', 'GET /health HTTP/1.1\r\n\r\n'],
   ])('when a request has %s, then 400 malformed-request and nothing is reflected', async (_name, raw) => {
     const a = await rawSend(b.s, [raw.replace('{t}', b.target)]);
-    expectRefused(a, 400, 'DAPI-4006');
-    expect([a.headers.get('set-cookie'), a.headers.get('x-request-id')]).toEqual([null, null]);
+    expectRefused(a, 'DAPI-4006');
+    // Nothing of the request comes back; the request id is one the server made.
+    expect(a.headers.get('set-cookie')).toBeNull();
+    expect(a.headers.get('x-request-id') ?? '').toMatch(/^([0-9a-f-]{36})?$/);
   });
 
   test('when a CONNECT asks for a tunnel, then it is refused with a problem, not dropped', async () => {
-    expectRefused(await rawSend(b.s, ['CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n']));
+    expectRefused(
+      await rawSend(b.s, ['CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n']),
+    );
   });
 
   test('when OPTIONS * or 3,000 small headers arrive, then 404 and 431', async () => {
-    expectRefused(await rawSend(b.s, ['OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']), 404);
+    expectRefused(await rawSend(b.s, ['OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n']), 'DAPI-4042');
     const many = Array.from({ length: 3000 }, (_, i) => `X-H${i}: 1\r\n`).join('');
-    expectRefused(await rawSend(b.s, [`GET /health HTTP/1.1\r\nHost: x\r\n${many}\r\n`]), 431, 'DAPI-4311');
+    expectRefused(await rawSend(b.s, [`GET /health HTTP/1.1\r\nHost: x\r\n${many}\r\n`]), 'DAPI-4311');
   });
 
   test('when CR/LF arrives percent-encoded in the path, a query or X-Request-Id, then no header carries it', async () => {
-    const inPath = await send(b.s, { path: '/data/x%0d%0aSet-Cookie:%20pwned=1' });
-    expectRefused(inPath, 404, 'DAPI-4041');
-    const inQuery = await send(b.s, { path: '/data?user_id=victim%0d%0aX-Injected:%201' });
-    expectRefused(inQuery, 400, 'DAPI-4001');
-    const inId = await send(b.s, { path: '/data?user_id=victim&limit=0', headers: { 'x-request-id': 'a%0d%0aSet-Cookie:%20x' } });
-    expectRefused(inId, 400, 'DAPI-4001');
+    const inPath = await send(b.s, get('/data/x%0d%0aSet-Cookie:%20pwned=1'));
+    expectRefused(inPath, 'DAPI-4041');
+    const inQuery = await send(b.s, get('/data?user_id=victim%0d%0aX-Injected:%201'));
+    expectRefused(inQuery, 'DAPI-4001');
+    const inId = await send(
+      b.s,
+      get('/data?user_id=victim&limit=0', { 'x-request-id': 'a%0d%0aSet-Cookie:%20x' }),
+    );
+    expectRefused(inId, 'DAPI-4001');
     const obsText = await rawSend(b.s, [
-      bytes('GET /data?user_id=victim&limit=0 HTTP/1.1\r\nHost: x\r\nX-Request-Id: a', [0xff, 0x0b], 'b\r\n\r\n'),
+      bytes(
+        'GET /data?user_id=victim&limit=0 HTTP/1.1\r\nHost: x\r\nX-Request-Id: a',
+        [0xff, 0xfe],
+        '\r\n\r\n',
+      ),
     ]);
-    expectRefused(obsText, 400, 'DAPI-4001');
+    expectRefused(obsText, 'DAPI-4001');
     for (const a of [inPath, inQuery, inId, obsText]) {
       expect([a.headers.get('set-cookie'), a.headers.get('x-injected')]).toEqual([null, null]);
       expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -517,57 +593,82 @@ describe('hostile requests to the embedded database', () => {
   });
 
   test('when a GET carries a body, then the body is ignored: nothing is created or changed', async () => {
-    const list = await send(b.s, { path: '/data?user_id=victim', headers: JSON_CT, body: create('{}') });
-    expect([list.status, list.body.items]).toEqual([200, []]);
-    const chunked = await send(b.s, { path: `/data/${b.target}`, headers: JSON_CT, chunks: [CHUNK, CHUNK, CHUNK] });
-    expect([chunked.status, chunked.body.version]).toEqual([200, 1]);
+    const listed = await send(b.s, { ...get('/data?user_id=victim', JSON_CT), body: create('{}') });
+    expect([listed.status, listed.body.items]).toEqual([200, []]);
+    const chunked = { ...JSON_CT, 'transfer-encoding': 'chunked' };
+    const read = await send(b.s, { ...get(`/data/${b.target}`, chunked), chunks: [CHUNK, CHUNK, CHUNK] });
+    expect([read.status, read.body.version]).toEqual([200, 1]);
   });
 
-  test.each<Row>([
-    ['a POST overrides itself to DELETE', (t) => ({ method: 'POST', path: `/data/${t}`, headers: { 'x-http-method-override': 'DELETE' } }), 405, 'DAPI-4051'],
-    ['a POST says X-HTTP-Method: DELETE', (t) => ({ method: 'POST', path: `/data/${t}`, headers: { 'x-http-method': 'DELETE', 'x-method-override': 'DELETE' } }), 405, 'DAPI-4051'],
-    ['a GET asks for ?_method=DELETE', (t) => ({ path: `/data/${t}?_method=DELETE` }), 400, 'DAPI-4001'],
-    ['a create asks for ?_method=DELETE', () => ({ ...post(create('{}')), path: '/data?_method=DELETE' }), 400, 'DAPI-4001'],
-  ])('when %s, then it is refused and the record stays', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+  refuses('when %s, then it is refused and the record stays', [
+    [
+      'a POST overrides itself to DELETE',
+      (t) => ({ ...del(t, { 'x-http-method-override': 'DELETE' }), method: 'POST' }),
+      'DAPI-4051',
+    ],
+    [
+      'a POST says X-HTTP-Method: DELETE',
+      (t) => ({ ...del(t, { 'x-http-method': 'DELETE', 'x-method-override': 'DELETE' }), method: 'POST' }),
+      'DAPI-4051',
+    ],
+    ['a GET asks for ?_method=DELETE', (t) => get(`/data/${t}?_method=DELETE`), 'DAPI-4001'],
+    ['a create asks for ?_method=DELETE', () => post(create('{}'), '/data?_method=DELETE'), 'DAPI-4001'],
+  ]);
 
   test('when a GET says X-HTTP-Method-Override: DELETE, then it is a GET', async () => {
-    const a = await send(b.s, { path: `/data/${b.target}`, headers: { 'x-http-method-override': 'DELETE' } });
+    const a = await send(b.s, get(`/data/${b.target}`, { 'x-http-method-override': 'DELETE' }));
     expect([a.status, a.body.version]).toEqual([200, 1]);
   });
 
   test('when a payload or merge patch names __proto__ and constructor.prototype, then they are plain members', async () => {
-    const created = await send(b.s, post(create('{"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}}}', 'proto')));
+    const proto = '"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}}';
+    const created = await send(b.s, post(create(`{${proto}}`, 'proto')));
     b.rows++;
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    const members =
-      '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":"x","hasOwnProperty":1';
+    const members = `${proto.replace(/admin/g, 'polluted')},"toString":"x","hasOwnProperty":1`;
     expect((await send(b.s, patch(id, `{"payload":{${members}}}`))).status).toBe(200);
-    const read = await send(b.s, { path: `/data/${id}` });
+    const read = await send(b.s, get(`/data/${id}`));
+    const merged =
+      '{"__proto__":{"admin":true,"polluted":true},"constructor":{"prototype":{"admin":true,"polluted":true}}';
     expect(canonical(read.body.payload)).toBe(
-      canonical(
-        JSON.parse(
-          '{"__proto__":{"admin":true,"polluted":true},"constructor":{"prototype":{"admin":true,"polluted":true}},"toString":"x","hasOwnProperty":1}',
-        ),
-      ),
+      canonical(JSON.parse(`${merged},"toString":"x","hasOwnProperty":1}`)),
     );
     const replaced = await send(b.s, put(id, `{"payload":{"__proto__":{"isAdmin":true}}}`));
     expect(canonical(replaced.body.payload)).toBe('{"__proto__":{"isAdmin":true}}');
   });
 
   test.each<Row>([
-    ['__proto__ carries the whole envelope', () => post(`{"__proto__":${create('{}')}}`), 400, 'DAPI-4001'],
-    ['the envelope has an extra __proto__', () => post('{"user_id":"victim","payload":{},"__proto__":{"admin":true}}'), 400, 'DAPI-4001'],
-    ['the envelope has constructor.prototype', () => post('{"user_id":"victim","payload":{},"constructor":{"prototype":{"admin":true}}}'), 400, 'DAPI-4001'],
-    ['a bulk item is inside __proto__', () => post(`{"items":[{"__proto__":${create('{}')}}]}`, '/data/bulk'), 400, 'DAPI-4001'],
-    ['the bulk envelope is inside __proto__', () => post(`{"__proto__":{"items":[${create('{}')}]}}`, '/data/bulk'), 400, 'DAPI-4001'],
-    ['a merge patch envelope is inside __proto__', (t) => patch(t, '{"__proto__":{"payload":{"a":2}}}'), 400, 'DAPI-4001'],
-    ['the query names __proto__[admin]', () => ({ path: '/data?user_id=victim&__proto__[admin]=1' }), 400, 'DAPI-4001'],
-    ['the query names constructor[prototype][admin]', () => ({ path: '/data?user_id=victim&constructor[prototype][admin]=1' }), 400, 'DAPI-4001'],
-  ])('when %s, then 400 and nothing is polluted', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
+    ['__proto__ carries the whole envelope', () => post(`{"__proto__":${create('{}')}}`), 'DAPI-4001'],
+    [
+      'the envelope has an extra __proto__',
+      () => post('{"user_id":"victim","payload":{},"__proto__":{"admin":true}}'),
+      'DAPI-4001',
+    ],
+    [
+      'the envelope has constructor.prototype',
+      () => post(`{"user_id":"victim","payload":{},"constructor":{"prototype":{"admin":true}}}`),
+      'DAPI-4001',
+    ],
+    ['a bulk item is inside __proto__', () => bulk(`{"__proto__":${create('{}')}}`), 'DAPI-4001'],
+    [
+      'the bulk envelope is inside __proto__',
+      () => post(`{"__proto__":{"items":[${create('{}')}]}}`, '/data/bulk'),
+      'DAPI-4001',
+    ],
+    [
+      'a merge patch envelope is inside __proto__',
+      (t) => patch(t, '{"__proto__":{"payload":{"a":2}}}'),
+      'DAPI-4001',
+    ],
+    ['the query names __proto__[admin]', () => list('__proto__[admin]=1'), 'DAPI-4001'],
+    [
+      'the query names constructor[prototype][admin]',
+      () => list('constructor[prototype][admin]=1'),
+      'DAPI-4001',
+    ],
+  ])('when %s, then 400 and nothing is polluted', async (_name, make, code) => {
+    expectRefused(await send(b.s, make(b.target)), code);
     expect(['admin', 'polluted', 'isAdmin'].filter((name) => name in {})).toEqual([]);
   });
 
@@ -576,51 +677,71 @@ describe('hostile requests to the embedded database', () => {
     const plain = await send(b.s, post(create('{}', 'plain')));
     b.rows++;
     expect([plain.status, JSON.stringify(plain.body.payload)]).toEqual([201, '{}']);
-    const health = await send(b.s, { path: '/health' });
+    const health = await send(b.s, get('/health'));
     expect(Object.keys(health.body).sort()).toEqual(['status', 'timestamp']);
   });
 
-  test.each<Row>([
-    ['a create', () => post(JSON.stringify(create('{}'))), 400, 'DAPI-4001'],
-    ['a create with a duplicate member', () => post(JSON.stringify(create('{"role":"user","role":"admin"}'))), 400, 'DAPI-4001'],
-    ['a bulk create', () => post(JSON.stringify(`{"items":[${create('{}')}]}`), '/data/bulk'), 400, 'DAPI-4001'],
-    ['a replacement', (t) => put(t, JSON.stringify('{"payload":{"a":2}}')), 400, 'DAPI-4001'],
-  ])('when the body is %s encoded twice (a JSON string of JSON), then 400: a string is not an object', async (_name, make, status, code) => {
-    expectRefused(await send(b.s, make(b.target)), status, code);
-  });
+  refuses('when the body is %s encoded twice (a JSON string of JSON), then 400: a string is not an object', [
+    ['a create', () => post(JSON.stringify(create('{}'))), 'DAPI-4001'],
+    [
+      'a create with a duplicate member',
+      () => post(JSON.stringify(create('{"role":"user","role":"admin"}'))),
+      'DAPI-4001',
+    ],
+    ['a bulk create', () => post(JSON.stringify(`{"items":[${create('{}')}]}`), '/data/bulk'), 'DAPI-4001'],
+    ['a replacement', (t) => put(t, JSON.stringify('{"payload":{"a":2}}')), 'DAPI-4001'],
+  ]);
 
-  test('when a bulk create holds 100,000 empty items, then 400 (not a 500 from 200,000 errors)', async () => {
-    const items = `{"items":[${Array(DEEP).fill('{}').join(',')}]}`;
-    expectRefused(await send(b.s, post(items, '/data/bulk')), 400, 'DAPI-4001');
-  });
-
-  test('when a create has 100,000 unknown members, then 400', async () => {
-    const members = Array.from({ length: DEEP }, (_, i) => `"k${i}":1`).join(',');
-    expectRefused(await send(b.s, post(`{${members}}`)), 400, 'DAPI-4001');
-  });
+  refuses('when %s, then 400', [
+    [
+      'a bulk create holds 100,000 empty items (200,000 errors)',
+      () => bulk(Array(DEEP).fill('{}').join(',')),
+      'DAPI-4005',
+    ],
+    [
+      'a create has 100,000 unknown members',
+      () => post(`{${Array.from({ length: DEEP }, (_, i) => `"k${i}":1`).join(',')}}`),
+      'DAPI-4001',
+    ],
+  ]);
 
   describe('slow and stalled requests (REQUEST_TIMEOUT_MS=1000)', () => {
-    const head = (method: string, path: string, more: string) =>
-      `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${more}\r\n`;
+    const head = (start: string, type: string, more: string) =>
+      `${start} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n${more}\r\n`;
 
     test('when a Content-Length of 10^12 comes with a short body, then 413 at once, not after the timeout', async () => {
-      const a = await rawSend(slow, [head('POST', '/data', 'Content-Length: 1000000000000\r\n') + '{"user_id":"victim"']);
-      expectRefused(a, 413, 'DAPI-4131');
+      const a = await rawSend(slow, [`${RAW_POST}Content-Length: 1000000000000\r\n\r\n{"user_id":"victim"`]);
+      expectRefused(a, 'DAPI-4131');
       expect(a.ms).toBeLessThan(1000);
     });
 
     test.each<[string, (t: string) => string[], number]>([
-      ['a Content-Length larger than the body', (t) => [head('PUT', `/data/${t}`, 'Content-Length: 1000\r\n') + '{"payload":{"a":'], 0],
       [
-        'a chunk that never completes',
-        (t) => [head('PATCH', `/data/${t}`, 'Transfer-Encoding: chunked\r\n').replace('application/json', 'application/merge-patch+json') + '40\r\n{"payload":{"a":2'],
+        'a Content-Length larger than the body',
+        (t) => [head(`PUT /data/${t}`, 'application/json', 'Content-Length: 1000\r\n') + '{"payload":{"a":'],
         0,
       ],
-      ['headers that never end', () => ['GET /health HTTP/1.1\r\nHost: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n'], 400],
-      ['a body that drips a byte every 200 ms', () => [head('POST', '/data', 'Content-Length: 34\r\n'), ...create('{} ')], 200],
+      [
+        'a chunk that never completes',
+        (t) => [
+          head(`PATCH /data/${t}`, 'application/merge-patch+json', 'Transfer-Encoding: chunked\r\n') +
+            '40\r\n{"payload"',
+        ],
+        0,
+      ],
+      [
+        'headers that never end',
+        () => ['GET /health HTTP/1.1\r\nHost: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n'],
+        400,
+      ],
+      [
+        'a body that drips a byte every 200 ms',
+        () => [`${RAW_POST}Content-Length: 34\r\n\r\n`, ...create('{} ')],
+        200,
+      ],
     ])('when %s, then 408 within about a second', async (_name, parts, gapMs) => {
       const a = await rawSend(slow, parts(b.target), gapMs);
-      expectRefused(a, 408, 'DAPI-4081');
+      expectRefused(a, 'DAPI-4081');
       expect(a.ms).toBeLessThan(3000);
     });
   });
@@ -630,10 +751,10 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
+  const members = Object.keys(o)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`);
+  return `{${members.join(',')}}`;
 }
 
 const INJECTIONS = [
@@ -653,42 +774,41 @@ describe('injection reaching PostgreSQL', () => {
   });
   afterEach(() => expectIntact(b));
 
-  test.each<[string, (x: string, t: string) => Hostile, number, string]>([
-    ['user_id in the query', (x) => ({ path: `/data?user_id=${q(x)}` }), 400, 'DAPI-4001'],
-    ['user_id in the body', (x) => post(JSON.stringify({ user_id: x, payload: {} })), 400, 'DAPI-4001'],
-    ['user_id of a bulk item', (x) => post(JSON.stringify({ items: [{ user_id: x, payload: {} }] }), '/data/bulk'), 400, 'DAPI-4001'],
-    ['limit', (x) => ({ path: `/data?user_id=victim&limit=${q(x)}` }), 400, 'DAPI-4001'],
-    ['cursor', (x) => ({ path: `/data?user_id=victim&cursor=${q(x)}` }), 400, 'DAPI-4003'],
-    ['created_after', (x) => ({ path: `/data?user_id=victim&created_after=${q(x)}` }), 400, 'DAPI-4001'],
-    ['created_before', (x) => ({ path: `/data?user_id=victim&created_before=${q(x)}` }), 400, 'DAPI-4001'],
-    ['the path id of a read', (x) => ({ path: `/data/${q(x)}` }), 404, 'DAPI-4041'],
-    ['the path id of a replacement', (x) => put(q(x), '{"payload":{}}'), 404, 'DAPI-4041'],
-    ['the path id of a merge patch', (x) => patch(q(x), '{"payload":{}}'), 404, 'DAPI-4041'],
-    ['the path id of a deletion', (x) => ({ method: 'DELETE', path: `/data/${q(x)}` }), 404, 'DAPI-4041'],
-    ['If-Match of a replacement', (x, t) => put(t, '{"payload":{"b":2}}', { 'if-match': x }), 412, 'DAPI-4121'],
-    ['If-Match of a deletion', (x, t) => ({ method: 'DELETE', path: `/data/${t}`, headers: { 'if-match': x } }), 412, 'DAPI-4121'],
-    ['X-Request-Id', (x) => ({ path: '/data?user_id=victim&limit=0', headers: { 'x-request-id': x } }), 400, 'DAPI-4001'],
-  ])('when SQL or operator injection is in %s, then it is refused at once', async (_name, make, status, code) => {
+  test.each<[string, (x: string, t: string) => Hostile, string]>([
+    ['user_id in the query', (x) => get(`/data?user_id=${q(x)}`), 'DAPI-4001'],
+    ['user_id in the body', (x) => post(JSON.stringify({ user_id: x, payload: {} })), 'DAPI-4001'],
+    ['user_id of a bulk item', (x) => bulk(JSON.stringify({ user_id: x, payload: {} })), 'DAPI-4001'],
+    ['limit', (x) => list(`limit=${q(x)}`), 'DAPI-4001'],
+    ['cursor', (x) => list(`cursor=${q(x)}`), 'DAPI-4003'],
+    ['created_after', (x) => list(`created_after=${q(x)}`), 'DAPI-4001'],
+    ['created_before', (x) => list(`created_before=${q(x)}`), 'DAPI-4001'],
+    ['the path id of a read', (x) => get(`/data/${q(x)}`), 'DAPI-4041'],
+    ['the path id of a replacement', (x) => put(q(x), '{"payload":{}}'), 'DAPI-4041'],
+    ['the path id of a merge patch', (x) => patch(q(x), '{"payload":{}}'), 'DAPI-4041'],
+    ['the path id of a deletion', (x) => del(q(x)), 'DAPI-4041'],
+    ['If-Match of a replacement', (x, t) => put(t, '{"payload":{"b":2}}', { 'if-match': x }), 'DAPI-4121'],
+    ['If-Match of a deletion', (x, t) => del(t, { 'if-match': x }), 'DAPI-4121'],
+    ['X-Request-Id', (x) => get('/data?user_id=victim&limit=0', { 'x-request-id': x }), 'DAPI-4001'],
+  ])('when SQL or operator injection is in %s, then it is refused at once', async (_name, make, code) => {
     for (const x of INJECTIONS) {
       const a = await send(b.s, make(x, b.target));
-      expectRefused(a, status, code);
+      expectRefused(a, code);
       expect([x, a.ms < 2000, a.headers.get('x-request-id') === x]).toEqual([x, true, false]);
     }
   });
 
   test('when injection is in If-None-Match, then it matches nothing: 200 with the record', async () => {
     for (const x of INJECTIONS) {
-      const a = await send(b.s, { path: `/data/${b.target}`, headers: { 'if-none-match': x } });
+      const a = await send(b.s, get(`/data/${b.target}`, { 'if-none-match': x }));
       expect([x, a.status, a.body.version]).toEqual([x, 200, 1]);
     }
   });
 
   test('when a cursor is forged with injection inside, then 400 invalid-cursor', async () => {
-    const forged = Buffer.from(
-      JSON.stringify({ v: 1, u: 'victim', a: null, b: null, t: "2026-01-01'); DROP TABLE records; --", i: "' OR '1'='1" }),
-    ).toString('base64url');
-    const a = await send(b.s, { path: `/data?user_id=victim&cursor=${forged}.${'A'.repeat(22)}` });
-    expectRefused(a, 400, 'DAPI-4003');
+    const position = { t: "2026-01-01'); DROP TABLE records; --", i: "' OR '1'='1" };
+    const body = JSON.stringify({ v: 1, u: 'victim', a: null, b: null, ...position });
+    const forged = `${Buffer.from(body).toString('base64url')}.${'A'.repeat(22)}`;
+    expectRefused(await send(b.s, list(`cursor=${forged}`)), 'DAPI-4003');
   });
 
   test('when injection strings are payload keys and values, then they are stored verbatim as data', async () => {
@@ -696,7 +816,7 @@ describe('injection reaching PostgreSQL', () => {
     const created = await send(b.s, post(JSON.stringify({ user_id: 'sql-data', payload })));
     b.rows++;
     expect(created.status).toBe(201);
-    const read = await send(b.s, { path: `/data/${created.body.id}` });
+    const read = await send(b.s, get(`/data/${created.body.id}`));
     expect(read.body.payload).toEqual(payload);
   });
 });

@@ -25,7 +25,11 @@ describe('openDatabase', () => {
       const tables = await adminQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [
         schema,
       ]);
-      expect(tables.rows.map((r) => r.tablename)).toEqual(['idempotency_keys', 'records', 'schema_migrations']);
+      expect(tables.rows.map((r) => r.tablename)).toEqual([
+        'idempotency_keys',
+        'records',
+        'schema_migrations',
+      ]);
     } finally {
       await db.close();
       await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
