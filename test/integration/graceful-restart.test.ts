@@ -7,21 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../helpers/redis-servers.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
