@@ -61,11 +61,19 @@ const ENVELOPE_DEPTH = 3;
 
 export async function createApp({ config, db, logger, redis = NO_REDIS, tracing }: AppDeps): Promise<App> {
   const contract = loadContract();
-  const repository: RecordsRepository =
-    db.kind === 'oracle'
-      ? new OracleRecordsRepository(db, OracleSqlCatalog.load())
-      : new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
-  const pgCatalog = db.kind === 'oracle' ? undefined : SqlCatalog.load(POSTGRES_QUERIES_DIR);
+  // One storage choice: the records repository and, on PostgreSQL, the idempotency store share
+  // one catalog. Idempotency keys on Oracle are not written yet (docs/security.md).
+  let repository: RecordsRepository;
+  let idempotency: Idempotency | undefined;
+  if (db.kind === 'oracle') {
+    repository = new OracleRecordsRepository(db, OracleSqlCatalog.load());
+  } else {
+    const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
+    repository = new PostgresRecordsRepository(db, catalog);
+    idempotency = new Idempotency(new PostgresIdempotencyStore(db, catalog), {
+      ttlSeconds: config.idempotencyTtlSeconds,
+    });
+  }
   const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
@@ -99,13 +107,6 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   const activeUsers = new ActiveUsers(redis);
   metrics.observeActiveUsers(() => activeUsers.count());
   metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
-  // Idempotency keys live in the database; the Oracle store is not written yet (docs/security.md).
-  const idempotency =
-    db.kind === 'oracle' || !pgCatalog
-      ? undefined
-      : new Idempotency(new PostgresIdempotencyStore(db, pgCatalog), {
-          ttlSeconds: config.idempotencyTtlSeconds,
-        });
   const records = recordsHandlers(
     service,
     cache,

@@ -234,3 +234,16 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     throw err;
   }
 }
+
+/** Polls check every 50 ms until it holds; throws naming `what` after timeoutMs. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

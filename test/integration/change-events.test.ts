@@ -14,7 +14,7 @@ import {
   type RedisGateway,
   type RedisGatewayOptions,
 } from '../../src/redis/redis-gateway.js';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-servers.js';
+import { freePort, startRedis, type TestRedis, until } from '../helpers/redis-servers.js';
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:ev:${randomBytes(6).toString('hex')}:`;
@@ -32,18 +32,6 @@ function gateway(options: Partial<RedisGatewayOptions> = {}): RedisGateway {
   });
   gateways.push(g);
   return g;
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function event(n: number, type: ChangeEvent['type'] = 'data.created'): ChangeEvent {

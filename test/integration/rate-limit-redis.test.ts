@@ -22,6 +22,7 @@ import {
   startRedisCluster,
   type TestRedis,
   type TestRedisCluster,
+  until,
 } from '../helpers/redis-servers.js';
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,18 +41,6 @@ function gateway(options: Partial<RedisGatewayOptions> = {}): RedisGateway {
   });
   gateways.push(g);
   return g;
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const allowed = (ds: (RateDecision | undefined)[]) => ds.filter((d) => d?.allowed).length;
