@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 
 export const SCOPES = ['data:read', 'data:write', 'data:admin'] as const;
@@ -54,10 +55,26 @@ function scopesOf(payload: JWTPayload): Set<string> {
   return new Set();
 }
 
+/**
+ * Tokens already verified, by their exact text (signature included), so a client that sends
+ * the same token on every request pays for the signature check once. An entry is used only
+ * while the token's own exp and nbf still admit it, and for at most VERIFIED_TTL_MS, so a key
+ * removed from the JWKS stops admitting its tokens within that time.
+ */
+const VERIFIED_TOKENS = 10_000;
+const VERIFIED_TTL_MS = 60_000;
+interface Verified {
+  principal: Principal;
+  /** Epoch seconds, from the token; undefined when it has none. */
+  exp: number | undefined;
+  nbf: number | undefined;
+}
+
 export class Authenticator {
   private readonly secret: Uint8Array | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly keys: { hash: Buffer; entry: ApiKeyEntry }[];
+  private readonly verified = new LRUCache<string, Verified>({ max: VERIFIED_TOKENS, ttl: VERIFIED_TTL_MS });
 
   constructor(private readonly options: AuthOptions) {
     this.secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
@@ -83,6 +100,14 @@ export class Authenticator {
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
     if (!m) throw unauthorized('Authorization must be "Bearer <token>".', 'invalid_request');
     const token = m[1] as string;
+    const known = this.verified.get(token);
+    if (known) {
+      const now = Date.now() / 1000;
+      if ((known.exp === undefined || now < known.exp) && (known.nbf === undefined || now >= known.nbf)) {
+        return known.principal;
+      }
+      this.verified.delete(token);
+    }
     const verifyOptions = {
       algorithms: this.options.algorithms,
       issuer: this.options.issuer,
@@ -104,7 +129,9 @@ export class Authenticator {
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       throw unauthorized('The bearer token names no subject (sub).');
     }
-    return { subject: payload.sub, scopes: scopesOf(payload), via: 'jwt' };
+    const principal: Principal = { subject: payload.sub, scopes: scopesOf(payload), via: 'jwt' };
+    this.verified.set(token, { principal, exp: payload.exp, nbf: payload.nbf });
+    return principal;
   }
 
   private fromApiKey(key: string): Principal {

@@ -1,7 +1,8 @@
 /**
  * Distinct users over a sliding window (15 minutes by default), for `unique_users_active`: one
  * Redis HyperLogLog per minute (all under one hash tag, so PFCOUNT can merge them on a Cluster),
- * shared by every instance; without Redis, exact sets per minute in this instance, bounded.
+ * shared by every instance; without Redis, exact sets per minute in this instance, bounded. The
+ * local sets also keep Redis to one PFADD per user, minute and instance.
  */
 import type { RedisGateway } from '../redis/redis-gateway.js';
 
@@ -29,13 +30,14 @@ export class ActiveUsers {
       this.local.set(minute, set);
       for (const m of this.local.keys()) if (m <= minute - this.windowMinutes) this.local.delete(m);
     }
+    // A user already noted this minute is already in this minute's HyperLogLog: Redis hears of
+    // each user once a minute per instance, not on every request.
+    if (set.has(userId)) return;
     if (set.size < MAX_LOCAL_PER_MINUTE) set.add(userId);
     if (this.redis.configured) {
       const key = this.key(minute);
-      void this.redis.run(async (c) => {
-        await c.pfadd(key, userId);
-        await c.expire(key, (this.windowMinutes + 1) * 60);
-      });
+      const ttl = (this.windowMinutes + 1) * 60;
+      void this.redis.run((c) => Promise.all([c.pfadd(key, userId), c.expire(key, ttl)]));
     }
   }
 

@@ -106,6 +106,33 @@ describe('authentication and authorization', () => {
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  test('when a token that was accepted expires, then the next request with it is refused', async () => {
+    // Verified tokens are remembered by the server; the memory must not outlive the token.
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const soon = bearer(await token({ exp }));
+    expect((await s.request('GET', '/data?user_id=alice', { headers: soon })).status).toBe(200);
+    expect((await s.request('GET', '/data?user_id=alice', { headers: soon })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const res = await s.request('GET', '/data?user_id=alice', { headers: soon });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  test('when a token is not valid yet, then it is refused until its nbf, then accepted', async () => {
+    const nbf = Math.floor(Date.now() / 1000) + 2;
+    const later = bearer(await token({ nbf }));
+    expect((await s.request('GET', '/data?user_id=alice', { headers: later })).status).toBe(401);
+    await new Promise((r) => setTimeout(r, nbf * 1000 - Date.now() + 50));
+    expect((await s.request('GET', '/data?user_id=alice', { headers: later })).status).toBe(200);
+  });
+
+  test('when a token differs from an accepted one by its signature only, then 401', async () => {
+    const good = await token();
+    expect((await s.request('GET', '/data?user_id=alice', { headers: bearer(good) })).status).toBe(200);
+    const forged = good.slice(0, good.lastIndexOf('.') + 1) + 'A'.repeat(43);
+    expect((await s.request('GET', '/data?user_id=alice', { headers: bearer(forged) })).status).toBe(401);
+  });
+
   test('when Authorization is not a bearer token, then 401', async () => {
     const res = await s.request('GET', '/data?user_id=alice', {
       headers: { authorization: 'Basic YWxpY2U6eA==' },
