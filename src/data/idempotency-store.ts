@@ -1,6 +1,9 @@
 /**
  * Durable idempotency keys in the database (not only in Redis): a key is claimed atomically by
  * the first request, completed with its response, or released when that request failed.
+ * IdempotencyStore is what src/api/idempotency.ts needs; PostgresIdempotencyStore (PostgreSQL
+ * and PGlite) and OracleIdempotencyStore (src/data/oracle/) implement it with statements of the
+ * same names (IDEMPOTENCY_STATEMENTS).
  */
 import type { Database } from './database.js';
 import type { SqlCatalog, Statement } from './sql-catalog.js';
@@ -32,14 +35,26 @@ export const IDEMPOTENCY_STATEMENTS = [
   'purgeIdempotencyKeys',
 ] as const;
 
-type Name = (typeof IDEMPOTENCY_STATEMENTS)[number];
+export type IdempotencyStatementName = (typeof IDEMPOTENCY_STATEMENTS)[number];
+type Name = IdempotencyStatementName;
 
-interface Row {
+/** A key's row as both stores read it (column names lower case). */
+export interface KeyRow {
   fingerprint: string;
   state: 'in-flight' | 'done';
   status: number | null;
   headers: Record<string, string> | null;
   body: Uint8Array | null;
+}
+
+/** What a row that holds the key tells the caller. */
+export function heldState(row: KeyRow): KeyState {
+  if (row.state === 'in-flight') return { state: 'in-flight', fingerprint: row.fingerprint };
+  return {
+    state: 'done',
+    fingerprint: row.fingerprint,
+    response: { status: row.status ?? 500, headers: row.headers ?? {}, body: Buffer.from(row.body ?? []) },
+  };
 }
 
 export class PostgresIdempotencyStore implements IdempotencyStore {
@@ -62,14 +77,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         ttl_seconds: ttlSeconds,
       });
       if (claimed.length > 0) return { state: 'claimed' };
-      const [row] = await this.db.query<Row>(this.sql.findIdempotencyKey, { subject, key });
-      if (!row) continue;
-      if (row.state === 'in-flight') return { state: 'in-flight', fingerprint: row.fingerprint };
-      return {
-        state: 'done',
-        fingerprint: row.fingerprint,
-        response: { status: row.status ?? 500, headers: row.headers ?? {}, body: Buffer.from(row.body ?? []) },
-      };
+      const [row] = await this.db.query<KeyRow>(this.sql.findIdempotencyKey, { subject, key });
+      if (row) return heldState(row);
     }
     return { state: 'in-flight', fingerprint: '' };
   }

@@ -2,7 +2,9 @@
  * Checks a real HTTP response against the published contract: the status is declared for the
  * operation, the Content-Type is one it declares, the body validates against its schema, and
  * every required response header is present and valid. Responses outside any operation (404,
- * 405) must be problem+json bodies that match the Problem schema.
+ * 405) must be problem+json bodies that match the Problem schema; so must every OPTIONS answer,
+ * except a CORS preflight answered for an allowed origin (the contract's description): 204, no
+ * body, Access-Control-Allow-Origin and -Methods.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -65,6 +67,13 @@ export class ContractChecker {
     // As in the server: a concrete path never falls back to a template (/data/bulk is not /data/{id}).
     const concrete = this.api.router.getOperations().some((op) => op.path === url.pathname);
     const operation = matched && (!concrete || matched.path === url.pathname) ? matched : undefined;
+    if (!operation && res.method === 'OPTIONS' && res.status === 204) {
+      for (const name of ['access-control-allow-origin', 'access-control-allow-methods']) {
+        if (res.headers.get(name) === null) throw new Error(`${where}: a preflight answer without ${name}`);
+      }
+      if (res.text !== '') throw new Error(`${where}: a preflight answer with a body`);
+      return;
+    }
     if (!operation) {
       if (res.status !== 404 && res.status !== 405)
         throw new Error(`${where}: no operation, yet not 404/405`);

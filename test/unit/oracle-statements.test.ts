@@ -1,11 +1,13 @@
 /**
  * The Oracle SQL files against the code that runs them, without a server: every statement the
- * repository uses exists and every one that exists is used; each call supplies exactly the
- * binds its statement names; the files follow Oracle's rules (no `;` after SQL, no repeated
- * bind with RETURNING, identifiers within 128 bytes); the package matches its caller.
+ * repository and the idempotency store use exists and every one that exists is used; each call
+ * supplies exactly the binds its statement names; the files follow Oracle's rules (no `;` after
+ * SQL, no repeated bind with RETURNING, identifiers within 128 bytes); the package matches its
+ * caller.
  */
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
-import { readFileSync } from 'node:fs';
+import { OracleIdempotencyStore } from '../../src/data/oracle/oracle-idempotency-store.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECORDS_API_ERRORS } from '../../src/data/oracle/oracle-errors.js';
 import type {
@@ -24,7 +26,7 @@ import {
   OracleSqlCatalog,
   type OracleStatement,
 } from '../../src/data/oracle/oracle-sql.js';
-import { SqlCatalog } from '../../src/data/sql-catalog.js';
+import { parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
 import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
 
 const ID = '0190f5e4-7a1b-7c2d-8e3f-123456789abc';
@@ -61,6 +63,19 @@ function recordingDb() {
         return { rowsAffected: 1, outBinds: { out_user_id: ['u1'], out_version: [1] } };
       case 'findRecordVersion':
         return { rows: [{ VERSION: 1 }] };
+      case 'claimIdempotencyKey':
+        // Taken: the store goes on to read the row.
+        return { outBinds: { claimed: 0 } };
+      case 'findIdempotencyKey':
+        return {
+          rows: [
+            { FINGERPRINT: 'f'.repeat(64), STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null },
+          ],
+        };
+      case 'completeIdempotencyKey':
+      case 'releaseIdempotencyKey':
+      case 'purgeIdempotencyKeys':
+        return { rowsAffected: 1 };
       default:
         return { rows: [ROW] };
     }
@@ -93,29 +108,74 @@ async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
   await repo.findVersion(ID);
 }
 
+async function exerciseStore(store: OracleIdempotencyStore): Promise<void> {
+  const fingerprint = 'f'.repeat(64);
+  await store.claim('jwt:u1', 'k1', fingerprint, 60);
+  await store.complete('jwt:u1', 'k1', fingerprint, {
+    status: 201,
+    headers: { ETag: '"1"' },
+    body: Buffer.from('{}'),
+  });
+  await store.release('jwt:u1', 'k1', fingerprint);
+  await store.purgeExpired();
+}
+
 const catalog = OracleSqlCatalog.load();
 
 describe('the Oracle statement catalog', () => {
-  test('when the catalog loads, then it holds exactly the statements the repository uses', () => {
-    expect([...catalog.names()].sort()).toEqual([...ORACLE_RECORD_STATEMENTS].sort());
+  test('when the catalog loads, then it holds exactly the statements the repository and the idempotency store use', () => {
+    expect([...catalog.names()].sort()).toEqual(
+      [...ORACLE_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS].sort(),
+    );
   });
 
   test('when compared with the PostgreSQL catalog, then both backends name the same statements', () => {
-    // The idempotency store exists on PostgreSQL only so far (docs/security.md says so).
-    const postgresOnly = new Set<string>(IDEMPOTENCY_STATEMENTS);
+    // PostgreSQL only: partition maintenance (partitions.sql, when present). Oracle's INTERVAL
+    // partitioning creates each month's partition itself (docs/oracle.md).
+    const postgresOnly = new Set(
+      ['partitions.sql']
+        .filter((f) => existsSync(join(POSTGRES_QUERIES_DIR, f)))
+        .flatMap((f) =>
+          parseSqlFile(readFileSync(join(POSTGRES_QUERIES_DIR, f), 'utf8'), f).map((st) => st.name),
+        ),
+    );
     const postgres = SqlCatalog.load(POSTGRES_QUERIES_DIR)
       .names()
       .filter((n) => !postgresOnly.has(n));
     expect([...catalog.names()].sort()).toEqual(postgres.sort());
   });
 
-  test('when every repository method runs, then each statement is used and gets exactly its binds', async () => {
+  test('when every repository and store method runs, then each statement is used and gets exactly its binds', async () => {
     const { db, calls } = recordingDb();
     await exerciseAll(new OracleRecordsRepository(db, catalog));
-    expect(new Set(calls.map((c) => c.stmt.name))).toEqual(new Set(ORACLE_RECORD_STATEMENTS));
+    await exerciseStore(new OracleIdempotencyStore(db, catalog));
+    expect(new Set(calls.map((c) => c.stmt.name))).toEqual(
+      new Set([...ORACLE_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS]),
+    );
     for (const c of calls) {
       expect([c.stmt.name, Object.keys(c.binds).sort()]).toEqual([c.stmt.name, [...c.stmt.binds].sort()]);
     }
+  });
+
+  test('when the idempotency store writes, then every write commits in its own round trip', async () => {
+    const { db, calls } = recordingDb();
+    await exerciseStore(new OracleIdempotencyStore(db, catalog));
+    for (const c of calls.filter((x) => x.stmt.name !== 'findIdempotencyKey')) {
+      expect([c.stmt.name, c.options?.autoCommit]).toEqual([c.stmt.name, true]);
+    }
+  });
+
+  test('when the key is claimed, then a new key is INSERTed and only an expired row is taken over on ORA-00001', () => {
+    const { text } = catalog.get('claimIdempotencyKey');
+    expect(text).toMatch(/^BEGIN\s+INSERT INTO idempotency_keys\b/);
+    expect(text).toMatch(/EXCEPTION\s+WHEN DUP_VAL_ON_INDEX THEN\s+UPDATE idempotency_keys\b/);
+    expect(text).toMatch(/WHERE subject = :subject AND key = :idem_key AND expires_at <= SYSTIMESTAMP;/);
+    expect(text.match(/:claimed :=/g)).toHaveLength(2);
+    expect(text).toMatch(/END;$/);
+    // Reads of the key see only live rows; the purge deletes only expired ones.
+    expect(catalog.get('findIdempotencyKey').text).toMatch(/expires_at > SYSTIMESTAMP$/);
+    expect(catalog.get('purgeIdempotencyKeys').text).toMatch(/WHERE expires_at <= SYSTIMESTAMP\b/);
+    expect(catalog.get('releaseIdempotencyKey').text).toMatch(/state = 'in-flight'$/);
   });
 
   test('when statements are prepared, then SQL has no final ";" and PL/SQL keeps its "END;"', () => {
@@ -214,6 +274,36 @@ describe('the repository around the statements', () => {
 describe('migrations and packages', () => {
   const scripts = [...loadOracleMigrations(), ...loadOraclePackages()];
   const ddl = scripts.flatMap((s) => s.statements.map((st) => st.text)).join('\n');
+
+  test('when the migrations load, then they are numbered in order', () => {
+    expect(loadOracleMigrations().map((m) => m.version)).toEqual([
+      '0001_create_records',
+      '0002_create_idempotency_keys',
+    ]);
+  });
+
+  test('when the idempotency migration is split, then it is the table keyed by (subject, key) and the expiry index', () => {
+    const texts = loadOracleMigrations()[1]?.statements.map((s) => s.text) ?? [];
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^CREATE TABLE idempotency_keys \(/);
+    for (const column of [
+      /subject\s+VARCHAR2\(256 CHAR\)\s+NOT NULL/,
+      /key\s+VARCHAR2\(255 BYTE\)\s+NOT NULL/,
+      /fingerprint\s+VARCHAR2\(64 BYTE\)\s+NOT NULL/,
+      /state\s+VARCHAR2\(16 BYTE\)\s+NOT NULL/,
+      /status\s+NUMBER\(3\),/,
+      /headers\s+JSON,/,
+      /body\s+BLOB,/,
+      /created_at\s+TIMESTAMP\(3\) WITH TIME ZONE\s+NOT NULL/,
+      /expires_at\s+TIMESTAMP\(3\) WITH TIME ZONE\s+NOT NULL/,
+    ]) {
+      expect(texts[0]).toMatch(column);
+    }
+    expect(texts[0]).toMatch(/CONSTRAINT idempotency_keys_pk PRIMARY KEY \(subject, key\)/);
+    expect(texts[0]).toMatch(/CHECK \(state IN \('in-flight', 'done'\)\)/);
+    expect(texts[1]).toBe('CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)');
+    for (const t of texts) expect(t).not.toMatch(/;\s*$/);
+  });
 
   test('when the first migration is split, then it is table, local index and JSON search index', () => {
     const [first] = loadOracleMigrations();

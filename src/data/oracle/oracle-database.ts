@@ -23,6 +23,8 @@ export interface OracleExecuteOptions {
   autoCommit?: boolean;
   fetchArraySize?: number;
   prefetchRows?: number;
+  /** Per column (upper-case name): fetch as this type instead, e.g. a BLOB as DB_TYPE_RAW bytes. */
+  fetchInfo?: Record<string, { type: OracleDbType }>;
 }
 
 export interface OracleResult<R> {
@@ -61,6 +63,7 @@ export interface OracleDriver {
   readonly DB_TYPE_NUMBER: OracleDbType;
   readonly DB_TYPE_JSON: OracleDbType;
   readonly DB_TYPE_TIMESTAMP_TZ: OracleDbType;
+  readonly DB_TYPE_BLOB: OracleDbType;
   createPool(attributes: Record<string, unknown>): Promise<OraclePool>;
 }
 
@@ -99,7 +102,7 @@ export const ORACLE_DEFAULTS = {
   poolIncrement: 2,
   queueTimeoutMs: 5000,
   callTimeoutMs: 5000,
-  // The catalog holds 7 statements plus migration statements; 40 keeps all cached per session.
+  // The catalog holds 12 statements plus migration statements; 40 keeps all cached per session.
   stmtCacheSize: 40,
   poolPingInterval: 60,
 } as const;

@@ -1,0 +1,175 @@
+/**
+ * CORS (the Fetch standard's CORS protocol), off unless CORS_ALLOWED_ORIGINS lists origins.
+ *
+ * - Off: this middleware is not mounted; no answer carries an Access-Control-* header and an
+ *   OPTIONS request is answered as any undeclared method (405 with Allow, or 404).
+ * - On: every answer varies by Origin (`Vary: Origin`). A request from an allowed origin gets
+ *   `Access-Control-Allow-Origin: <its origin>` and the exposed headers, errors included; a
+ *   preflight from an allowed origin to a path of the contract answers 204 here, before
+ *   authentication and rate limiting. Anything from another origin goes on exactly as if CORS
+ *   were off (no CORS headers, so the browser keeps the answer from the page).
+ */
+import type Koa from 'koa';
+import type { OpenAPIBackend, Request } from 'openapi-backend';
+
+export interface CorsOptions {
+  /** Exact origins as browsers send them (https://app.example.com), or ['*']. */
+  allowedOrigins: readonly string[];
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
+}
+
+/** A path of the contract: its template (for logs and metrics) and the methods it declares. */
+export interface ContractPath {
+  route: string;
+  methods: string[];
+}
+
+/** Request headers a browser may send cross-origin beyond the CORS-safelisted ones. */
+export const CORS_ALLOW_HEADERS = [
+  'Authorization',
+  'X-API-Key',
+  'Content-Type',
+  'If-Match',
+  'If-None-Match',
+  'Idempotency-Key',
+  'X-Request-Id',
+  'traceparent',
+  'tracestate',
+] as const;
+
+/**
+ * Response headers the server sends that a page may read (Content-Type, Content-Length,
+ * Cache-Control and the other CORS-safelisted ones are readable anyway).
+ */
+export const CORS_EXPOSE_HEADERS = [
+  'ETag',
+  'Location',
+  'Retry-After',
+  'RateLimit',
+  'RateLimit-Policy',
+  'X-Request-Id',
+  'X-Cache',
+  'Idempotent-Replayed',
+  'WWW-Authenticate',
+  'Allow',
+] as const;
+
+/**
+ * Validates the three settings; each problem names its key. Returns undefined (CORS off) when
+ * no origin is listed, or when there are problems.
+ */
+export function corsOptions(
+  input: {
+    origins: string | undefined;
+    allowCredentials: boolean;
+    maxAgeSeconds: number;
+    production: boolean;
+  },
+  problems: string[],
+): CorsOptions | undefined {
+  const key = 'CORS_ALLOWED_ORIGINS';
+  const entries = (input.origins ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  if (entries.length === 0) return undefined;
+  const before = problems.length;
+  if (entries.includes('*')) {
+    if (entries.length > 1) problems.push(`${key}: * stands alone; it cannot be listed with other origins`);
+    if (input.allowCredentials) {
+      problems.push(`${key}: * cannot be used with CORS_ALLOW_CREDENTIALS=true; list the origins`);
+    }
+    if (input.production) {
+      problems.push(`${key}: * is refused when NODE_ENV=production; list the origins`);
+    }
+  }
+  for (const entry of entries) {
+    if (entry === '*') continue;
+    const problem = originProblem(entry);
+    if (problem) problems.push(`${key}: "${entry}" ${problem}`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    allowedOrigins: [...new Set(entries)],
+    allowCredentials: input.allowCredentials,
+    maxAgeSeconds: input.maxAgeSeconds,
+  };
+}
+
+/** Why an entry is not an origin as a browser serializes it in the Origin header, if it is not. */
+function originProblem(entry: string): string | undefined {
+  if (entry === 'null') return 'is refused: the opaque origin null is shared by sandboxed pages and files';
+  if (entry.includes('*')) return 'holds a wildcard; list each origin';
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return 'is not an origin (scheme://host[:port])';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'is not an http:// or https:// origin';
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash || entry.endsWith('/')) {
+    return `is not an origin: no user, path, query or trailing slash (${url.origin})`;
+  }
+  // Browsers send the host in lower case, IDNs in punycode, and no default port: compare as sent.
+  if (url.origin !== entry) return `is not written as browsers send it: ${url.origin}`;
+  return undefined;
+}
+
+/**
+ * The contract's view of a concrete path: the methods it declares there, as the router answers
+ * them (a concrete path such as /data/bulk never borrows the methods of /data/{id}).
+ */
+export function contractPaths(api: OpenAPIBackend): (path: string) => ContractPath | undefined {
+  const methods = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'];
+  return (path) => {
+    const concrete = api.router.getOperations().some((op) => op.path === path);
+    let route: string | undefined;
+    const allowed = methods.filter((method) => {
+      const op = api.router.matchOperation({ method, path, headers: {} } as Request);
+      if (op === undefined || (concrete && op.path !== path)) return false;
+      route = op.path;
+      return true;
+    });
+    return route === undefined ? undefined : { route, methods: allowed };
+  };
+}
+
+/**
+ * Mount after the request log and problemResponses (preflights are logged and measured, errors
+ * below still carry the CORS headers) and before authentication and rate limiting (a preflight
+ * carries no credentials and spends no budget).
+ */
+export function cors(
+  options: CorsOptions,
+  pathOf: (path: string) => ContractPath | undefined,
+): Koa.Middleware {
+  const anyOrigin = options.allowedOrigins.includes('*');
+  const allowed = new Set(options.allowedOrigins);
+  const exposeHeaders = CORS_EXPOSE_HEADERS.join(', ');
+  const allowHeaders = CORS_ALLOW_HEADERS.join(', ');
+  const maxAge = String(options.maxAgeSeconds);
+  return async (ctx, next) => {
+    // Whether an answer carries CORS headers depends on Origin: caches must key on it.
+    ctx.vary('Origin');
+    const origin = ctx.get('origin');
+    if (origin === '' || !(anyOrigin || allowed.has(origin))) return next();
+    ctx.set('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+    if (options.allowCredentials) ctx.set('Access-Control-Allow-Credentials', 'true');
+    const preflight = ctx.method === 'OPTIONS' && ctx.get('access-control-request-method') !== '';
+    const known = preflight ? pathOf(ctx.path) : undefined;
+    if (!known) {
+      // An actual request (or a preflight to a path the contract does not have: 404 below).
+      ctx.set('Access-Control-Expose-Headers', exposeHeaders);
+      return next();
+    }
+    // The methods the contract declares here, whatever was asked: a browser that asked for
+    // another one refuses the request itself, and says why.
+    ctx.state.route = known.route;
+    ctx.set('Access-Control-Allow-Methods', known.methods.join(', '));
+    ctx.set('Access-Control-Allow-Headers', allowHeaders);
+    ctx.set('Access-Control-Max-Age', maxAge);
+    ctx.status = 204;
+    ctx.body = null;
+  };
+}

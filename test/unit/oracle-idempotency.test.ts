@@ -1,0 +1,509 @@
+/**
+ * The Oracle idempotency store without a server: the bind objects of each statement, the
+ * mapping of a fetched row, and the store's control flow over a scripted fake database. The
+ * driver's own tables (fetch conversions, OSON encoder) are used where a claim about node-oracledb
+ * is made. What needs Oracle itself (the PL/SQL claim, row locks, BLOB writes) is in
+ * test/integration/idempotency-oracle.test.ts.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { Idempotency } from '../../src/api/idempotency.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { Reply } from '../../src/api/reply.js';
+import { AppError } from '../../src/errors.js';
+import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
+import {
+  oracledb,
+  type OracleBinds,
+  type OracleDatabase,
+  type OracleExecuteOptions,
+} from '../../src/data/oracle/oracle-database.js';
+import {
+  claimBinds,
+  completeBinds,
+  findOptions,
+  keyBinds,
+  releaseBinds,
+  rowToKeyRow,
+  wasClaimed,
+  type OracleKeyRow,
+} from '../../src/data/oracle/oracle-idempotency-binds.js';
+import { OracleIdempotencyStore } from '../../src/data/oracle/oracle-idempotency-store.js';
+import { OracleSqlCatalog, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
+
+const require = createRequire(import.meta.url);
+const types = require('oracledb/lib/types.js') as {
+  DB_TYPE_CONVERSION_MAP: Map<object, Map<object, object>>;
+};
+const { OsonEncoder, OsonDecoder } = require('oracledb/lib/impl/datahandlers/oson.js') as {
+  OsonEncoder: new () => { encode(value: unknown, maxFieldNameSize: number): Buffer };
+  OsonDecoder: new (buf: Buffer) => { decode(): unknown };
+};
+const { transformJsonValue } = require('oracledb/lib/transformer.js') as {
+  transformJsonValue(v: unknown): unknown;
+};
+
+const FP = 'a'.repeat(64);
+const OTHER_FP = 'b'.repeat(64);
+const catalog = OracleSqlCatalog.load();
+
+describe('binds', () => {
+  const ora = () => oracledb();
+
+  test('when a key is claimed, then subject, key, fingerprint and TTL go IN and :claimed comes OUT as a number', () => {
+    expect(claimBinds('jwt:u1', 'k-1', FP, 86400)).toEqual({
+      subject: { type: ora().DB_TYPE_VARCHAR, val: 'jwt:u1' },
+      idem_key: { type: ora().DB_TYPE_VARCHAR, val: 'k-1' },
+      fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+      ttl_seconds: { type: ora().DB_TYPE_NUMBER, val: 86400 },
+      claimed: { dir: ora().BIND_OUT, type: ora().DB_TYPE_NUMBER },
+    });
+    expect(Object.keys(claimBinds('s', 'k', FP, 60)).sort()).toEqual(
+      [...catalog.get('claimIdempotencyKey').binds].sort(),
+    );
+  });
+
+  test('when the TTL is not a positive whole number of seconds, then nothing is sent', () => {
+    for (const ttl of [0, -1, 1.5, Number.NaN]) expect(() => claimBinds('s', 'k', FP, ttl)).toThrow('TTL');
+  });
+
+  test('when the claim block answers, then only :claimed = 1 is a win, and no answer is an error', () => {
+    expect(wasClaimed({ claimed: 1 })).toBe(true);
+    expect(wasClaimed({ claimed: 0 })).toBe(false);
+    expect(() => wasClaimed({})).toThrow(':claimed');
+    expect(() => wasClaimed(undefined)).toThrow(':claimed');
+    // A DML RETURNING bind comes as an array; a PL/SQL OUT bind does not, and must not be read as one.
+    expect(() => wasClaimed({ claimed: [1] })).toThrow(':claimed');
+  });
+
+  test('when a key is read, then the primary key is bound and the BLOB body is fetched as bytes in one row', () => {
+    expect(keyBinds('jwt:u1', 'k-1')).toEqual({
+      subject: { type: ora().DB_TYPE_VARCHAR, val: 'jwt:u1' },
+      idem_key: { type: ora().DB_TYPE_VARCHAR, val: 'k-1' },
+    });
+    expect(Object.keys(keyBinds('s', 'k')).sort()).toEqual(
+      [...catalog.get('findIdempotencyKey').binds].sort(),
+    );
+    expect(findOptions()).toEqual({ fetchArraySize: 1, fetchInfo: { BODY: { type: ora().DB_TYPE_RAW } } });
+    // The driver's own conversion table: a BLOB column may be fetched as RAW (bytes).
+    expect(types.DB_TYPE_CONVERSION_MAP.get(ora().DB_TYPE_BLOB)?.has(ora().DB_TYPE_RAW)).toBe(true);
+  });
+
+  test('when a response is stored, then headers go as JSON and the body as a BLOB of any size', () => {
+    const big = Buffer.alloc(100_000, 0x7b);
+    const headers = { Location: '/data/x', ETag: '"1"' };
+    const b = completeBinds('jwt:u1', 'k-1', FP, { status: 201, headers, body: big });
+    expect(b).toEqual({
+      subject: { type: ora().DB_TYPE_VARCHAR, val: 'jwt:u1' },
+      idem_key: { type: ora().DB_TYPE_VARCHAR, val: 'k-1' },
+      fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+      status: { type: ora().DB_TYPE_NUMBER, val: 201 },
+      headers: { type: ora().DB_TYPE_JSON, val: headers },
+      body: { type: ora().DB_TYPE_BLOB, val: big },
+    });
+    expect(b.body?.val).toBe(big);
+    expect(b.headers?.val).not.toBe(headers);
+    expect(Object.keys(b).sort()).toEqual([...catalog.get('completeIdempotencyKey').binds].sort());
+  });
+
+  test('when headers go through the JSON type encoding, then they come back identical', () => {
+    const headers = {
+      Location: '/data/0190f5e4-7a1b-7c2d-8e3f-123456789abc',
+      ETag: '"1"',
+      Empty: '',
+      'X-Ção': '日本',
+    };
+    expect(new OsonDecoder(new OsonEncoder().encode(transformJsonValue(headers), 65535)).decode()).toEqual(
+      headers,
+    );
+  });
+
+  test('when a key is released, then the fingerprint is bound with the primary key', () => {
+    expect(releaseBinds('s', 'k', FP)).toEqual({
+      ...keyBinds('s', 'k'),
+      fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+    });
+    expect(Object.keys(releaseBinds('s', 'k', FP)).sort()).toEqual(
+      [...catalog.get('releaseIdempotencyKey').binds].sort(),
+    );
+    expect(catalog.get('purgeIdempotencyKeys').binds).toEqual([]);
+  });
+});
+
+describe('rows', () => {
+  const done: OracleKeyRow = {
+    FINGERPRINT: FP,
+    STATE: 'done',
+    STATUS: 201,
+    HEADERS: { ETag: '"1"' },
+    BODY: Buffer.from('{"id":1}'),
+  };
+
+  test('when a fetched row is mapped, then it is the store-neutral key row', () => {
+    expect(rowToKeyRow(done)).toEqual({
+      fingerprint: FP,
+      state: 'done',
+      status: 201,
+      headers: { ETag: '"1"' },
+      body: Buffer.from('{"id":1}'),
+    });
+    expect(
+      rowToKeyRow({ FINGERPRINT: FP, STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null }),
+    ).toEqual({
+      fingerprint: FP,
+      state: 'in-flight',
+      status: null,
+      headers: null,
+      body: null,
+    });
+  });
+
+  test('when a row has another shape, then mapping fails loudly rather than guess', () => {
+    expect(() => rowToKeyRow({ ...done, STATE: 'gone' })).toThrow('state');
+    expect(() => rowToKeyRow({ ...done, HEADERS: '{"ETag":"1"}' })).toThrow('headers');
+    expect(() => rowToKeyRow({ ...done, HEADERS: { n: 1 } })).toThrow('headers');
+    expect(() => rowToKeyRow({ ...done, HEADERS: ['a'] })).toThrow('headers');
+    expect(() => rowToKeyRow({ ...done, BODY: { lob: true } as unknown as Buffer })).toThrow('bytes');
+  });
+});
+
+interface Call {
+  stmt: OracleStatement;
+  binds: OracleBinds;
+  options: OracleExecuteOptions | undefined;
+}
+
+/** A fake OracleDatabase answering each statement from a script of answers (or errors). */
+function scriptedDb(answers: Partial<Record<string, unknown[]>>) {
+  const calls: Call[] = [];
+  let sessions = 0;
+  const execute = async (stmt: OracleStatement, binds: OracleBinds = {}, options?: OracleExecuteOptions) => {
+    calls.push({ stmt, binds, options });
+    const next = answers[stmt.name]?.shift();
+    if (next instanceof Error) throw next;
+    return next ?? {};
+  };
+  const db = {
+    execute,
+    async withConnection<T>(
+      fn: (conn: unknown, exec: { execute: typeof execute }) => Promise<T>,
+    ): Promise<T> {
+      sessions++;
+      return fn({}, { execute });
+    },
+  } as unknown as OracleDatabase;
+  return { db, calls, sessions: () => sessions, names: () => calls.map((c) => c.stmt.name) };
+}
+
+const taken = (claimed = 0) => ({ outBinds: { claimed } });
+const row = (r: Partial<OracleKeyRow>) => ({
+  rows: [{ FINGERPRINT: FP, STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null, ...r }],
+});
+
+describe('OracleIdempotencyStore', () => {
+  test('when a key is new, then one call on one session claims it', async () => {
+    const f = scriptedDb({ claimIdempotencyKey: [taken(1)] });
+    const store = new OracleIdempotencyStore(f.db, catalog);
+    expect(await store.claim('s', 'k', FP, 60)).toEqual({ state: 'claimed' });
+    expect(f.names()).toEqual(['claimIdempotencyKey']);
+    expect(f.calls[0]?.options).toEqual({ autoCommit: true });
+    expect(f.sessions()).toBe(1);
+  });
+
+  test('when a key is held by a request still running, then it is in flight with that fingerprint', async () => {
+    const f = scriptedDb({
+      claimIdempotencyKey: [taken()],
+      findIdempotencyKey: [row({ FINGERPRINT: OTHER_FP })],
+    });
+    const store = new OracleIdempotencyStore(f.db, catalog);
+    expect(await store.claim('s', 'k', FP, 60)).toEqual({ state: 'in-flight', fingerprint: OTHER_FP });
+    expect(f.names()).toEqual(['claimIdempotencyKey', 'findIdempotencyKey']);
+    expect(f.calls[1]?.options).toEqual(findOptions());
+    expect(f.sessions()).toBe(1);
+  });
+
+  test('when a key is done, then its stored response comes back byte for byte', async () => {
+    const body = Buffer.from('{"id":"x"}');
+    const f = scriptedDb({
+      claimIdempotencyKey: [taken()],
+      findIdempotencyKey: [row({ STATE: 'done', STATUS: 201, HEADERS: { ETag: '"1"' }, BODY: body })],
+    });
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+      state: 'done',
+      fingerprint: FP,
+      response: { status: 201, headers: { ETag: '"1"' }, body },
+    });
+  });
+
+  test('when a done row has no body or headers (an empty BLOB is NULL), then they come back empty', async () => {
+    const f = scriptedDb({
+      claimIdempotencyKey: [taken()],
+      findIdempotencyKey: [row({ STATE: 'done', STATUS: 204 })],
+    });
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+      state: 'done',
+      fingerprint: FP,
+      response: { status: 204, headers: {}, body: Buffer.alloc(0) },
+    });
+  });
+
+  test('when the row vanished between claim and read (released, purged), then the second round claims it', async () => {
+    const f = scriptedDb({ claimIdempotencyKey: [taken(), taken(1)], findIdempotencyKey: [{ rows: [] }] });
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+      state: 'claimed',
+    });
+    expect(f.names()).toEqual(['claimIdempotencyKey', 'findIdempotencyKey', 'claimIdempotencyKey']);
+    expect(f.sessions()).toBe(1);
+  });
+
+  test('when two rounds find no live row and win no claim, then it answers in flight as on PostgreSQL', async () => {
+    const f = scriptedDb({
+      claimIdempotencyKey: [taken(), taken()],
+      findIdempotencyKey: [{ rows: [] }, { rows: [] }],
+    });
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+      state: 'in-flight',
+      fingerprint: '',
+    });
+    expect(f.calls).toHaveLength(4);
+  });
+
+  test('when the database fails, then the mapped error reaches the caller unchanged', async () => {
+    const unavailable = new AppError('databaseUnavailable', { detail: 'down' });
+    const f = scriptedDb({ claimIdempotencyKey: [unavailable] });
+    await expect(new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).rejects.toBe(unavailable);
+  });
+
+  test('when complete, release and purge run, then each is one committed statement with its binds', async () => {
+    const f = scriptedDb({});
+    const store = new OracleIdempotencyStore(f.db, catalog);
+    const response = { status: 201, headers: { Location: '/data/x' }, body: Buffer.from('{}') };
+    await store.complete('s', 'k', FP, response);
+    await store.release('s', 'k', FP);
+    await store.purgeExpired();
+    expect(f.calls.map((c) => [c.stmt.name, c.options])).toEqual([
+      ['completeIdempotencyKey', { autoCommit: true }],
+      ['releaseIdempotencyKey', { autoCommit: true }],
+      ['purgeIdempotencyKeys', { autoCommit: true }],
+    ]);
+    expect(f.calls[0]?.binds).toEqual(completeBinds('s', 'k', FP, response));
+    expect(f.calls[1]?.binds).toEqual(releaseBinds('s', 'k', FP));
+    expect(f.calls[2]?.binds).toEqual({});
+  });
+
+  test('when the store is built, then it takes all its statements from the catalog at once', () => {
+    const asked: string[] = [];
+    const spy = { get: (n: string) => (asked.push(n), catalog.get(n)) } as unknown as OracleSqlCatalog;
+    new OracleIdempotencyStore(scriptedDb({}).db, spy);
+    expect(asked).toEqual([...IDEMPOTENCY_STATEMENTS]);
+  });
+});
+
+/**
+ * An in-memory model of idempotency_keys with the claim block's effect: calls on the table are
+ * serialised as Oracle's primary key and row locks serialise them. It checks the code around
+ * the SQL (the store and src/api/idempotency.ts), not Oracle: that is the live suite's job.
+ */
+function modelDb(now: () => number = Date.now) {
+  interface Stored {
+    fingerprint: string;
+    state: 'in-flight' | 'done';
+    status: number | null;
+    headers: Record<string, string> | null;
+    body: Buffer | null;
+    expiresAt: number;
+  }
+  const table = new Map<string, Stored>();
+  let chain = Promise.resolve();
+  const val = <T>(b: OracleBinds, n: string) => b[n]?.val as T;
+  const at = (b: OracleBinds) => `${val<string>(b, 'subject')}\u0000${val<string>(b, 'idem_key')}`;
+  const run = (stmt: OracleStatement, b: OracleBinds): unknown => {
+    const k = at(b);
+    const live = table.get(k);
+    switch (stmt.name) {
+      case 'claimIdempotencyKey': {
+        if (live && live.expiresAt > now()) return { outBinds: { claimed: 0 } };
+        table.set(k, {
+          fingerprint: val(b, 'fingerprint'),
+          state: 'in-flight',
+          status: null,
+          headers: null,
+          body: null,
+          expiresAt: now() + val<number>(b, 'ttl_seconds') * 1000,
+        });
+        return { outBinds: { claimed: 1 } };
+      }
+      case 'findIdempotencyKey':
+        if (!live || live.expiresAt <= now()) return { rows: [] };
+        return {
+          rows: [
+            {
+              FINGERPRINT: live.fingerprint,
+              STATE: live.state,
+              STATUS: live.status,
+              HEADERS: live.headers,
+              BODY: live.body,
+            },
+          ],
+        };
+      case 'completeIdempotencyKey':
+        if (live && live.fingerprint === val(b, 'fingerprint')) {
+          Object.assign(live, {
+            state: 'done',
+            status: val(b, 'status'),
+            headers: val(b, 'headers'),
+            body: val<Buffer>(b, 'body').length > 0 ? val(b, 'body') : null,
+          });
+        }
+        return { rowsAffected: 1 };
+      case 'releaseIdempotencyKey':
+        if (live && live.fingerprint === val(b, 'fingerprint') && live.state === 'in-flight') table.delete(k);
+        return { rowsAffected: 1 };
+      default:
+        for (const [key, r] of table) if (r.expiresAt <= now()) table.delete(key);
+        return { rowsAffected: 0 };
+    }
+  };
+  const execute = (stmt: OracleStatement, b: OracleBinds = {}) => {
+    const result = chain.then(async () => {
+      await new Promise((r) => setImmediate(r));
+      return run(stmt, b);
+    });
+    chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  };
+  const db = {
+    execute,
+    withConnection: <T>(fn: (conn: unknown, exec: { execute: typeof execute }) => Promise<T>) =>
+      fn({}, { execute }),
+  } as unknown as OracleDatabase;
+  return { db, table };
+}
+
+describe('the store under src/api/idempotency.ts (a model of the table, not Oracle)', () => {
+  test('when 50 identical requests with one key arrive at once, then the handler runs once and the rest replay or hear 409', async () => {
+    const { db } = modelDb();
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    let runs = 0;
+    const handle = async (): Promise<Reply> => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 5));
+      return { status: 201, headers: { ETag: '"1"' }, body: { id: 'one' } };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        idem.run('jwt:u1', 'storm', { operation: 'createRecord', body: { a: 1 } }, handle).then(
+          (r) => r.status,
+          (e: AppError) => e.status,
+        ),
+      ),
+    );
+    expect(runs).toBe(1);
+    expect(results.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+    expect(results.every((s) => s === 201 || s === 409)).toBe(true);
+    const replay = await idem.run('jwt:u1', 'storm', { operation: 'createRecord', body: { a: 1 } }, handle);
+    expect(replay.headers).toEqual({ ETag: '"1"', 'Idempotent-Replayed': 'true' });
+    expect(Buffer.from(replay.body as Buffer).toString()).toBe('{"id":"one"}');
+    await expect(
+      idem.run('jwt:u1', 'storm', { operation: 'createRecord', body: { a: 2 } }, handle),
+    ).rejects.toMatchObject({ status: 422 });
+    expect(runs).toBe(1);
+  });
+
+  test('when the first request fails, then the key is released and a retry runs', async () => {
+    const { db, table } = modelDb();
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    const req = { operation: 'createRecord', body: {} };
+    await expect(
+      idem.run('s', 'k', req, () => Promise.reject(new AppError('contentTooLarge', { detail: 'big' }))),
+    ).rejects.toMatchObject({ status: 413 });
+    expect(table.size).toBe(0);
+    const ok = await idem.run('s', 'k', req, async () => ({ status: 201, body: {} }));
+    expect(ok.status).toBe(201);
+  });
+
+  test('when a key has expired, then another request may use it', async () => {
+    let clock = 1_000_000;
+    const { db } = modelDb(() => clock);
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    await idem.run('s', 'k', { operation: 'createRecord', body: { n: 1 } }, async () => ({
+      status: 201,
+      body: {},
+    }));
+    clock += 61_000;
+    const again = await idem.run('s', 'k', { operation: 'createRecord', body: { n: 2 } }, async () => ({
+      status: 201,
+      body: { second: true },
+    }));
+    expect(again.headers?.['Idempotent-Replayed']).toBeUndefined();
+  });
+});
+
+describe('createApp on Oracle', () => {
+  test('when a create with an Idempotency-Key is retried, then the Oracle store replays it and the record is inserted once', async () => {
+    const model = modelDb();
+    const at = new Date('2025-03-04T05:06:07.891Z');
+    const statements: string[] = [];
+    const modelled = model.db as unknown as {
+      execute: (s: OracleStatement, b?: OracleBinds, o?: OracleExecuteOptions) => Promise<unknown>;
+    };
+    const execute = async (
+      stmt: OracleStatement,
+      binds: OracleBinds = {},
+      options?: OracleExecuteOptions,
+    ) => {
+      statements.push(stmt.name);
+      if (stmt.name === 'insertRecord') {
+        return { outBinds: { out_created_at: [at], out_updated_at: [at], out_version: [1] } };
+      }
+      return modelled.execute(stmt, binds, options);
+    };
+    const db = {
+      kind: 'oracle',
+      execute,
+      withConnection: <T>(fn: (conn: unknown, exec: { execute: typeof execute }) => Promise<T>) =>
+        fn({}, { execute }),
+      ping: async () => undefined,
+      poolStats: () => ({ active: 0, idle: 0, waiting: 0, max: 1 }),
+      close: async () => undefined,
+    } as unknown as OracleDatabase;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_ENABLED: 'false',
+      AUTH_MODE: 'none',
+    });
+    const app = await createApp({ config, db, logger: createLogger('silent') });
+    const server = createServer(app.koa.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data`;
+      const post = (payload: unknown) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'app-1' },
+          body: JSON.stringify({ user_id: 'u1', payload }),
+        });
+      const first = await post({ n: 1 });
+      expect(first.status).toBe(201);
+      const firstText = await first.text();
+      const again = await post({ n: 1 });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.headers.get('location')).toBe(first.headers.get('location'));
+      expect(await again.text()).toBe(firstText);
+      const other = await post({ n: 2 });
+      expect(other.status).toBe(422);
+      expect(statements.filter((n) => n === 'insertRecord')).toHaveLength(1);
+      expect(statements).toContain('completeIdempotencyKey');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
