@@ -28,6 +28,14 @@ export function mapPgError(err: unknown): AppError {
       cause: err,
     });
   }
+  if (sqlstate === '23514' && /no partition of relation/.test((err as { message?: string }).message ?? '')) {
+    // records has no partition for now(): the partition maintenance has not run (docs/partitioning.md).
+    return new AppError('databaseUnavailable', {
+      detail: 'The database cannot store records for this month yet; retry later.',
+      headers: { 'Retry-After': '60' },
+      cause: err,
+    });
+  }
   if (sqlstate.startsWith('22') || sqlstate === '23514') {
     return new AppError('unsupportedJsonValue', {
       detail: 'The database cannot store a value in this request.',

@@ -73,6 +73,26 @@ function toRecord(row: Row): StoredRecord {
 // Ids are UUIDs in this schema; any other string names no record, so it never reaches SQL.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A day either side of the instant a UUIDv7 id was made: clocks of service and database may differ. */
+const NEAR_MS = 86_400_000;
+
+/**
+ * created_at bounds around the time in a UUIDv7 id (its first 48 bits, Unix milliseconds), so a
+ * lookup by id reads one or two monthly partitions; null for other UUID versions.
+ */
+export function nearIdTime(id: string): { near_from: string; near_to: string } | null {
+  if (id[14] !== '7') return null;
+  const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  return {
+    near_from: new Date(ms - NEAR_MS).toISOString(),
+    near_to: new Date(ms + NEAR_MS).toISOString(),
+  };
+}
+
+const ANYWHERE = { near_from: '-infinity', near_to: 'infinity' };
+/** The cursor of the first page: after every row (statements take no NULL "no bound", see records.sql). */
+const FIRST = { cursor_created_at: 'infinity', cursor_id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+
 export const POSTGRES_RECORD_STATEMENTS = [
   'insertRecord',
   'bulkInsertRecords',
@@ -98,6 +118,20 @@ export class PostgresRecordsRepository implements RecordsRepository {
     >;
   }
 
+  /**
+   * Runs a statement by id first within the time its UUIDv7 id carries, then, when that matched
+   * nothing, across the whole table: rows whose created_at is far from their id's time (loaded by
+   * hand, other UUID versions) are found all the same, at the cost of a second statement.
+   */
+  private async byId<R>(stmt: Statement, values: Record<string, unknown> & { id: string }): Promise<R[]> {
+    const near = nearIdTime(values.id);
+    if (near) {
+      const rows = await this.db.query<R>(stmt, { ...values, ...near });
+      if (rows.length > 0) return rows;
+    }
+    return this.db.query<R>(stmt, { ...values, ...ANYWHERE });
+  }
+
   async insert(record: NewRecord): Promise<StoredRecord> {
     const rows = await this.db.query<Row>(this.sql.insertRecord, {
       id: record.id,
@@ -116,17 +150,17 @@ export class PostgresRecordsRepository implements RecordsRepository {
 
   async findById(id: string): Promise<StoredRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.db.query<Row>(this.sql.findRecordById, { id });
+    const rows = await this.byId<Row>(this.sql.findRecordById, { id });
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async listByUser(q: ListQuery): Promise<StoredRecord[]> {
     const rows = await this.db.query<Row>(this.sql.listRecordsByUser, {
       user_id: q.userId,
-      created_after: q.createdAfter?.toISOString() ?? null,
-      created_before: q.createdBefore?.toISOString() ?? null,
-      cursor_created_at: q.after?.createdAt.toISOString() ?? null,
-      cursor_id: q.after?.id ?? null,
+      created_after: q.createdAfter?.toISOString() ?? '-infinity',
+      created_before: q.createdBefore?.toISOString() ?? 'infinity',
+      cursor_created_at: q.after?.createdAt.toISOString() ?? FIRST.cursor_created_at,
+      cursor_id: q.after?.id ?? FIRST.cursor_id,
       limit: q.limit,
     });
     return rows.map(toRecord);
@@ -138,7 +172,7 @@ export class PostgresRecordsRepository implements RecordsRepository {
     expectedVersion: number | null,
   ): Promise<StoredRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.db.query<Row>(this.sql.updateRecordPayload, {
+    const rows = await this.byId<Row>(this.sql.updateRecordPayload, {
       id,
       payload: JSON.stringify(payload),
       expected_version: expectedVersion,
@@ -148,7 +182,7 @@ export class PostgresRecordsRepository implements RecordsRepository {
 
   async delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.db.query<{ user_id: string; version: number }>(this.sql.deleteRecord, {
+    const rows = await this.byId<{ user_id: string; version: number }>(this.sql.deleteRecord, {
       id,
       expected_version: expectedVersion,
     });
@@ -158,7 +192,7 @@ export class PostgresRecordsRepository implements RecordsRepository {
 
   async findVersion(id: string): Promise<number | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.db.query<{ version: number }>(this.sql.findRecordVersion, { id });
+    const rows = await this.byId<{ version: number }>(this.sql.findRecordVersion, { id });
     return rows[0]?.version ?? null;
   }
 }

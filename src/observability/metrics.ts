@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/record-cache.js';
 import type { PoolStats } from '../data/database.js';
+import { partitionStats } from '../data/partitions.js';
 
 export interface Metrics {
   registry: Registry;
@@ -65,6 +66,38 @@ export function createMetrics(): Metrics {
     registers: [registry],
     async collect() {
       this.set(await activeUsers());
+    },
+  });
+
+  // Partition maintenance of records (PostgreSQL and PGlite): absent until it ran in this process.
+  new Gauge({
+    name: 'records_partitions',
+    help: 'Partitions of the records table at the last partition maintenance of this instance.',
+    registers: [registry],
+    collect() {
+      const p = partitionStats();
+      if (p) this.set(p.partitions);
+    },
+  });
+  new Gauge({
+    name: 'records_partitions_ahead_seconds',
+    help: 'Seconds until the end of the newest records partition: inserts fail after it (alert well before 0).',
+    registers: [registry],
+    collect() {
+      const until = partitionStats()?.coveredUntil;
+      if (until) this.set((until.getTime() - Date.now()) / 1000);
+    },
+  });
+  new Counter({
+    name: 'records_partitions_changed_total',
+    help: 'Records partitions created or dropped by this instance, by action (created, dropped).',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      const p = partitionStats();
+      this.reset();
+      this.inc({ action: 'created' }, p?.created ?? 0);
+      this.inc({ action: 'dropped' }, p?.dropped ?? 0);
     },
   });
 

@@ -22,14 +22,19 @@ describe('openDatabase', () => {
     );
     try {
       expect(db.kind).toBe('postgres');
-      const tables = await adminQuery(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [
-        schema,
-      ]);
-      expect(tables.rows.map((r) => r.tablename)).toEqual([
+      const tables = await adminQuery(
+        `SELECT c.relname AS tablename, c.relispartition AS partition FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`,
+        [schema],
+      );
+      expect(tables.rows.filter((r) => !r.partition).map((r) => r.tablename)).toEqual([
         'idempotency_keys',
         'records',
         'schema_migrations',
       ]);
+      // records is partitioned by month: this one and PARTITION_PREMAKE_MONTHS (3) ahead.
+      expect(tables.rows.filter((r) => r.partition)).toHaveLength(4);
     } finally {
       await db.close();
       await adminQuery(`DROP SCHEMA ${schema} CASCADE`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindParams, compileStatement, parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
+import { PARTITION_STATEMENTS } from '../../src/data/partitions.js';
 import { POSTGRES_RECORD_STATEMENTS } from '../../src/data/records-repository.js';
 import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
 
@@ -45,6 +46,8 @@ describe('SQL catalog', () => {
 
   test('when the project catalog loads, then every statement is used by the repository and vice versa', () => {
     const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
-    expect(catalog.names().sort()).toEqual([...POSTGRES_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS].sort());
+    expect(catalog.names().sort()).toEqual(
+      [...POSTGRES_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS, ...PARTITION_STATEMENTS].sort(),
+    );
   });
 });

@@ -1,5 +1,11 @@
 -- Named statements for the records repository. Bind parameters are :name; the catalog turns
--- them into $n. Optional filters are written in SQL, never concatenated.
+-- them into $n. Nothing is ever concatenated. The connections use generic plans
+-- (plan_cache_mode=force_generic_plan): each statement is planned once per connection, and
+-- partitions outside the bounds are pruned when the plan starts, not by planning again. So no
+-- condition that an index or the pruning reads is optional (`:x IS NULL OR ...`, which a generic
+-- plan cannot fold away): a bound that is not wanted is passed as -infinity, infinity or the
+-- largest uuid (docs/partitioning.md). Only the version check, a filter on the one row found by
+-- id, stays optional.
 
 /* @name insertRecord */
 INSERT INTO records (id, user_id, payload, created_at, updated_at, version)
@@ -16,20 +22,32 @@ ORDER BY e.ord
 RETURNING id::text, user_id, payload, created_at, updated_at, version;
 
 /* @name findRecordById */
+-- By id, the partition is unknown: every partition's key would be probed. :near_from / :near_to
+-- bound created_at around the time a UUIDv7 id carries, so only one or two partitions are read;
+-- the repository asks again with -infinity / infinity when that finds nothing
+-- (docs/partitioning.md). The same holds for the three statements by id below.
 SELECT id::text, user_id, payload, created_at, updated_at, version
 FROM records
-WHERE id = :id::uuid;
+WHERE id = :id::uuid
+  AND created_at >= :near_from::timestamptz
+  AND created_at < :near_to::timestamptz;
 
 /* @name listRecordsByUser */
--- Newest first; the cursor is the (created_at, id) of the last row of the previous page.
+-- Newest first; the cursor is the (created_at, id) of the last row of the previous page. With no
+-- filter and no cursor the bounds are -infinity, infinity and (infinity, the largest uuid), and
+-- every condition is an index condition of (user_id, created_at DESC, id DESC). The plain
+-- created_at <= bound repeats what the row comparison implies: partition pruning reads plain
+-- comparisons only, so with it the partitions newer than the cursor are skipped. ORDER BY names
+-- the table's columns: the bare id would be the output column id::text and cost a sort; with
+-- them the rows come in the index's order.
 SELECT id::text, user_id, payload, created_at, updated_at, version
 FROM records
 WHERE user_id = :user_id
-  AND (:created_after::timestamptz IS NULL OR created_at > :created_after::timestamptz)
-  AND (:created_before::timestamptz IS NULL OR created_at < :created_before::timestamptz)
-  AND (:cursor_created_at::timestamptz IS NULL
-       OR (created_at, id) < (:cursor_created_at::timestamptz, :cursor_id::uuid))
-ORDER BY created_at DESC, id DESC
+  AND created_at > :created_after::timestamptz
+  AND created_at < :created_before::timestamptz
+  AND created_at <= :cursor_created_at::timestamptz
+  AND (created_at, id) < (:cursor_created_at::timestamptz, :cursor_id::uuid)
+ORDER BY records.created_at DESC, records.id DESC
 LIMIT :limit::integer;
 
 /* @name updateRecordPayload */
@@ -39,14 +57,21 @@ SET payload = :payload::jsonb,
     updated_at = greatest(now(), created_at),
     version = version + 1
 WHERE id = :id::uuid
+  AND created_at >= :near_from::timestamptz
+  AND created_at < :near_to::timestamptz
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
 RETURNING id::text, user_id, payload, created_at, updated_at, version;
 
 /* @name deleteRecord */
 DELETE FROM records
 WHERE id = :id::uuid
+  AND created_at >= :near_from::timestamptz
+  AND created_at < :near_to::timestamptz
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
 RETURNING user_id, version;
 
 /* @name findRecordVersion */
-SELECT version FROM records WHERE id = :id::uuid;
+SELECT version FROM records
+WHERE id = :id::uuid
+  AND created_at >= :near_from::timestamptz
+  AND created_at < :near_to::timestamptz;
