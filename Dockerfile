@@ -20,7 +20,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY generated ./generated
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY openapi ./openapi
+# dist/openapi.json: the contract as JSON, so the server does not parse YAML at start.
+RUN npx tsc -p tsconfig.build.json && node dist/src/cli/contract-json.js
 
 # ---- deps: production dependencies only ------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -1,9 +1,12 @@
 /**
  * The only file that listens, handles signals and exits. Shutdown order: not ready, stop
  * accepting, let in-flight requests finish within the grace period, close the database, exit.
+ *
+ * Start-up (docs/architecture.md, "Start-up"): only what is configured is loaded (the OpenTelemetry
+ * SDK, ioredis, pg or PGlite are imported on demand), and the database opens while the
+ * application's modules load and the contract is parsed.
  */
 import cluster from 'node:cluster';
-import { createApp } from './app.js';
 import { runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './data/open-database.js';
@@ -11,9 +14,9 @@ import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from './observability/logger.js';
-import { createTracing } from './observability/tracing.js';
+import { openTracing } from './observability/tracing-off.js';
 import { PROJECT_ROOT } from './paths.js';
-import { redisGatewayFromConfig } from './redis/redis-gateway.js';
+import { openRedisGateway } from './redis/no-redis.js';
 
 async function main(): Promise<void> {
   let config;
@@ -39,20 +42,26 @@ async function main(): Promise<void> {
   if (!process.env.CURSOR_SECRET) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }
-  const tracing = createTracing({
-    endpoint: config.otelEndpoint,
-    serviceName: config.otelServiceName,
-    serviceVersion: (
-      JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
-    ).version,
-  });
+  // Independent start-up work at once: PGlite compiles its WebAssembly off the main thread and
+  // reads its files while the application's modules load and the contract is parsed (loadContract
+  // keeps it; createApp gets the same one).
+  const [opened, { createApp }, tracing, gateway] = await Promise.all([
+    openDatabase(config, logger),
+    import('./app.js'),
+    openTracing({
+      endpoint: config.otelEndpoint,
+      serviceName: config.otelServiceName,
+      serviceVersion: (
+        JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+      ).version,
+    }),
+    openRedisGateway(config, (state) => logger.warn({ state }, 'redis circuit changed')),
+    import('./api/contract.js').then(({ loadContract }) => loadContract()),
+  ]);
   if (config.otelEndpoint) logger.info({ endpoint: new URL(config.otelEndpoint).origin }, 'tracing on');
-  const opened = await openDatabase(config, logger);
   // Oracle has its own interface and is not traced yet.
   const db = opened.kind === 'oracle' ? opened : tracing.wrapDatabase(opened);
-  const redis = tracing.wrapRedisGateway(
-    redisGatewayFromConfig(config, (state) => logger.warn({ state }, 'redis circuit changed')),
-  );
+  const redis = tracing.wrapRedisGateway(gateway);
   const app = await createApp({ config, db, logger, redis, tracing });
   const { koa, lifecycle } = app;
 

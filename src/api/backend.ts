@@ -3,10 +3,17 @@
  * registered (validationFail, notFound, methodNotAllowed, notImplemented), so nothing that
  * fails the contract reaches a handler, and every handler's reply is written in one place.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type Koa from 'koa';
-import { OpenAPIBackend, type Context, type Document, type Operation, type Request } from 'openapi-backend';
+import {
+  OpenAPIBackend,
+  ValidationContext,
+  type Context,
+  type Document,
+  type Operation,
+  type Request,
+} from 'openapi-backend';
 import { AppError, type FieldError } from '../errors.js';
 import { readJsonBody, type BodyLimits } from './json-body.js';
 import type { Reply } from './reply.js';
@@ -125,7 +132,11 @@ export async function createBackend(
   limits: BodyLimits,
   security: Record<string, (c: Context, ctx?: Koa.Context) => boolean> = {},
 ): Promise<Backend> {
-  const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+  // openapi-backend builds a new Ajv for every validator (two per operation), and every new Ajv
+  // compiles the JSON Schema meta-schema again to check the first schema it is given: that was
+  // most of start-up. One Ajv per set of options (two: bodies, and parameters with coercion)
+  // compiles the same validators, every schema still checked against the meta-schema.
+  const shared = new Map<string, Ajv>();
   const api = new ContractBackend({
     definition: definition as unknown as Document,
     strict: true,
@@ -136,7 +147,15 @@ export async function createBackend(
     quick: true,
     coerceTypes: true,
     ajvOpts: { allErrors: true },
-    customizeAjv: (a) => addFormats(a as unknown as Ajv) as never,
+    customizeAjv: (fresh, options) => {
+      const key = JSON.stringify(options);
+      let one = shared.get(key);
+      if (!one) {
+        one = addFormats(fresh as unknown as Ajv);
+        shared.set(key, one);
+      }
+      return one as never;
+    },
   });
   api.register({
     ...(handlers as Record<string, (c: Context, ...args: unknown[]) => unknown>),
@@ -165,11 +184,13 @@ export async function createBackend(
     api.registerSecurityHandler(name, handler as (c: Context, ...args: unknown[]) => boolean);
   }
   await api.init();
+  compileRoutes(api);
   for (const op of api.router.getOperations())
     api.validator.getRequestValidatorsForOperation(op.operationId!);
 
   // openapi-backend validates application/json bodies only; the others (merge-patch) are
-  // validated here against the same contract schemas.
+  // validated here against the same contract schemas, by the same Ajv as the JSON bodies.
+  const ajv = api.validator.getAjv(ValidationContext.RequestBody);
   const extraBodyValidators = new Map<string, ValidateFunction>();
   for (const op of api.router.getOperations()) {
     const content = (op.requestBody as { content?: Record<string, { schema?: object }> } | undefined)
@@ -241,6 +262,61 @@ export async function createBackend(
   };
 
   return { api, dispatch };
+}
+
+/**
+ * openapi-backend rebuilds its list of operations (a lodash chain over the whole document) and
+ * compiles a regular expression per path template on every match, and matches twice per
+ * request. The document does not change after init, so the list is built once and the
+ * templates compiled once; matching keeps openapi-backend's rules: an exact path first, then
+ * the templates by specificity (longest literal part first), 404 when no path matches, 405 when
+ * a path matches but not the method. The api root is '/' (no apiRoot option is given), so every
+ * normalized path is under it.
+ */
+function compileRoutes(api: OpenAPIBackend): void {
+  const router = api.router;
+  const operations = router.getOperations();
+  const exact = new Map<string, Operation[]>();
+  for (const op of operations) exact.set(op.path, [...(exact.get(op.path) ?? []), op]);
+  const templates = operations
+    .filter((op) => op.path.includes('{'))
+    .map((op) => ({ op, pattern: new RegExp(templatePattern(op.path)) }))
+    // Array.prototype.sort is stable, as lodash's orderBy.
+    .sort((a, b) => literalLength(b.op.path) - literalLength(a.op.path));
+  router.getOperations = () => operations;
+  router.matchOperation = ((req: Request, strict?: boolean) => {
+    const normalized = router.normalizeRequest(req);
+    const fail = (reason: string): undefined => {
+      if (strict) throw Error(reason);
+      return undefined;
+    };
+    const path = router.normalizePath(normalized.path);
+    const method = normalized.method;
+    const exactMatch = exact.get(path)?.find((op) => op.method === method);
+    if (exactMatch) return exactMatch;
+    let anyPath = false;
+    for (const { op, pattern } of templates) {
+      if (!pattern.test(path)) continue;
+      anyPath = true;
+      if (op.method === method) return op;
+    }
+    return anyPath
+      ? fail('405-methodNotAllowed: this method is not registered for the route')
+      : fail('404-notFound: no route matches request');
+  }) as typeof router.matchOperation;
+}
+
+function templatePattern(path: string): string {
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `^${path
+    .replace(/\{[^}]+\}/g, '\0')
+    .split('\0')
+    .map(literal)
+    .join('[^/]+')}$`;
+}
+
+function literalLength(path: string): number {
+  return path.replace(/\{.*?\}/g, '').length;
 }
 
 /**

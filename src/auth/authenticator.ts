@@ -5,7 +5,7 @@
  * bound to a subject and scopes). AUTH_MODE=none is for local development only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 
@@ -70,15 +70,26 @@ interface Verified {
   nbf: number | undefined;
 }
 
+type Jose = typeof import('jose');
+
 export class Authenticator {
   private readonly secret: Uint8Array | undefined;
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly jwks: ReturnType<Jose['createRemoteJWKSet']> | undefined;
   private readonly keys: { hash: Buffer; entry: ApiKeyEntry }[];
   private readonly verified = new LRUCache<string, Verified>({ max: VERIFIED_TOKENS, ttl: VERIFIED_TTL_MS });
 
-  constructor(private readonly options: AuthOptions) {
+  /** jose is loaded only when tokens can be verified (not with AUTH_MODE=none): start-up time. */
+  static async create(options: AuthOptions): Promise<Authenticator> {
+    const verifiesTokens = options.mode !== 'none' && (options.jwtSecret || options.jwksUrl);
+    return new Authenticator(options, verifiesTokens ? await import('jose') : undefined);
+  }
+
+  private constructor(
+    private readonly options: AuthOptions,
+    private readonly jose: Jose | undefined,
+  ) {
     this.secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
-    this.jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+    this.jwks = options.jwksUrl && jose ? jose.createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
     this.keys = options.apiKeys.map((entry) => ({ hash: Buffer.from(entry.sha256, 'hex'), entry }));
   }
 
@@ -115,10 +126,10 @@ export class Authenticator {
     };
     let payload: JWTPayload;
     try {
-      if (this.secret) {
-        payload = (await jwtVerify(token, this.secret, verifyOptions)).payload;
-      } else if (this.jwks) {
-        payload = (await jwtVerify(token, this.jwks, verifyOptions)).payload;
+      if (this.secret && this.jose) {
+        payload = (await this.jose.jwtVerify(token, this.secret, verifyOptions)).payload;
+      } else if (this.jwks && this.jose) {
+        payload = (await this.jose.jwtVerify(token, this.jwks, verifyOptions)).payload;
       } else {
         throw new Error('no JWT key configured');
       }

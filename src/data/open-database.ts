@@ -5,8 +5,6 @@ import { POSTGRES_MIGRATIONS_DIR } from '../paths.js';
 import type { Database } from './database.js';
 import type { OracleDatabase } from './oracle/oracle-database.js';
 import { loadMigrations, migrate } from './migrations.js';
-import { createPglite } from './pglite.js';
-import { createPostgres } from './postgres.js';
 
 /** PostgreSQL or PGlite (kind 'postgres' | 'pglite'), or Oracle Database (kind 'oracle'). */
 export type AnyDatabase = Database | OracleDatabase;
@@ -26,15 +24,16 @@ async function openOracle(config: Readonly<Config>, logger: Logger): Promise<Ora
 
 export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<AnyDatabase> {
   if (config.oracle) return openOracle(config, logger);
+  // Each driver is loaded only when chosen: loading PGlite (WebAssembly) or pg costs start-up time.
   const db = config.databaseUrl
-    ? createPostgres({
+    ? (await import('./postgres.js')).createPostgres({
         url: config.databaseUrl,
         schema: config.databaseSchema,
         poolMax: config.dbPoolMax,
         connectTimeoutMs: config.dbConnectTimeoutMs,
         statementTimeoutMs: config.dbStatementTimeoutMs,
       })
-    : await createPglite(config.pgliteDataDir, config.databaseSchema);
+    : await (await import('./pglite.js')).createPglite(config.pgliteDataDir, config.databaseSchema);
   logger.info(
     { database: db.kind, location: config.databaseUrl ? 'DATABASE_URL' : config.pgliteDataDir },
     'database selected',
@@ -43,5 +42,19 @@ export async function openDatabase(config: Readonly<Config>, logger: Logger): Pr
     const applied = await migrate(db, config.databaseSchema, loadMigrations(POSTGRES_MIGRATIONS_DIR));
     logger.info({ applied }, 'migrations up to date');
   }
-  return db;
+  if (config.partitions.maintainSeconds === 0) return db;
+  // Monthly partitions of records (docs/partitioning.md): one query when nothing is due. Not
+  // awaited: the months ahead already exist (migration 0003 and every run make PREMAKE_MONTHS of
+  // them), so serving does not wait for it; on PGlite its first catalog query costs most of a
+  // second of start-up.
+  const { schedulePartitionMaintenance } = await import('./partitions.js');
+  const maintenance = schedulePartitionMaintenance(db, config.partitions, logger);
+  return {
+    ...db,
+    async close() {
+      maintenance.stop();
+      await maintenance.first;
+      return db.close();
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * files run on it. It serves one query at a time, which is plenty for a developer's machine.
  */
 import { mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 import { positional } from './database.js';
@@ -32,6 +33,11 @@ function queryable(target: PGlite | Transaction): Queryable {
 /** Opens (and creates when missing) the embedded database at dataDir; memory:// keeps nothing. */
 export async function createPglite(dataDir: string, schema: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  // PGlite is the only WebAssembly in the process. V8's optimizing tier compiles its hot
+  // functions on other threads as it starts, which on two cores competes with the start itself;
+  // the baseline compiler alone started it in 0.76 s instead of 0.9 s, with half the CPU, and
+  // ran 3,000 inserts and 3,000 list queries as fast (docs/architecture.md, "Start-up").
+  setFlagsFromString('--liftoff-only');
   const db = await PGlite.create(dataDir);
   await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   const direct = queryable(db);

@@ -3,7 +3,8 @@
  * do not see ESM imports reliably, so the three places that matter are wrapped explicitly: the
  * HTTP request (a Koa middleware), every SQL statement (a Database wrapper) and every Redis call
  * (a RedisGateway wrapper). Off unless an OTLP endpoint is given; off, every wrapper hands back
- * its input and the middleware only calls next. See docs/tracing.md.
+ * its input and the middleware only calls next (tracing-off.ts, which main.ts loads first: the SDK
+ * here is imported only when tracing is on). See docs/tracing.md.
  *
  * Nothing a client sent in a body, no bind value, no Redis key and no error message is ever put
  * on a span: driver messages can quote values ("invalid input syntax for type uuid: ...").
@@ -12,7 +13,6 @@ import {
   context,
   defaultTextMapGetter,
   isSpanContextValid,
-  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -48,6 +48,7 @@ import type { Database, Queryable } from '../data/database.js';
 import type { Statement } from '../data/sql-catalog.js';
 import { AppError } from '../errors.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import { SCOPE, tracingOff } from './tracing-off.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (http://collector:4318); unset or empty: tracing is off. */
@@ -80,7 +81,6 @@ export interface Tracing {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-const SCOPE = 'data-api';
 // db.system is the pre-1.26 name of db.system.name; many backends still group by it.
 const LEGACY_DB_SYSTEM = 'db.system';
 /** On every redis span: ok, or why Redis did not do the work (the span is then an error). */
@@ -111,21 +111,9 @@ function forward<T extends object>(target: T, overrides: Partial<Record<Property
   });
 }
 
-const DISABLED: Omit<Tracing, 'tracer'> = {
-  enabled: false,
-  httpMiddleware: () => (_ctx, next) => next(),
-  wrapDatabase: (db) => db,
-  wrapRedisGateway: (gateway) => gateway,
-  currentTraceId: () => undefined,
-  shutdown: async () => undefined,
-};
-
 /** Tracing on when options.endpoint is set; else every helper is a pass-through. */
 export function createTracing(options: TracingOptions): Tracing {
-  if (!options.endpoint) {
-    // A provider of its own, never the global one: off means off even if something else registered.
-    return { ...DISABLED, tracer: new ProxyTracerProvider().getTracer(SCOPE) };
-  }
+  if (!options.endpoint) return tracingOff();
   const propagator = new W3CTraceContextPropagator();
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(

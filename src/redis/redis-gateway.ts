@@ -7,7 +7,10 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { NO_REDIS } from './no-redis.js';
 import { redisTlsOptions } from './redis-tls.js';
+
+export { NO_REDIS };
 
 export type RedisClient = Redis | Cluster;
 
@@ -90,19 +93,6 @@ function createClient(options: RedisGatewayOptions): RedisClient {
   // tls undefined: rediss:// alone still turns TLS on (ioredis), with Node's built-in roots.
   return new Redis(options.url as string, { ...common, tls: options.tls });
 }
-
-/** No Redis configured: every call answers undefined at once. */
-export const NO_REDIS: RedisGateway = {
-  configured: false,
-  available: false,
-  state: 'open',
-  keyPrefix: '',
-  run: async () => undefined,
-  ping: async () => false,
-  subscriber: () => undefined,
-  waitUntilReady: async () => false,
-  close: async () => undefined,
-};
 
 export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
   if (!options.url && !options.clusterNodes?.length) return NO_REDIS;
