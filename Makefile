@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.package-lock.json
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help install build run token migrate generate check-generated lint lint-contract typecheck test test-only test-oracle clean
+.PHONY: help install build run token migrate partitions generate check-generated lint lint-contract typecheck test test-only test-oracle clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -18,8 +18,8 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
 
-build: install ## Compile TypeScript into dist/
-	rm -rf dist && npx tsc -p tsconfig.build.json
+build: install ## Compile TypeScript into dist/ (and the contract as JSON, dist/openapi.json)
+	rm -rf dist && npx tsc -p tsconfig.build.json && node dist/src/cli/contract-json.js
 
 run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set; AUTH_MODE=none unless set)
 	AUTH_MODE="$${AUTH_MODE:-none}" node dist/src/main.js
@@ -29,6 +29,9 @@ token: build ## Mint a development bearer token: make token SUB=user123 SCOPE="d
 
 migrate: build ## Apply pending migrations to the configured database
 	node dist/src/cli/migrate.js
+
+partitions: build ## Create the coming months' records partitions, drop expired ones (PostgreSQL; ARGS="--from 2024-01")
+	node dist/src/cli/partitions.js $(ARGS)
 
 generate: install ## Regenerate generated/ from openapi/openapi.yaml
 	npx openapi-typescript openapi/openapi.yaml -o generated/openapi.d.ts
@@ -50,17 +53,21 @@ lint: install lint-contract typecheck ## ESLint, Prettier, tsc and the contract 
 	npx prettier --check .
 
 test-only: build ## Run the jest suites with coverage (no linters; builds dist/ for the process tests)
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage $(JEST_ARGS)
+	@mkdir -p .reports/jest
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage --json --outputFile=.reports/jest/results.json $(JEST_ARGS)
 
-test: install check-generated lint test-only contract ## Everything CI runs: generated check, linters, tests with coverage, Schemathesis
+test: install check-generated lint test-only bench-smoke contract ## Everything CI runs: generated check, linters, tests with coverage, Schemathesis
+	@node test/summary.mjs
 
-test-oracle: install ## Oracle unit tests + the repository contract on Oracle (needs ORACLE_CONNECT_STRING, ORACLE_USER, ORACLE_PASSWORD)
+test-oracle: install ## Oracle unit tests + the repository contract and idempotency store on Oracle (needs ORACLE_CONNECT_STRING, ORACLE_USER, ORACLE_PASSWORD)
 	@if [ -z "$$ORACLE_CONNECT_STRING" ] || [ -z "$$ORACLE_USER" ] || [ -z "$$ORACLE_PASSWORD" ]; then \
 	  echo "test-oracle: set ORACLE_CONNECT_STRING, ORACLE_USER and ORACLE_PASSWORD (see docs/oracle.md)" >&2; exit 2; fi
-	node --experimental-vm-modules node_modules/jest/bin/jest.js test/unit/oracle test/integration/repository-oracle.test.ts
+	node --experimental-vm-modules node_modules/jest/bin/jest.js test/unit/oracle test/integration/repository-oracle.test.ts test/integration/idempotency-oracle.test.ts
 
 include mk/chart.mk
 include mk/contract.mk
+include mk/bench.mk
+include mk/bench-scale.mk
 
 clean: ## Remove build output, coverage and the embedded database
 	rm -rf dist coverage data

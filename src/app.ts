@@ -7,13 +7,15 @@ import Koa from 'koa';
 import compress from 'koa-compress';
 import type { Config } from './config.js';
 import type { AnyDatabase } from './data/open-database.js';
+import { OracleIdempotencyStore } from './data/oracle/oracle-idempotency-store.js';
 import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';
 import { OracleSqlCatalog } from './data/oracle/oracle-sql.js';
 import { PostgresRecordsRepository, type RecordsRepository } from './data/records-repository.js';
-import { PostgresIdempotencyStore } from './data/idempotency-store.js';
+import { PostgresIdempotencyStore, type IdempotencyStore } from './data/idempotency-store.js';
 import { Idempotency } from './api/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
+import { contractPaths, cors } from './api/cors.js';
 import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
@@ -29,7 +31,8 @@ import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { NO_REDIS, type RedisGateway } from './redis/redis-gateway.js';
+import { NO_REDIS } from './redis/no-redis.js';
+import type { RedisGateway } from './redis/redis-gateway.js';
 import { POSTGRES_QUERIES_DIR } from './paths.js';
 import { RecordsService } from './services/records-service.js';
 
@@ -60,20 +63,20 @@ const DEFAULT_PAGE_SIZE = 20;
 const ENVELOPE_DEPTH = 3;
 
 export async function createApp({ config, db, logger, redis = NO_REDIS, tracing }: AppDeps): Promise<App> {
-  const contract = loadContract();
-  // One storage choice: the records repository and, on PostgreSQL, the idempotency store share
-  // one catalog. Idempotency keys on Oracle are not written yet (docs/security.md).
+  const contract = await loadContract();
+  // One storage choice: the records repository and the idempotency store share one catalog.
   let repository: RecordsRepository;
-  let idempotency: Idempotency | undefined;
+  let store: IdempotencyStore;
   if (db.kind === 'oracle') {
-    repository = new OracleRecordsRepository(db, OracleSqlCatalog.load());
+    const catalog = OracleSqlCatalog.load();
+    repository = new OracleRecordsRepository(db, catalog);
+    store = new OracleIdempotencyStore(db, catalog);
   } else {
     const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
     repository = new PostgresRecordsRepository(db, catalog);
-    idempotency = new Idempotency(new PostgresIdempotencyStore(db, catalog), {
-      ttlSeconds: config.idempotencyTtlSeconds,
-    });
+    store = new PostgresIdempotencyStore(db, catalog);
   }
+  const idempotency = new Idempotency(store, { ttlSeconds: config.idempotencyTtlSeconds });
   const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
@@ -152,7 +155,10 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
   koa.use(requireHost());
-  koa.use(authenticate(new Authenticator(config.auth)));
+  // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
+  // carries no credentials and spends no budget; after the log, so preflights are logged.
+  if (config.cors) koa.use(cors(config.cors, contractPaths(backend.api)));
+  koa.use(authenticate(await Authenticator.create(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>
       Math.max(1, Math.round((perMinute * config.rateLimitWindowSeconds) / 60));

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
+import { corsOptions, type CorsOptions } from './api/cors.js';
 import type { ApiKeyEntry, AuthOptions } from './auth/authenticator.js';
 import { oracleOptionsFromEnv, type OracleOptions } from './data/oracle/oracle-database.js';
 import { redisTlsOptions } from './redis/redis-tls.js';
@@ -96,6 +97,27 @@ export const CONFIG_KEYS = {
     kind: 'boolean',
     default: 'true',
     doc: 'Apply pending migrations when the server starts (they are idempotent and locked).',
+  },
+  PARTITION_PREMAKE_MONTHS: {
+    kind: 'integer',
+    default: '3',
+    min: 1,
+    max: 120,
+    doc: 'PostgreSQL/PGlite: months after the current one that get their records partition ahead of time.',
+  },
+  PARTITION_RETENTION_MONTHS: {
+    kind: 'integer',
+    default: '0',
+    min: 0,
+    max: 1200,
+    doc: 'PostgreSQL/PGlite: full months before the current one to keep; older monthly partitions are dropped with their records. 0: keep forever.',
+  },
+  PARTITION_MAINTAIN_SECONDS: {
+    kind: 'integer',
+    default: '3600',
+    min: 0,
+    max: 86400,
+    doc: 'PostgreSQL/PGlite: run the partition maintenance at start and then this often. 0: never in the server (run the partitions job instead).',
   },
   REDIS_URL: {
     kind: 'url',
@@ -259,6 +281,22 @@ export const CONFIG_KEYS = {
     doc: 'API keys as JSON: [{"sha256": "<hex SHA-256 of the key>", "subject": "svc", "scopes": ["data:read"]}].',
     secret: true,
   },
+  CORS_ALLOWED_ORIGINS: {
+    kind: 'string',
+    doc: 'Origins whose pages may call the API from a browser, comma-separated, exactly as browsers send them (https://app.example.com). * allows any origin (not with CORS_ALLOW_CREDENTIALS, not in production). Unset: CORS off.',
+  },
+  CORS_ALLOW_CREDENTIALS: {
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Let allowed origins send credentialed requests (cookies, TLS client certificates): Access-Control-Allow-Credentials: true.',
+  },
+  CORS_MAX_AGE_SECONDS: {
+    kind: 'integer',
+    default: '600',
+    min: 0,
+    max: 86400,
+    doc: 'How long a browser may cache a preflight answer (Access-Control-Max-Age).',
+  },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     kind: 'url',
     doc: 'OTLP/HTTP base URL of an OpenTelemetry collector (http://collector:4318); traces go to <url>/v1/traces. Unset: no tracing.',
@@ -329,6 +367,8 @@ export interface Config {
   /** Set when ORACLE_CONNECT_STRING is: Oracle is then the database. */
   oracle: OracleOptions | undefined;
   migrateOnStart: boolean;
+  /** Records partitions (PostgreSQL and PGlite; docs/partitioning.md). */
+  partitions: { premakeMonths: number; retentionMonths: number; maintainSeconds: number };
   redisUrl: string | undefined;
   redisClusterNodes: string[];
   redisTlsCaFile: string | undefined;
@@ -354,6 +394,8 @@ export interface Config {
   bulkMaxItems: number;
   cursorSecret: Buffer;
   auth: AuthOptions;
+  /** Set when CORS_ALLOWED_ORIGINS lists origins: CORS is then on. */
+  cors: CorsOptions | undefined;
   otelEndpoint: string | undefined;
   idempotencyTtlSeconds: number;
   otelServiceName: string;
@@ -474,6 +516,15 @@ export function loadConfig(
   }
   // Tools that serve no requests (make migrate) need no authentication settings.
   const auth = authOptions(v, nodeEnv, options.serving ? problems : []);
+  const cors = corsOptions(
+    {
+      origins: v.CORS_ALLOWED_ORIGINS as string | undefined,
+      allowCredentials: v.CORS_ALLOW_CREDENTIALS as boolean,
+      maxAgeSeconds: v.CORS_MAX_AGE_SECONDS as number,
+      production: nodeEnv === 'production',
+    },
+    options.serving ? problems : [],
+  );
   let oracle: OracleOptions | undefined;
   try {
     oracle = oracleOptionsFromEnv(env);
@@ -506,6 +557,11 @@ export function loadConfig(
     dbStatementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS as number,
     oracle,
     migrateOnStart: v.MIGRATE_ON_START as boolean,
+    partitions: {
+      premakeMonths: v.PARTITION_PREMAKE_MONTHS as number,
+      retentionMonths: v.PARTITION_RETENTION_MONTHS as number,
+      maintainSeconds: v.PARTITION_MAINTAIN_SECONDS as number,
+    },
     redisUrl,
     redisClusterNodes: clusterNodes,
     redisTlsCaFile,
@@ -531,6 +587,7 @@ export function loadConfig(
     bulkMaxItems: v.BULK_MAX_ITEMS as number,
     cursorSecret: cursorSecret ? Buffer.from(cursorSecret, 'utf8') : randomBytes(32),
     auth,
+    cors,
     otelEndpoint,
     idempotencyTtlSeconds: v.IDEMPOTENCY_TTL_SECONDS as number,
     otelServiceName: v.OTEL_SERVICE_NAME as string,

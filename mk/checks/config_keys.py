@@ -129,6 +129,7 @@ _SAMPLES: dict[str, Any] = {
     'CURSOR_SECRET': 'chart-check-only-cursor-secret-0123456789',
     'AUTH_JWT_SECRET': 'chart-check-only-jwt-secret-0123456789abcdef',
     'AUTH_JWT_ALGORITHMS': 'HS256',
+    'CORS_ALLOWED_ORIGINS': 'https://app.example.com,https://admin.example.com',
     # JSON with quotes and brackets: it must reach the pod unchanged through the Secret.
     'AUTH_API_KEYS': json.dumps([{'sha256': 'ab' * 32, 'subject': 'chart-check', 'scopes': ['data:read']}]),
 }

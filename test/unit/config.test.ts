@@ -74,3 +74,94 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('CORS configuration', () => {
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ AUTH_MODE: 'none', ...env });
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+
+  test('when CORS_ALLOWED_ORIGINS is unset or empty, then CORS is off', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' }).cors).toBeUndefined();
+    expect(loadConfig({ AUTH_MODE: 'none', CORS_ALLOWED_ORIGINS: '' }).cors).toBeUndefined();
+    expect(loadConfig({ AUTH_MODE: 'none', CORS_ALLOWED_ORIGINS: ' , ' }).cors).toBeUndefined();
+  });
+
+  test('when origins are listed, then they are kept as given, without duplicates, with the defaults', () => {
+    const c = loadConfig({
+      AUTH_MODE: 'none',
+      CORS_ALLOWED_ORIGINS:
+        'https://app.example.com, http://localhost:3000,https://app.example.com,http://[::1]:8080',
+    });
+    expect(c.cors).toEqual({
+      allowedOrigins: ['https://app.example.com', 'http://localhost:3000', 'http://[::1]:8080'],
+      allowCredentials: false,
+      maxAgeSeconds: 600,
+    });
+    const d = loadConfig({
+      AUTH_MODE: 'none',
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+      CORS_ALLOW_CREDENTIALS: 'true',
+      CORS_MAX_AGE_SECONDS: '0',
+    });
+    expect(d.cors).toMatchObject({ allowCredentials: true, maxAgeSeconds: 0 });
+  });
+
+  test.each([
+    ['https://app.example.com/', 'trailing slash'],
+    ['https://app.example.com/app', 'path'],
+    ['https://app.example.com?x=1', 'query'],
+    ['https://user@app.example.com', 'user'],
+    ['https://App.Example.com', 'written as browsers send it: https://app.example.com'],
+    ['https://app.example.com:443', 'written as browsers send it: https://app.example.com'],
+    ['app.example.com', 'not an origin'],
+    ['ftp://files.example.com', 'not an http:// or https:// origin'],
+    ['https://*.example.com', 'wildcard'],
+    ['null', 'opaque origin'],
+  ])('when an origin is %s, then the start is refused naming CORS_ALLOWED_ORIGINS', (origin, why) => {
+    const problems = problemsOf({ CORS_ALLOWED_ORIGINS: `https://ok.example.com,${origin}` });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^CORS_ALLOWED_ORIGINS: /);
+    expect(problems[0]).toContain(why);
+  });
+
+  test('when * is used, then only alone, without credentials and outside production', () => {
+    expect(loadConfig({ AUTH_MODE: 'none', CORS_ALLOWED_ORIGINS: '*' }).cors?.allowedOrigins).toEqual(['*']);
+    expect(problemsOf({ CORS_ALLOWED_ORIGINS: '*,https://app.example.com' })).toEqual([
+      'CORS_ALLOWED_ORIGINS: * stands alone; it cannot be listed with other origins',
+    ]);
+    expect(problemsOf({ CORS_ALLOWED_ORIGINS: '*', CORS_ALLOW_CREDENTIALS: 'true' })).toEqual([
+      'CORS_ALLOWED_ORIGINS: * cannot be used with CORS_ALLOW_CREDENTIALS=true; list the origins',
+    ]);
+    const production = {
+      NODE_ENV: 'production',
+      AUTH_MODE: 'required',
+      AUTH_JWT_SECRET: 's'.repeat(32),
+      CURSOR_SECRET: 'k'.repeat(32),
+    };
+    expect(problemsOf({ ...production, CORS_ALLOWED_ORIGINS: '*' })).toEqual([
+      'CORS_ALLOWED_ORIGINS: * is refused when NODE_ENV=production; list the origins',
+    ]);
+    expect(
+      loadConfig({ ...production, CORS_ALLOWED_ORIGINS: 'https://app.example.com' }).cors?.allowedOrigins,
+    ).toEqual(['https://app.example.com']);
+  });
+
+  test('when the flag or the max age are bad, then their keys are named', () => {
+    const problems = problemsOf({
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+      CORS_ALLOW_CREDENTIALS: 'maybe',
+      CORS_MAX_AGE_SECONDS: '100000',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['CORS_ALLOW_CREDENTIALS', 'CORS_MAX_AGE_SECONDS']);
+  });
+
+  test('when a tool serves no requests, then CORS settings are not checked', () => {
+    expect(() => loadConfig({ CORS_ALLOWED_ORIGINS: 'nonsense' }, { serving: false })).not.toThrow();
+  });
+});

@@ -1,0 +1,14 @@
+-- Bookkeeping of the scale benchmark, kept apart from the service's schema: how many rows the
+-- loader has committed (updated in the same transaction as each batch, so it is exact after an
+-- interruption) and the measurements of every step, from which the report is rebuilt.
+CREATE SCHEMA IF NOT EXISTS bench_scale;
+CREATE TABLE IF NOT EXISTS bench_scale.state (
+  id      integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  loaded  bigint  NOT NULL
+);
+INSERT INTO bench_scale.state (loaded) VALUES (0) ON CONFLICT (id) DO NOTHING;
+CREATE TABLE IF NOT EXISTS bench_scale.results (
+  rows         bigint      PRIMARY KEY,
+  measured_at  timestamptz NOT NULL,
+  result       jsonb       NOT NULL
+);
