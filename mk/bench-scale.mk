@@ -17,7 +17,7 @@ bench-scale: build ## Load records up to each size in ROWS and measure GET /data
 bench-scale-base: build ## A second, 1M-row scale database (data_api_scale_1m) for bench-scale-compare
 	SCALE_DATABASE_URL=$(SCALE_PG)/data_api_scale_1m ROWS=1000000 node test/performance/scale/bench-scale.mjs
 
-bench-scale-compare: ## Measure the scale databases in SCALE_COMPARE_URLS at once, rounds interleaved
+bench-scale-compare: build ## Measure the scale databases in SCALE_COMPARE_URLS at once, rounds interleaved
 	node test/performance/scale/compare.mjs $(SCALE_COMPARE_URLS)
 	node test/performance/scale/bench-scale.mjs --report-only
 

@@ -1,10 +1,11 @@
 // Interleaved comparison of scale databases of different sizes, for a shared machine: one server
 // per database, all running at once, their measurement rounds alternated (and the order flipped
 // every round), so load from elsewhere weighs on every size alike. Needs the databases loaded by
-// bench-scale.mjs and its copy of dist/ (.tools/bench-scale/dist).
+// bench-scale.mjs and a built dist/ (`make build`), copied to .tools/bench-scale/dist as
+// bench-scale.mjs does, so that a build during the run does not change what is measured.
 //   node test/performance/scale/compare.mjs postgres://...:5432/data_api_scale_1m postgres://...:5432/data_api_scale
 //   (ROUNDS=8 REQUESTS=4000 CONCURRENCY=4 LIMIT=50 DEEP_PAGES=100 WARMUP=500)
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,9 @@ const settings = {
 const urls = process.argv.slice(2);
 if (urls.length < 2) throw new Error('usage: compare.mjs <database url> <database url> ...');
 const distDir = join(ROOT, '.tools/bench-scale/dist');
+// A fresh copy: an old one would run old code against the current SQL files.
+rmSync(distDir, { recursive: true, force: true });
+cpSync(join(ROOT, 'dist'), distDir, { recursive: true });
 const log = (msg) => process.stderr.write(`bench-scale compare: ${msg}\n`);
 
 const targets = [];
