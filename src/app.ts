@@ -15,7 +15,7 @@ import { PostgresIdempotencyStore, type IdempotencyStore } from './data/idempote
 import { Idempotency } from './api/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
-import { contractPaths, cors } from './api/cors.js';
+import { cors } from './api/cors.js';
 import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
@@ -157,7 +157,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   koa.use(requireHost());
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.
-  if (config.cors) koa.use(cors(config.cors, contractPaths(backend.api)));
+  if (config.cors) koa.use(cors(config.cors, backend.routeOf));
   koa.use(authenticate(await Authenticator.create(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>

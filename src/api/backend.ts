@@ -119,10 +119,22 @@ class ContractBackend extends OpenAPIBackend {
   }
 }
 
+/** A path of the contract: its template (for logs and metrics) and the methods it declares. */
+export interface ContractPath {
+  route: string;
+  methods: string[];
+}
+
 export interface Backend {
   api: OpenAPIBackend;
   /** The Koa middleware that routes, reads the body, validates and runs the handler. */
   dispatch: Koa.Middleware;
+  /**
+   * The methods the contract declares at a request path, upper case, as the router answers them
+   * (a concrete path such as /data/bulk never borrows the methods of /data/{id}); undefined when
+   * no path of the contract matches. The 405 answer's Allow and CORS preflights use it.
+   */
+  routeOf(path: string): ContractPath | undefined;
 }
 
 /** Builds the router from the contract; throws when the handlers and the contract disagree. */
@@ -166,14 +178,10 @@ export async function createBackend(
       throw new AppError('routeNotFound', { detail: `Nothing is served at ${c.request.path}.` });
     },
     methodNotAllowed: (c: Context) => {
-      const allow = METHODS.filter((m) => {
-        const op = api.router.matchOperation({ ...c.request, method: m } as Request);
-        // A template must not lend its methods to a concrete path (see dispatch).
-        return op !== undefined && (!concreteMethods.has(c.request.path) || op.path === c.request.path);
-      });
+      const allow = (routeOf(c.request.path)?.methods ?? []).join(', ');
       throw new AppError('methodNotAllowed', {
-        detail: `${c.request.method.toUpperCase()} is not allowed here; use ${allow.join(', ').toUpperCase()}.`,
-        headers: { Allow: allow.join(', ').toUpperCase() },
+        detail: `${c.request.method.toUpperCase()} is not allowed here; use ${allow}.`,
+        headers: { Allow: allow },
       });
     },
     notImplemented: (c: Context) => {
@@ -229,6 +237,19 @@ export async function createBackend(
     }
   }
 
+  function routeOf(path: string): ContractPath | undefined {
+    let route: string | undefined;
+    const methods: string[] = [];
+    for (const method of METHODS) {
+      const op = api.router.matchOperation({ method, path, headers: {} } as Request);
+      // A template must not lend its methods to a concrete path (see dispatch).
+      if (op === undefined || (concreteMethods.has(path) && op.path !== path)) continue;
+      route = op.path;
+      methods.push(method.toUpperCase());
+    }
+    return route === undefined ? undefined : { route, methods };
+  }
+
   const dispatch: Koa.Middleware = async (ctx) => {
     const request: Request = {
       method: ctx.method,
@@ -261,7 +282,7 @@ export async function createBackend(
     writeReply(ctx, (await api.handleRequest(request, ctx)) as Reply);
   };
 
-  return { api, dispatch };
+  return { api, dispatch, routeOf };
 }
 
 /**

@@ -10,19 +10,13 @@
  *   were off (no CORS headers, so the browser keeps the answer from the page).
  */
 import type Koa from 'koa';
-import type { OpenAPIBackend, Request } from 'openapi-backend';
+import type { ContractPath } from './backend.js';
 
 export interface CorsOptions {
   /** Exact origins as browsers send them (https://app.example.com), or ['*']. */
   allowedOrigins: readonly string[];
   allowCredentials: boolean;
   maxAgeSeconds: number;
-}
-
-/** A path of the contract: its template (for logs and metrics) and the methods it declares. */
-export interface ContractPath {
-  route: string;
-  methods: string[];
 }
 
 /** Request headers a browser may send cross-origin beyond the CORS-safelisted ones. */
@@ -114,25 +108,6 @@ function originProblem(entry: string): string | undefined {
   // Browsers send the host in lower case, IDNs in punycode, and no default port: compare as sent.
   if (url.origin !== entry) return `is not written as browsers send it: ${url.origin}`;
   return undefined;
-}
-
-/**
- * The contract's view of a concrete path: the methods it declares there, as the router answers
- * them (a concrete path such as /data/bulk never borrows the methods of /data/{id}).
- */
-export function contractPaths(api: OpenAPIBackend): (path: string) => ContractPath | undefined {
-  const methods = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'];
-  return (path) => {
-    const concrete = api.router.getOperations().some((op) => op.path === path);
-    let route: string | undefined;
-    const allowed = methods.filter((method) => {
-      const op = api.router.matchOperation({ method, path, headers: {} } as Request);
-      if (op === undefined || (concrete && op.path !== path)) return false;
-      route = op.path;
-      return true;
-    });
-    return route === undefined ? undefined : { route, methods: allowed };
-  };
 }
 
 /**
