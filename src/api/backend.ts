@@ -305,6 +305,7 @@ function compileRoutes(api: OpenAPIBackend): void {
     // Array.prototype.sort is stable, as lodash's orderBy.
     .sort((a, b) => literalLength(b.op.path) - literalLength(a.op.path));
   router.getOperations = () => operations;
+  compileRequestParsing(router, operations);
   router.matchOperation = ((req: Request, strict?: boolean) => {
     const normalized = router.normalizeRequest(req);
     const fail = (reason: string): undefined => {
@@ -325,6 +326,69 @@ function compileRoutes(api: OpenAPIBackend): void {
       ? fail('405-methodNotAllowed: this method is not registered for the route')
       : fail('404-notFound: no route matches request');
   }) as typeof router.matchOperation;
+}
+
+/**
+ * openapi-backend parses each request three times (handleRequest before and after routing, and
+ * the validator), and each parse copies the headers through lodash, parses cookies and the
+ * query, and compiles the path template again (bath-es5) to read the path parameters. This
+ * parse is openapi-backend's own, step for step, with the templates compiled once: the same
+ * lower-cased header copy, the same query parser (router.parseRequestQuery), the same path
+ * parameters (bath-es5 matches `([^/]*)` per parameter and decodes each with
+ * decodeURIComponent), and a fresh object each call, since the validator coerces its copy in
+ * place. Requests openapi-backend would treat specially (a Cookie header, or an operation with
+ * a JSON-content or non-exploded query parameter, none in this contract today) go to the
+ * original.
+ */
+function compileRequestParsing(router: OpenAPIBackend['router'], operations: Operation[]): void {
+  const original = router.parseRequest.bind(router);
+  const pathParams = new Map<Operation, (path: string) => Record<string, string>>();
+  for (const op of operations) {
+    const special = ((op.parameters ?? []) as { in?: string; content?: unknown; explode?: boolean }[]).some(
+      (p) => p.in === 'query' && (p.content !== undefined || p.explode === false),
+    );
+    if (special) continue;
+    const names = [...op.path.matchAll(/\{([A-Za-z0-9_-]+)\}/g)].map((m) => m[1]!);
+    const pattern = new RegExp(`^${op.path.replace(/\{[A-Za-z0-9_-]+\}/g, '([^\\/]*)')}$`);
+    pathParams.set(op, (path) => {
+      const m = pattern.exec(path);
+      const params: Record<string, string> = {};
+      if (m === null) return params;
+      for (let i = 0; i < names.length; i++) {
+        const value = decodeURIComponent(m[i + 1]!);
+        // bath-es5 refuses a template naming one parameter twice with two different values.
+        if (names[i]! in params && params[names[i]!] !== value) return {};
+        params[names[i]!] = value;
+      }
+      return params;
+    });
+  }
+  router.parseRequest = ((req: Request, operation?: Operation) => {
+    const params = operation === undefined ? undefined : pathParams.get(operation);
+    if ((operation !== undefined && params === undefined) || req.headers.cookie !== undefined) {
+      return original(req, operation);
+    }
+    let requestBody = req.body;
+    if (req.body && typeof req.body !== 'object') {
+      try {
+        requestBody = JSON.parse(String(req.body));
+      } catch {
+        // as openapi-backend: the validator reports malformed JSON
+      }
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = value;
+    const query = router.parseRequestQuery(req);
+    const normalized = router.normalizeRequest(req);
+    return {
+      ...normalized,
+      params: params ? params(router.normalizePath(normalized.path)) : {},
+      headers,
+      query,
+      cookies: {},
+      requestBody,
+    };
+  }) as typeof router.parseRequest;
 }
 
 function templatePattern(path: string): string {
