@@ -268,8 +268,12 @@ export class RecordCache {
     }
     for (const u of users) this.forgetLocal(pagesKey(u));
     if (!this.redis.configured) return;
+    const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
     const ok = await this.redis.run(async (c) => {
       const cmd = withPageCommands(c);
+      if (!c.isCluster) return this.writtenInOneTrip(c, records, users, JSON.stringify(message));
+      // On a Cluster the keys live on different nodes: the writes first, then the announcement,
+      // so that no instance hears of a change before the node holding it has it.
       await Promise.all([
         ...records.map((r) =>
           r.entry
@@ -284,8 +288,8 @@ export class RecordCache {
           ),
         ),
       ]);
-      const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
       await c.publish(this.channel, JSON.stringify(message));
+      void this.touchUsers(users);
       return true;
     });
     if (!ok)
@@ -293,17 +297,62 @@ export class RecordCache {
         records.map((r) => r.id),
         users,
       );
-    else void this.touchUsers(users);
   }
 
-  /** Remembers who wrote last, for warming; best effort, off the response path. */
-  private async touchUsers(users: string[]): Promise<void> {
+  /**
+   * A single Redis: the writes, the invalidations, the announcement and the note of who wrote
+   * sent as one pipeline, one round trip and one socket write. Redis runs one connection's
+   * commands in order, so PUBLISH still follows the writes it announces. Throws when any but
+   * the note failed, so the invalidation is remembered and replayed.
+   */
+  private async writtenInOneTrip(
+    c: RedisClient,
+    records: { id: string; entry: RecordEntry | null }[],
+    users: string[],
+    message: string,
+  ): Promise<boolean> {
+    const pipe = c.pipeline();
+    for (const r of records) {
+      if (r.entry)
+        pipe.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds);
+      else pipe.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds);
+    }
+    const scripts = pipe as unknown as Pick<PageCommands, 'dapiPageInvalidate'>;
+    for (const u of users) {
+      scripts.dapiPageInvalidate(
+        this.redisKey(`${pagesKey(u)}:gen`),
+        this.redisKey(`${pagesKey(u)}:pages`),
+        String(this.options.l2TtlSeconds * 2),
+      );
+    }
+    pipe.publish(this.channel, message);
+    const needed = records.length + users.length + 1;
+    this.noteUsers(pipe, users);
+    const replies = await pipe.exec();
+    if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
+      throw new Error('the cache invalidation did not complete');
+    }
+    return true;
+  }
+
+  private touches = 0;
+
+  /** Adds "these users wrote now" to a pipeline; the set is trimmed on one write in 64. */
+  private noteUsers(pipe: ReturnType<RedisClient['pipeline']>, users: string[]): void {
     if (users.length === 0) return;
     const key = this.redisKey(ACTIVE_USERS);
     const now = Date.now();
+    pipe.zadd(key, ...users.flatMap((u) => [now, u]));
+    if (++this.touches % 64 === 0) pipe.zremrangebyrank(key, 0, -(ACTIVE_USERS_KEPT + 1));
+  }
+
+  /** Remembers who wrote last, for warming; best effort, off the response path (Cluster). */
+  private async touchUsers(users: string[]): Promise<void> {
+    if (users.length === 0) return;
     await this.redis.run(async (c) => {
-      await c.zadd(key, ...users.flatMap((u) => [now, u]));
-      await c.zremrangebyrank(key, 0, -(ACTIVE_USERS_KEPT + 1));
+      const pipe = c.pipeline();
+      this.noteUsers(pipe, users);
+      await pipe.exec();
     });
   }
 
