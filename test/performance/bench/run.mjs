@@ -59,7 +59,8 @@ const S = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
 };
 // Extra node options for the service processes, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof
-// --cpu-prof-dir=.reports/bench/prof" to see where a path spends its time.
+// --cpu-prof-dir=.reports/bench/prof" to see where a path spends its time (with BENCH_PATHS=post
+// to measure one path, and BENCH_MIX_DURATION=0 to skip the mix).
 const SERVICE_ARGS = [
   ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   'dist/src/main.js',
@@ -503,7 +504,9 @@ async function main() {
     const port = (side, path) => (side === 'service' ? ports[path.instance] : ports.base);
 
     if (mode === 'full' || mode === 'smoke') {
-      const all = paths(data, tok);
+      // BENCH_PATHS=post,bulk measures only those paths (with a profiler attached, say).
+      const only = (process.env.BENCH_PATHS ?? '').split(',').filter(Boolean);
+      const all = paths(data, tok).filter((p) => only.length === 0 || only.includes(p.id));
       const results = Object.fromEntries(all.map((p) => [p.id, { service: [], baseline: [] }]));
       for (let round = 0; round < S.rounds; round++) {
         for (const path of all) {
@@ -552,7 +555,7 @@ async function main() {
       });
     }
 
-    if (mode === 'full' || mode === 'smoke' || mode === 'mix') {
+    if ((mode === 'full' || mode === 'smoke' || mode === 'mix') && S.mixDuration > 0) {
       // Every record once through the service: it starts the mix with a warm cache, as a
       // long-running instance has.
       await prime(

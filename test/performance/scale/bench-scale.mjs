@@ -7,6 +7,7 @@
 // docs/img/scale-latency.svg. Needs `make build` and psql; the database is left in place
 // (`make bench-scale-clean` drops it). Settings (environment):
 //   ROWS=1000000,10000000   SCALE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/data_api_scale
+//   LOAD_INDEXES=keep|defer (defer: drop records' keys and indexes for the load, build them after)
 //   LOAD_JOBS=2 BATCH=100000 DAYS=730   CONCURRENCY=4 REQUESTS=3000 ROUNDS=3 WARMUP=100 LIMIT=50 DEEP_PAGES=100
 //   node test/performance/scale/bench-scale.mjs [--clean | --report-only]
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
@@ -39,6 +40,7 @@ const settings = {
     .filter((n) => Number.isInteger(n) && n > 0)
     .sort((a, b) => a - b),
   load_jobs: num('LOAD_JOBS', 2),
+  load_indexes: env.LOAD_INDEXES === 'defer' ? 'defer' : 'keep',
   batch: num('BATCH', 100000),
   days: num('DAYS', 730),
   concurrency: num('CONCURRENCY', 4),
@@ -170,6 +172,7 @@ if (!process.argv.includes('--report-only')) {
       batch: settings.batch,
       jobs: settings.load_jobs,
       days: settings.days,
+      indexes: settings.load_indexes,
     });
     const load = { ...loaded, jobs: settings.load_jobs, batch: settings.batch };
     let vacuumSeconds = 0;

@@ -70,8 +70,11 @@ function loadLines(steps) {
     .map(
       (s) =>
         `- to ${rowsLabel(s.rows)}: ${s.load.added.toLocaleString('en')} rows in ${Math.round(s.load.seconds)} s ` +
-        `(${Math.round(s.load.added / s.load.seconds).toLocaleString('en')} rows/s, ${s.load.jobs} sessions), ` +
-        `VACUUM ANALYZE ${Math.round(s.vacuum_seconds)} s`,
+        `(${Math.round(s.load.added / s.load.seconds).toLocaleString('en')} rows/s, ${s.load.jobs} sessions` +
+        (s.load.index_seconds
+          ? `, keys and indexes dropped for the load and built after it in ${Math.round(s.load.index_seconds)} s`
+          : '') +
+        `), VACUUM ANALYZE ${Math.round(s.vacuum_seconds)} s`,
     )
     .join('\n');
 }

@@ -12,3 +12,9 @@ CREATE TABLE IF NOT EXISTS bench_scale.results (
   measured_at  timestamptz NOT NULL,
   result       jsonb       NOT NULL
 );
+-- The index and key definitions of records while a load runs without them (LOAD_INDEXES=defer):
+-- kept here, not in the loader's memory, so an interrupted load still builds them in the end.
+CREATE TABLE IF NOT EXISTS bench_scale.deferred_indexes (
+  ord        integer NOT NULL,
+  statement  text    NOT NULL
+);
