@@ -3,6 +3,7 @@
 #   make bench-scale ROWS=1000000,10000000,100000000   any list of sizes, loaded incrementally
 #   make bench-scale-compare                           the sizes side by side, rounds interleaved
 #   make bench-scale-clean                             drop the scale database
+#   LOAD_INDEXES=defer make bench-scale ...            load into bare heaps, build the indexes after
 # Needs PostgreSQL at SCALE_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/data_api_scale,
 # a database of its own that it creates) and psql. See docs/performance.md.
 

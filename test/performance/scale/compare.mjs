@@ -30,6 +30,14 @@ const settings = {
   deep_pages: num('DEEP_PAGES', 100),
   warmup: num('WARMUP', 500),
 };
+// The spread kind: the first page of users requested once each in the whole run, none of them
+// among the users above, so their pages are not kept warm by the repetition of the other kinds
+// (the 50 users of first_page are asked for again and again, and stay in memory at any size).
+// Users 0..899 hold at least 50 records at 1M rows (user k has about 1,500/sqrt(k) there), so every
+// answer is a full page at every size.
+const SPREAD_USERS = Array.from({ length: 900 }, (_, k) => `user-${String(k).padStart(6, '0')}`).filter(
+  (u) => !ORDINARY_USERS.includes(u),
+);
 const urls = process.argv.slice(2);
 if (urls.length < 2) throw new Error('usage: compare.mjs <database url> <database url> ...');
 const distDir = join(ROOT, '.tools/bench-scale/dist');
@@ -52,8 +60,12 @@ for (const url of urls) {
     url,
     rows,
     server,
-    paths: { first_page: [...HOT_USERS, ...ORDINARY_USERS].map((u) => path(u)), deep_page: deepPaths },
-    rounds: { first_page: [], deep_page: [] },
+    paths: {
+      first_page: [...HOT_USERS, ...ORDINARY_USERS].map((u) => path(u)),
+      deep_page: deepPaths,
+      spread_page: SPREAD_USERS.map((u) => path(u)),
+    },
+    rounds: { first_page: [], deep_page: [], spread_page: [] },
   });
 }
 targets.sort((a, b) => a.rows - b.rows);
@@ -79,6 +91,18 @@ try {
     for (const kind of ['first_page', 'deep_page']) {
       for (const t of order) t.rounds[kind].push(await closedLoop(t.server, t.paths[kind], perRound));
     }
+    // This round's share of the spread users, each once, the same users for every size.
+    const share = Math.floor(SPREAD_USERS.length / settings.rounds);
+    for (const t of order) {
+      const paths = t.paths.spread_page.slice(r * share, (r + 1) * share);
+      t.rounds.spread_page.push(
+        await closedLoop(t.server, paths, {
+          concurrency: settings.concurrency,
+          requests: paths.length,
+          warmup: 0,
+        }),
+      );
+    }
     load.push(os.loadavg()[0]);
     log(`round ${r + 1}/${settings.rounds} done, load average ${os.loadavg()[0].toFixed(2)}`);
   }
@@ -90,7 +114,11 @@ for (const t of targets) {
   results.push({
     rows: t.rows,
     database: new URL(t.url).pathname.slice(1),
-    http: { first_page: combine(t.rounds.first_page), deep_page: combine(t.rounds.deep_page) },
+    http: {
+      first_page: combine(t.rounds.first_page),
+      deep_page: combine(t.rounds.deep_page),
+      spread_page: combine(t.rounds.spread_page),
+    },
     explain: await explainPages(
       t.url,
       ROOT,
@@ -115,9 +143,11 @@ const base = results[0];
 for (const r of results) {
   const f = r.http.first_page;
   const d = r.http.deep_page;
+  const sp = r.http.spread_page;
   const deg = (a, b) => `${((a / b - 1) * 100).toFixed(0)}%`;
   log(
     `${r.rows}: first p50 ${f.p50_ms} p95 ${f.p95_ms} p99 ${f.p99_ms} (${deg(f.p95_ms, base.http.first_page.p95_ms)}), ` +
-      `deep p50 ${d.p50_ms} p95 ${d.p95_ms} p99 ${d.p99_ms} (${deg(d.p95_ms, base.http.deep_page.p95_ms)})`,
+      `deep p50 ${d.p50_ms} p95 ${d.p95_ms} p99 ${d.p99_ms} (${deg(d.p95_ms, base.http.deep_page.p95_ms)}), ` +
+      `spread p50 ${sp.p50_ms} p95 ${sp.p95_ms} p99 ${sp.p99_ms} (${deg(sp.p95_ms, base.http.spread_page.p95_ms)})`,
   );
 }

@@ -88,20 +88,29 @@ function comparisonLines(c) {
       `once, ${c.settings.rounds} alternating rounds, ${c.settings.requests} requests per page kind and size, ` +
       `load average ${c.loadavg_1m.min.toFixed(1)}–${c.loadavg_1m.max.toFixed(1)} on ${c.cpus} CPUs:`,
     '',
-    '| Rows | database | first page p50 / p95 / p99 (ms) | deep page p50 / p95 / p99 (ms) | p95 vs ' +
-      `${rowsLabel(base.rows)}: first / deep | median of round p95s: first / deep |`,
-    '|---:|---|---|---|---|---|',
+    '| Rows | database | first page p50 / p95 / p99 (ms) | deep page p50 / p95 / p99 (ms) | ' +
+      `spread first pages p50 / p95 / p99 (ms) | p95 vs ${rowsLabel(base.rows)}: first / deep / spread | ` +
+      'median of round p95s: first / deep |',
+    '|---:|---|---|---|---|---|---|',
   ];
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cell = (x) => (x ? `${ms(x.p50_ms)} / **${ms(x.p95_ms)}** / ${ms(x.p99_ms)}` : '—');
   for (const r of c.results) {
     const f = r.http.first_page;
     const d = r.http.deep_page;
-    const deg = (x, y) => pct((x / y - 1) * 100);
+    const sp = r.http.spread_page;
+    const deg = (x, y) => (x && y ? pct((x.p95_ms / y.p95_ms - 1) * 100) : '—');
     lines.push(
-      `| ${rowsLabel(r.rows)} | \`${r.database}\` | ${ms(f.p50_ms)} / **${ms(f.p95_ms)}** / ${ms(f.p99_ms)} | ` +
-        `${ms(d.p50_ms)} / **${ms(d.p95_ms)}** / ${ms(d.p99_ms)} | ` +
-        `${r === base ? '—' : `${deg(f.p95_ms, base.http.first_page.p95_ms)} / ${deg(d.p95_ms, base.http.deep_page.p95_ms)}`} | ` +
+      `| ${rowsLabel(r.rows)} | \`${r.database}\` | ${cell(f)} | ${cell(d)} | ${cell(sp)} | ` +
+        `${r === base ? '—' : `${deg(f, base.http.first_page)} / ${deg(d, base.http.deep_page)} / ${deg(sp, base.http.spread_page)}`} | ` +
         `${ms(median(f.rounds_p95_ms))} / ${ms(median(d.rounds_p95_ms))} |`,
+    );
+  }
+  if (c.results.some((r) => r.http.spread_page)) {
+    lines.push(
+      '',
+      `_Spread_: the first page of ${c.results[0].http.spread_page?.count ?? 0} other users, each asked for once in the ` +
+        'run (the same users at every size), so the repetition of the other kinds does not keep their pages warm.',
     );
   }
   return [...lines, ''];
