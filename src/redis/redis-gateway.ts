@@ -52,14 +52,28 @@ export interface RedisGateway {
   close(): Promise<void>;
 }
 
-class TimeoutError extends Error {}
+export class TimeoutError extends Error {}
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/**
+ * The answer, or a TimeoutError when Redis has not answered within `ms`. Node runs due timers
+ * before it reads the sockets, so when the process itself is busy (a long turn of the event
+ * loop under load), the timer would fire while Redis's answer already waits unread in the
+ * socket: a timeout of this process, not of Redis, and enough of them open the circuit and send
+ * every read to the database just when the process is short of CPU. So the timeout is only
+ * declared after the sockets have been read once more (setImmediate runs after the poll phase).
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`redis: no answer in ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      immediate = setImmediate(() => reject(new TimeoutError(`redis: no answer in ${ms} ms`)));
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  });
 }
 
 function createClient(options: RedisGatewayOptions): RedisClient {
