@@ -564,7 +564,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database cannot be reached, or the server is shutting down. Retry later. */
+        /** @description The database cannot be reached, the server is shutting down, or it has as many requests in progress as it takes (`overloaded`, DAPI-5033, answered at once). Retry after Retry-After. */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;

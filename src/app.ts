@@ -20,7 +20,14 @@ import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { recordJson } from './api/reply.js';
-import { auditLog, problemResponses, requireHost, requestLog, securityHeaders } from './api/middleware.js';
+import {
+  auditLog,
+  problemResponses,
+  requireHost,
+  requestLog,
+  securityHeaders,
+  shedLoad,
+} from './api/middleware.js';
 import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ActiveUsers } from './observability/active-users.js';
@@ -155,6 +162,9 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
   koa.use(requireHost());
+  if (config.maxRequestsInFlight > 0) {
+    koa.use(shedLoad(config.maxRequestsInFlight, NOT_LIMITED, () => metrics.requestsShed.inc()));
+  }
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.
   if (config.cors) koa.use(cors(config.cors, backend.routeOf));

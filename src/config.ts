@@ -158,6 +158,13 @@ export const CONFIG_KEYS = {
     max: 600000,
     doc: 'How long the circuit stays open before one call probes Redis again.',
   },
+  MAX_REQUESTS_IN_FLIGHT: {
+    kind: 'integer',
+    default: '1000',
+    min: 0,
+    max: 1000000,
+    doc: 'Most requests in progress at once per process; past it, new ones answer 503 at once (0: no limit).',
+  },
   RATE_LIMIT_ENABLED: {
     kind: 'boolean',
     default: 'true',
@@ -377,6 +384,8 @@ export interface Config {
   redisCommandTimeoutMs: number;
   redisBreakerThreshold: number;
   redisBreakerCooldownMs: number;
+  /** Requests in progress at once before new ones answer 503 (0: no limit). */
+  maxRequestsInFlight: number;
   rateLimitEnabled: boolean;
   rateLimitReadPerMinute: number;
   rateLimitWritePerMinute: number;
@@ -570,6 +579,7 @@ export function loadConfig(
     redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS as number,
     redisBreakerThreshold: v.REDIS_BREAKER_THRESHOLD as number,
     redisBreakerCooldownMs: v.REDIS_BREAKER_COOLDOWN_MS as number,
+    maxRequestsInFlight: v.MAX_REQUESTS_IN_FLIGHT as number,
     rateLimitEnabled: v.RATE_LIMIT_ENABLED as boolean,
     rateLimitReadPerMinute: v.RATE_LIMIT_READ_PER_MINUTE as number,
     rateLimitWritePerMinute: v.RATE_LIMIT_WRITE_PER_MINUTE as number,

@@ -40,6 +40,7 @@ export const ERRORS = {
   notImplemented: spec('DAPI-5011', 501, 'not-implemented', 'Not implemented'),
   notReady: spec('DAPI-5031', 503, 'not-ready', 'Not ready'),
   databaseUnavailable: spec('DAPI-5032', 503, 'database-unavailable', 'Database unavailable'),
+  overloaded: spec('DAPI-5033', 503, 'overloaded', 'Overloaded'),
   databaseTimeout: spec('DAPI-5041', 504, 'database-timeout', 'Database timeout'),
 } as const;
 

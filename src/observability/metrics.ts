@@ -19,6 +19,7 @@ export interface Metrics {
   eventsPublishFailed: Counter<string>;
   rateLimited: Counter<'kind'>;
   rateLimitFallbacks: Counter<string>;
+  requestsShed: Counter<string>;
   /** Reads the cache's counters at every scrape. */
   observeCache(stats: CacheStats): void;
 }
@@ -176,6 +177,11 @@ export function createMetrics(): Metrics {
     rateLimitFallbacks: new Counter({
       name: 'rate_limit_fallback_total',
       help: 'Rate-limit checks decided by the per-instance limiter because Redis did not answer.',
+      registers: [registry],
+    }),
+    requestsShed: new Counter({
+      name: 'requests_shed_total',
+      help: 'Requests answered 503 at once because MAX_REQUESTS_IN_FLIGHT were in progress.',
       registers: [registry],
     }),
     observeCache(stats: CacheStats) {

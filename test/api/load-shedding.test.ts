@@ -1,0 +1,72 @@
+/**
+ * MAX_REQUESTS_IN_FLIGHT: past that many requests in progress, a new one is answered 503
+ * `overloaded` at once (nothing done), probes and metrics are still served, and requests are
+ * taken again as soon as the ones in progress finish. Requests are held in progress for real:
+ * raw sockets that send the headers of a POST and only part of its body.
+ */
+import { connect, type Socket } from 'node:net';
+import { metricValue, startServer, type TestServer } from '../helpers/server.js';
+
+const BODY = JSON.stringify({ user_id: 'held', payload: { n: 1 } });
+
+/** A POST /data whose body stops half-way: in progress until finish() sends the rest. */
+function heldRequest(url: string): Promise<{ finish(): Promise<string>; socket: Socket }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(BODY)}\r\nConnection: close\r\n\r\n${BODY.slice(0, 10)}`,
+      );
+      let out = '';
+      socket.on('data', (c) => (out += c));
+      const ended = new Promise<string>((done) => socket.on('end', () => done(out)));
+      resolve({
+        socket,
+        finish: () => {
+          socket.write(BODY.slice(10));
+          return ended;
+        },
+      });
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('load shedding (MAX_REQUESTS_IN_FLIGHT)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer('pglite', { MAX_REQUESTS_IN_FLIGHT: '2' });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  test('when the limit is in progress, then a new request is 503 overloaded at once, probes still answer, and requests are taken again after', async () => {
+    const held = [await heldRequest(s.url), await heldRequest(s.url)];
+    // Both are in progress once the server has read their headers.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const started = Date.now();
+    const refused = await s.request('POST', '/data', { body: { user_id: 'shed', payload: { a: 1 } } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'DAPI-5033', status: 503, title: 'Overloaded' });
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await s.request('GET', '/data/0190a0b4-1c2d-7e3f-8a4b-5c6d7e8f9a0b')).status).toBe(503);
+
+    expect((await s.request('GET', '/health')).status).toBe(200);
+    expect((await s.request('GET', '/ready')).status).toBe(200);
+    expect(await metricValue(s, 'requests_shed_total')).toBe(2);
+
+    const answers = await Promise.all(held.map((h) => h.finish()));
+    for (const raw of answers) expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+
+    // Taken again, and the refused create wrote nothing.
+    const list = await s.request('GET', '/data?user_id=shed');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([]);
+    expect((await s.request('GET', '/data?user_id=held')).body.items).toHaveLength(2);
+  });
+});
