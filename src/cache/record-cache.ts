@@ -63,6 +63,8 @@ export class RecordCache {
   /** Invalidation sequence numbers by key, to refuse L1 fills that raced an invalidation. */
   private readonly invalidatedAt: LRUCache<string, number>;
   private seq = 0;
+  /** Writes noted in the active-users set; the set is trimmed on one in 64. */
+  private touches = 0;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private subscribed = false;
   private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
@@ -271,7 +273,7 @@ export class RecordCache {
     const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
     const ok = await this.redis.run(async (c) => {
       const cmd = withPageCommands(c);
-      if (!c.isCluster) return this.writtenInOneTrip(c, records, users, JSON.stringify(message));
+      if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users, JSON.stringify(message));
       // On a Cluster the keys live on different nodes: the writes first, then the announcement,
       // so that no instance hears of a change before the node holding it has it.
       await Promise.all([
@@ -306,7 +308,8 @@ export class RecordCache {
    * the note failed, so the invalidation is remembered and replayed.
    */
   private async writtenInOneTrip(
-    c: RedisClient,
+    // With the page scripts defined: a pipeline takes the client's scripts when it is made.
+    c: RedisClient & PageCommands,
     records: { id: string; entry: RecordEntry | null }[],
     users: string[],
     message: string,
@@ -334,8 +337,6 @@ export class RecordCache {
     }
     return true;
   }
-
-  private touches = 0;
 
   /** Adds "these users wrote now" to a pipeline; the set is trimmed on one write in 64. */
   private noteUsers(pipe: ReturnType<RedisClient['pipeline']>, users: string[]): void {

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { SqlCatalog } from '../../../dist/src/data/sql-catalog.js';
 import { POSTGRES_QUERIES_DIR } from '../../../dist/src/paths.js';
+import { recordJson } from './record-json.mjs';
 
 const env = process.env;
 const prefix = env.REDIS_KEY_PREFIX ?? 'dapi:';
@@ -48,17 +49,6 @@ function positional(stmt, values) {
 async function query(stmt, values) {
   const res = await pool.query({ name: stmt.name, text: stmt.text, values: positional(stmt, values) });
   return res.rows;
-}
-
-function recordJson(r) {
-  return {
-    id: r.id,
-    user_id: r.user_id,
-    payload: r.payload,
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    version: r.version,
-  };
 }
 
 /** COPY ... FROM STDIN through pg's query protocol, without pg-copy-streams. */

@@ -22,6 +22,7 @@ import { TextEncoder } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { recordJson } from './record-json.mjs';
 import { writeDocs, writeSoakDocs } from './report.mjs';
 import { medianBy } from './stats.mjs';
 
@@ -659,15 +660,7 @@ async function baselineKeys(admin, redis, data, tok, port) {
       `SELECT id::text, user_id, payload, created_at, updated_at, version FROM ${schema}.records`,
     )
   ).rows;
-  const bytes = (r) =>
-    JSON.stringify({
-      id: r.id,
-      user_id: r.user_id,
-      payload: r.payload,
-      created_at: r.created_at.toISOString(),
-      updated_at: r.updated_at.toISOString(),
-      version: r.version,
-    });
+  const bytes = (r) => JSON.stringify(recordJson(r));
   for (let i = 0; i < rows.length; i += 500) {
     const batch = redis.pipeline();
     for (const r of rows.slice(i, i + 500)) batch.set(`${prefix}bench:record:${r.id}`, bytes(r));
