@@ -4,7 +4,9 @@
 # Needs BuildKit (the default builder since Docker 23) for the npm cache mounts.
 # See docs/containerization.md. `make docker-check` validates this file without a Docker engine.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS, pinned to the exact release that `make test` runs on (mk/node.mk). Pin by digest
+# too where the registry is reachable: node:24.19.0-bookworm-slim@sha256:...
+ARG NODE_IMAGE=node:24.19.0-bookworm-slim
 
 # ---- build: compile TypeScript into dist/ --------------------------------------------------
 FROM ${NODE_IMAGE} AS build

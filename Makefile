@@ -1,9 +1,11 @@
 # data-api: the two commands a newcomer needs are `make run` and `make test`.
-# Both install what they need (npm ci) on first use.
+# Both install what they need (Node.js 24 when the PATH's node is older, npm ci) on first use.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NPM_STAMP := node_modules/.package-lock.json
+include mk/node.mk
+# Named for the runtime's major: a switch of runtime reinstalls node_modules with the new one.
+NPM_STAMP := node_modules/.installed-with-node-$(if $(NODE_RUNTIME),$(NODE_MAJOR),$(SYSTEM_NODE_MAJOR))
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
@@ -12,7 +14,7 @@ export TEST_DATABASE_URL
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(NPM_STAMP): package.json package-lock.json
+$(NPM_STAMP): package.json package-lock.json | $(NODE_RUNTIME)
 	npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 

@@ -23,7 +23,7 @@ $(CHART_VENV)/.chart-tools: mk/chart-requirements.txt $(CHART_VENV)/.docker-tool
 	$(CHART_PIP) -r mk/chart-requirements.txt
 	@touch $@
 
-$(CHART_TOOLS)/node_modules/.package-lock.json: mk/chart-tools/package.json mk/chart-tools/package-lock.json
+$(CHART_TOOLS)/node_modules/.package-lock.json: mk/chart-tools/package.json mk/chart-tools/package-lock.json | $(NODE_RUNTIME)
 	@mkdir -p $(CHART_TOOLS)
 	cp mk/chart-tools/package.json mk/chart-tools/package-lock.json $(CHART_TOOLS)/
 	cd $(CHART_TOOLS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

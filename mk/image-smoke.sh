@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make image-smoke: the Dockerfile's stages replayed without a Docker engine, then the result run
 # the way the image runs it. An approximation of the image, not the image: same Node.js major on
-# the host instead of node:20-bookworm-slim, and the steps below mirror the Dockerfile by hand.
+# the host (mk/node.mk) instead of node:24.19.0-bookworm-slim, and the steps below mirror the Dockerfile by hand.
 #   build    the context files the Dockerfile copies, compiled by tsc -p tsconfig.build.json
 #   deps     npm ci --omit=dev --ignore-scripts from package-lock.json (network: the npm registry)
 #   runtime  dist/ + node_modules/ + package.json + openapi/ + sql/, nothing else
