@@ -10,8 +10,10 @@ import type { AnyDatabase } from './data/open-database.js';
 import { OracleIdempotencyStore } from './data/oracle/oracle-idempotency-store.js';
 import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';
 import { OracleSqlCatalog } from './data/oracle/oracle-sql.js';
-import { PostgresRecordsRepository, type RecordsRepository } from './data/records-repository.js';
-import { PostgresIdempotencyStore, type IdempotencyStore } from './data/idempotency-store.js';
+import { PostgresRecordsRepository } from './data/records-repository.js';
+import { type RecordsRepository } from './domain/records.js';
+import { PostgresIdempotencyStore } from './data/idempotency-store.js';
+import { type IdempotencyStore } from './domain/idempotency.js';
 import { Idempotency } from './api/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
@@ -38,9 +40,9 @@ import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { NO_REDIS } from './redis/no-redis.js';
+import { NO_REDIS } from './redis/redis-gateway.js';
 import type { RedisGateway } from './redis/redis-gateway.js';
-import { POSTGRES_QUERIES_DIR } from './paths.js';
+import { POSTGRES_QUERIES_DIR } from './config/paths.js';
 import { RecordsService } from './services/records-service.js';
 
 export interface AppDeps {

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import type { Config } from './config.js';
-import { AppError, problemBody } from './errors.js';
+import { AppError, problemBody } from './domain/errors.js';
 
 function writeProblem(socket: Duplex, err: AppError): void {
   const body = JSON.stringify(problemBody(err));

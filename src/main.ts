@@ -14,9 +14,9 @@ import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from './observability/logger.js';
-import { openTracing } from './observability/tracing-off.js';
-import { PROJECT_ROOT } from './paths.js';
-import { openRedisGateway } from './redis/no-redis.js';
+import { openTracing } from './observability/tracing.js';
+import { PROJECT_ROOT } from './config/paths.js';
+import { openRedisGateway } from './redis/open-redis.js';
 
 async function main(): Promise<void> {
   let config;

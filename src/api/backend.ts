@@ -14,7 +14,7 @@ import {
   type Operation,
   type Request,
 } from 'openapi-backend';
-import { AppError, type FieldError } from '../errors.js';
+import { AppError, type FieldError } from '../domain/errors.js';
 import { readJsonBody, type BodyLimits } from './json-body.js';
 import type { Reply } from './reply.js';
 

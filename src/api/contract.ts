@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTRACT_PATH, PROJECT_ROOT } from '../paths.js';
+import { CONTRACT_PATH, PROJECT_ROOT } from '../config/paths.js';
 
 export interface Contract {
   yaml: string;

@@ -5,8 +5,8 @@
  * being processed answers 409. Keys belong to the caller and expire after IDEMPOTENCY_TTL_SECONDS.
  */
 import { createHash } from 'node:crypto';
-import type { IdempotencyStore } from '../data/idempotency-store.js';
-import { AppError } from '../errors.js';
+import type { IdempotencyStore } from '../domain/idempotency.js';
+import { AppError } from '../domain/errors.js';
 import type { Reply } from './reply.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;

@@ -4,8 +4,8 @@
  * can carry but storage cannot (400). Runs before the contract validation sees the body.
  */
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../errors.js';
-import { inspectJson } from '../services/json-value.js';
+import { AppError } from '../domain/errors.js';
+import { inspectJson } from '../domain/json-value.js';
 
 export interface BodyLimits {
   bodyLimitBytes: number;

@@ -1,7 +1,7 @@
 /** The middleware around the router: request ids and access logs, then errors to problem+json. */
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
-import { AppError, problemBody } from '../errors.js';
+import { AppError, problemBody } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 

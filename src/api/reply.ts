@@ -1,6 +1,6 @@
 /** What a handler returns; the dispatcher is the one place that writes it to the response. */
 import type { components } from '../../generated/openapi.js';
-import type { StoredRecord } from '../data/records-repository.js';
+import type { StoredRecord } from '../domain/records.js';
 
 export interface Reply {
   status: number;

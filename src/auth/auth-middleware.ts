@@ -1,7 +1,8 @@
 /** Authenticates callers of the record API before rate limiting, so limits are per subject. */
 import type Koa from 'koa';
-import { CHALLENGE, type Authenticator, type Principal } from './authenticator.js';
-import { AppError } from '../errors.js';
+import { CHALLENGE, type Authenticator } from './authenticator.js';
+import { type Principal } from '../domain/principal.js';
+import { AppError } from '../domain/errors.js';
 
 export function authenticate(auth: Authenticator): Koa.Middleware {
   return async (ctx, next) => {

@@ -7,16 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { AppError } from '../errors.js';
-
-export const SCOPES = ['data:read', 'data:write', 'data:admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface Principal {
-  subject: string;
-  scopes: ReadonlySet<string>;
-  via: 'jwt' | 'api-key' | 'none';
-}
+import { AppError } from '../domain/errors.js';
+import { DEVELOPER, type Principal } from '../domain/principal.js';
 
 export interface ApiKeyEntry {
   /** Hex SHA-256 of the key; the key itself is never stored. */
@@ -34,9 +26,6 @@ export interface AuthOptions {
   algorithms: string[];
   apiKeys: ApiKeyEntry[];
 }
-
-/** The caller of AUTH_MODE=none: every scope, no owner checks. */
-export const DEVELOPER: Principal = { subject: 'developer', scopes: new Set(SCOPES), via: 'none' };
 
 export const CHALLENGE = 'Bearer realm="data-api"';
 
@@ -151,27 +140,4 @@ export class Authenticator {
     if (!found) throw unauthorized('The API key is not valid.');
     return { subject: found.entry.subject, scopes: new Set(found.entry.scopes), via: 'api-key' };
   }
-}
-
-export function isAdmin(p: Principal): boolean {
-  return p.scopes.has('data:admin');
-}
-
-/** 403 unless the caller holds the scope (data:admin holds every scope). */
-export function requireScope(p: Principal, scope: 'data:read' | 'data:write'): void {
-  if (!p.scopes.has(scope) && !isAdmin(p)) {
-    throw new AppError('forbidden', { detail: `This operation needs the scope ${scope}.` });
-  }
-}
-
-/** 403 unless the caller may act for this user (its own subject, or an admin). */
-export function requireActingFor(p: Principal, userId: string): void {
-  if (!isAdmin(p) && p.subject !== userId) {
-    throw new AppError('forbidden', { detail: 'A caller may act only for its own user_id.' });
-  }
-}
-
-/** The owner a non-admin caller is restricted to (null: any owner). */
-export function ownerScope(p: Principal): string | null {
-  return isAdmin(p) ? null : p.subject;
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CONTRACT_JSON_PATH, parseContract, sha256 } from '../api/contract.js';
-import { CONTRACT_PATH } from '../paths.js';
+import { CONTRACT_PATH } from '../config/paths.js';
 
 const yaml = readFileSync(CONTRACT_PATH, 'utf8');
 const document = await parseContract(yaml);

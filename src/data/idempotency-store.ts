@@ -5,27 +5,9 @@
  * and PGlite) and OracleIdempotencyStore (src/data/oracle/) implement it with statements of the
  * same names (IDEMPOTENCY_STATEMENTS).
  */
+import type { IdempotencyStore, KeyState, StoredResponse } from '../domain/idempotency.js';
 import type { Database } from './database.js';
 import type { SqlCatalog, Statement } from './sql-catalog.js';
-
-export interface StoredResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-export type KeyState =
-  | { state: 'claimed' }
-  | { state: 'in-flight'; fingerprint: string }
-  | { state: 'done'; fingerprint: string; response: StoredResponse };
-
-export interface IdempotencyStore {
-  /** Claims the key, or tells what holds it. */
-  claim(subject: string, key: string, fingerprint: string, ttlSeconds: number): Promise<KeyState>;
-  complete(subject: string, key: string, fingerprint: string, response: StoredResponse): Promise<void>;
-  release(subject: string, key: string, fingerprint: string): Promise<void>;
-  purgeExpired(): Promise<void>;
-}
 
 export const IDEMPOTENCY_STATEMENTS = [
   'claimIdempotencyKey',

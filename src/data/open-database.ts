@@ -1,7 +1,7 @@
 /** Chooses the database from the configuration and brings its schema up to date. */
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import { POSTGRES_MIGRATIONS_DIR } from '../paths.js';
+import { POSTGRES_MIGRATIONS_DIR } from '../config/paths.js';
 import type { Database } from './database.js';
 import type { OracleDatabase } from './oracle/oracle-database.js';
 import { loadMigrations, migrate } from './migrations.js';

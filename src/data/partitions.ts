@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { POSTGRES_QUERIES_DIR } from '../paths.js';
+import { POSTGRES_QUERIES_DIR } from '../config/paths.js';
 import type { Database, Queryable } from './database.js';
 import { parseSqlFile, type Statement } from './sql-catalog.js';
 

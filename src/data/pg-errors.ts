@@ -2,7 +2,7 @@
  * The table from PostgreSQL SQLSTATE codes (and socket errors) to the service's errors. Driver
  * errors stop here: nothing above the data layer sees a pg or PGlite error.
  */
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 

@@ -1,54 +1,17 @@
 /**
- * The records repository: the interface every storage backend implements, and the
- * PostgreSQL one (server or PGlite) running the named statements of sql/postgres/queries.
+ * The records repository (src/domain/records.ts) on PostgreSQL, server or PGlite: the named
+ * statements of sql/postgres/queries.
  */
-import type { JsonObject } from '../services/json-value.js';
+import type { JsonObject } from '../domain/json-value.js';
+import type {
+  DeletedRecord,
+  ListQuery,
+  NewRecord,
+  RecordsRepository,
+  StoredRecord,
+} from '../domain/records.js';
 import type { Database } from './database.js';
 import type { SqlCatalog, Statement } from './sql-catalog.js';
-
-export interface StoredRecord {
-  id: string;
-  userId: string;
-  payload: JsonObject;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-export interface NewRecord {
-  id: string;
-  userId: string;
-  payload: JsonObject;
-}
-
-export interface DeletedRecord {
-  userId: string;
-  /** The version the record had when it was deleted. */
-  version: number;
-}
-
-export interface ListQuery {
-  userId: string;
-  /** Rows to return at most. */
-  limit: number;
-  createdAfter: Date | null;
-  createdBefore: Date | null;
-  /** Keyset position: rows strictly older than this (created_at, id). */
-  after: { createdAt: Date; id: string } | null;
-}
-
-export interface RecordsRepository {
-  insert(record: NewRecord): Promise<StoredRecord>;
-  /** Inserts all or none, in one statement; returns the rows in input order. */
-  insertMany(records: NewRecord[]): Promise<StoredRecord[]>;
-  findById(id: string): Promise<StoredRecord | null>;
-  listByUser(query: ListQuery): Promise<StoredRecord[]>;
-  /** Replaces the payload when the version matches (null: any); null when nothing matched. */
-  updatePayload(id: string, payload: JsonObject, expectedVersion: number | null): Promise<StoredRecord | null>;
-  /** Deletes when the version matches (null: any); what was deleted, or null when nothing matched. */
-  delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null>;
-  findVersion(id: string): Promise<number | null>;
-}
 
 interface Row {
   id: string;

@@ -6,25 +6,8 @@
  * so an alert can fire; consumers that need every change reconcile from the database by
  * `version`. See docs/events.md.
  */
+import { NoopPublisher, type ChangeEvent, type EventPublisher } from '../domain/events.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
-
-export type ChangeType = 'data.created' | 'data.updated' | 'data.deleted';
-
-export interface ChangeEvent {
-  type: ChangeType;
-  /** The record's id. */
-  id: string;
-  user_id: string;
-  /** The record's version after the change (for a delete: the version that was deleted). */
-  version: number;
-  /** When the change committed, RFC 3339 (the record's updated_at). */
-  time: string;
-}
-
-export interface EventPublisher {
-  /** Publishes the events in order. Resolves in every case; never rejects. */
-  publish(events: ChangeEvent[]): Promise<void>;
-}
 
 export interface RedisStreamOptions {
   /** Stream key (default `<prefix>{events}:data`; the hash tag pins it to one cluster slot). */
@@ -129,15 +112,6 @@ export class RedisStreamPublisher implements EventPublisher {
       }
     }
   }
-}
-
-/**
- * Publishing switched off: with no Redis configured there is no stream to publish to, so
- * nothing is lost and nothing is counted as failed (a failure is "configured but not
- * delivered", which is what onFailed alerts on).
- */
-export class NoopPublisher implements EventPublisher {
-  async publish(): Promise<void> {}
 }
 
 /** The publisher for a gateway: the stream when Redis is configured, else publishing is off. */

@@ -4,7 +4,7 @@
  * on every limited response, and refuse with 429 problem+json and Retry-After over the limit.
  */
 import type Koa from 'koa';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 import type { RateDecision, RateKind, RateLimiter } from './rate-limiter.js';
 
 export interface RateLimitMiddlewareOptions {

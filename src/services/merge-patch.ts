@@ -1,5 +1,5 @@
 /** JSON Merge Patch (RFC 7396). */
-import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../domain/json-value.js';
 
 function define(target: JsonObject, key: string, value: JsonValue): void {
   // defineProperty, not assignment: a "__proto__" key stays an ordinary member.

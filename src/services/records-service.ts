@@ -3,16 +3,11 @@
  * delete with optimistic concurrency. No HTTP and no SQL here.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { AppError } from '../errors.js';
-import type { RecordsRepository, StoredRecord } from '../data/records-repository.js';
-import {
-  NoopPublisher,
-  type ChangeEvent,
-  type ChangeType,
-  type EventPublisher,
-} from '../events/change-events.js';
+import { AppError } from '../domain/errors.js';
+import type { RecordsRepository, StoredRecord } from '../domain/records.js';
+import { NoopPublisher, type ChangeEvent, type ChangeType, type EventPublisher } from '../domain/events.js';
 import { CursorCodec, type CursorScope } from './cursor.js';
-import { inspectJson, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { inspectJson, isJsonObject, type JsonObject, type JsonValue } from '../domain/json-value.js';
 import { applyMergePatch } from './merge-patch.js';
 
 export interface RecordsServiceOptions {

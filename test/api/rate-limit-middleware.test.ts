@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { problemResponses } from '../../src/api/middleware.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import {
   kindOf,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { operationsHandlers } from '../../src/api/handlers/operations-handlers.js';
 import { recordsHandlers } from '../../src/api/handlers/records-handlers.js';
-import { ERRORS } from '../../src/errors.js';
-import { CONTRACT_PATH, PROJECT_ROOT } from '../../src/paths.js';
+import { ERRORS } from '../../src/domain/errors.js';
+import { CONTRACT_PATH, PROJECT_ROOT } from '../../src/config/paths.js';
 
 interface Op {
   operationId: string;

@@ -8,7 +8,7 @@ import type { Database } from '../../src/data/database.js';
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
 import { createPglite } from '../../src/data/pglite.js';
 import { createPostgres } from '../../src/data/postgres.js';
-import { POSTGRES_MIGRATIONS_DIR } from '../../src/paths.js';
+import { POSTGRES_MIGRATIONS_DIR } from '../../src/config/paths.js';
 
 export type BackendKind = 'pglite' | 'postgres';
 export const BACKENDS: BackendKind[] = ['pglite', 'postgres'];

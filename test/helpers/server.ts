@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/data/database.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { redisGatewayFromConfig } from '../../src/redis/redis-gateway.js';
+import { redisGatewayFromConfig } from '../../src/redis/ioredis-gateway.js';
 import { ContractChecker } from './contract-check.js';
 import { openTestDatabase, type BackendKind, type TestDatabase } from './databases.js';
 

@@ -1,19 +1,9 @@
 /** Change events on a real Redis stream: order, fields, bounded length, and Redis being gone. */
 import { randomBytes } from 'node:crypto';
-import {
-  createEventPublisher,
-  eventFromFields,
-  NoopPublisher,
-  RedisStreamPublisher,
-  type ChangeEvent,
-} from '../../src/events/change-events.js';
-import {
-  createRedisGateway,
-  NO_REDIS,
-  type RedisClient,
-  type RedisGateway,
-  type RedisGatewayOptions,
-} from '../../src/redis/redis-gateway.js';
+import { createEventPublisher, eventFromFields, RedisStreamPublisher } from '../../src/events/change-events.js';
+import { NoopPublisher, type ChangeEvent } from '../../src/domain/events.js';
+import { NO_REDIS, type RedisClient, type RedisGateway } from '../../src/redis/redis-gateway.js';
+import { createRedisGateway, type RedisGatewayOptions } from '../../src/redis/ioredis-gateway.js';
 import { freePort, startRedis, type TestRedis, until } from '../helpers/redis-servers.js';
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../helpers/redis-servers.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/config/paths.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');

@@ -6,7 +6,7 @@
  * skipped, with the reason in the suite title and on stderr, never as passed.
  */
 import { Idempotency } from '../../src/api/idempotency.js';
-import type { StoredResponse } from '../../src/data/idempotency-store.js';
+import type { StoredResponse } from '../../src/domain/idempotency.js';
 import {
   OracleDatabase,
   oracledb,

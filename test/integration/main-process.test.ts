@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../helpers/redis-servers.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/config/paths.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');

@@ -1,7 +1,7 @@
 /** Migrations on the PostgreSQL server: idempotent, safe when instances start together, append-only. */
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
 import { createPostgres } from '../../src/data/postgres.js';
-import { POSTGRES_MIGRATIONS_DIR } from '../../src/paths.js';
+import { POSTGRES_MIGRATIONS_DIR } from '../../src/config/paths.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 describe('migrations', () => {

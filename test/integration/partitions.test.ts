@@ -15,13 +15,10 @@ import {
 } from '../../src/data/partitions.js';
 import { createPglite } from '../../src/data/pglite.js';
 import { createPostgres } from '../../src/data/postgres.js';
-import {
-  nearIdTime,
-  PostgresRecordsRepository,
-  type StoredRecord,
-} from '../../src/data/records-repository.js';
+import { nearIdTime, PostgresRecordsRepository } from '../../src/data/records-repository.js';
+import { type StoredRecord } from '../../src/domain/records.js';
 import { compileStatement, SqlCatalog } from '../../src/data/sql-catalog.js';
-import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 import {
   adminQuery,
   BACKENDS,

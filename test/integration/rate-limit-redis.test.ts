@@ -3,12 +3,8 @@
  * of this run), throwaway servers that die and come back, and a real 3-master cluster.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  createRedisGateway,
-  type RedisClient,
-  type RedisGateway,
-  type RedisGatewayOptions,
-} from '../../src/redis/redis-gateway.js';
+import { type RedisClient, type RedisGateway } from '../../src/redis/redis-gateway.js';
+import { createRedisGateway, type RedisGatewayOptions } from '../../src/redis/ioredis-gateway.js';
 import {
   FallbackRateLimiter,
   MemoryRateLimiter,

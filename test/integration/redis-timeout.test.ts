@@ -6,7 +6,7 @@
  * soak). Checked against the real Redis over a raw socket: PING, then the process blocks.
  */
 import net from 'node:net';
-import { TimeoutError, withTimeout } from '../../src/redis/redis-gateway.js';
+import { TimeoutError, withTimeout } from '../../src/redis/ioredis-gateway.js';
 
 const REDIS_URL = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 

@@ -4,8 +4,8 @@
  * migrated repository.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { AppError } from '../../src/errors.js';
-import type { NewRecord, RecordsRepository, StoredRecord } from '../../src/data/records-repository.js';
+import { AppError } from '../../src/domain/errors.js';
+import type { NewRecord, RecordsRepository, StoredRecord } from '../../src/domain/records.js';
 
 export interface RepositoryUnderTest {
   repo: RecordsRepository;

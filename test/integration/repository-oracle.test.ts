@@ -6,7 +6,7 @@
  * as skipped, with the reason in the suite title, never as passed.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import {
   OracleDatabase,
   oracleOptionsFromEnv,

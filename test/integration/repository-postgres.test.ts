@@ -1,7 +1,7 @@
 /** The repository contract on the embedded PGlite and on the PostgreSQL server. */
 import { PostgresRecordsRepository } from '../../src/data/records-repository.js';
 import { SqlCatalog } from '../../src/data/sql-catalog.js';
-import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 import { BACKENDS, openTestDatabase } from '../helpers/databases.js';
 import { describeRepositoryContract } from './repository-contract.js';
 

@@ -16,9 +16,9 @@ import { loadMigrations, migrate } from '../../src/data/migrations.js';
 import { createPostgres } from '../../src/data/postgres.js';
 import { PostgresRecordsRepository } from '../../src/data/records-repository.js';
 import { compileStatement, SqlCatalog } from '../../src/data/sql-catalog.js';
-import { AppError } from '../../src/errors.js';
-import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/paths.js';
-import { createRedisGateway, redisGatewayFromConfig } from '../../src/redis/redis-gateway.js';
+import { AppError } from '../../src/domain/errors.js';
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
+import { createRedisGateway, redisGatewayFromConfig } from '../../src/redis/ioredis-gateway.js';
 import { redisTlsOptions, type RedisTlsSettings } from '../../src/redis/redis-tls.js';
 import {
   makeCertificates,

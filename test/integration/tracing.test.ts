@@ -12,8 +12,10 @@ import { loadConfig } from '../../src/config.js';
 import { compileStatement } from '../../src/data/sql-catalog.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createTracing, type Tracing } from '../../src/observability/tracing.js';
-import { createRedisGateway, NO_REDIS, redisGatewayFromConfig } from '../../src/redis/redis-gateway.js';
+import { createTracing } from '../../src/observability/otel-tracing.js';
+import type { Tracing } from '../../src/observability/tracing.js';
+import { NO_REDIS } from '../../src/redis/redis-gateway.js';
+import { createRedisGateway, redisGatewayFromConfig } from '../../src/redis/ioredis-gateway.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import {
   OTLP_KIND,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/config/paths.js';
 
 describe('configuration', () => {
   test('when nothing is set, then the defaults serve the embedded database on port 8000', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readContract, sha256 } from '../../src/api/contract.js';
-import { CONTRACT_PATH } from '../../src/paths.js';
+import { CONTRACT_PATH } from '../../src/config/paths.js';
 
 describe('the contract as prebuilt JSON (dist/openapi.json)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'contract-json-'));

@@ -1,6 +1,6 @@
 import { nestsDeeperThan, parseJsonText, scanJson } from '../../src/api/json-body.js';
-import { AppError } from '../../src/errors.js';
-import { inspectJson } from '../../src/services/json-value.js';
+import { AppError } from '../../src/domain/errors.js';
+import { inspectJson } from '../../src/domain/json-value.js';
 
 describe('inspectJson', () => {
   test('when a value is storable, then no problem', () => {

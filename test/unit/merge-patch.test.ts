@@ -1,5 +1,5 @@
 import { applyMergePatch } from '../../src/services/merge-patch.js';
-import type { JsonValue } from '../../src/services/json-value.js';
+import type { JsonValue } from '../../src/domain/json-value.js';
 
 // RFC 7396, Appendix A.
 const CASES: [JsonValue, JsonValue, JsonValue][] = [

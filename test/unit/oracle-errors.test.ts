@@ -5,7 +5,7 @@
  * transformErr, which is also what rewrites ORA-03113 and friends to NJS-500.
  */
 import { createRequire } from 'node:module';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import {
   isDriverError,
   mapOracleError,

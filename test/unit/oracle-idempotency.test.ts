@@ -13,7 +13,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Reply } from '../../src/api/reply.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
 import {
   oracledb,

@@ -3,7 +3,7 @@
  * commits as it goes, a failed script is marked 'failed' and resumed at the statement that
  * failed; an applied migration never runs again nor may change; a changed package is recreated.
  */
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import type { OracleBinds, OracleExecutor } from '../../src/data/oracle/oracle-database.js';
 import { applyOracleScripts, type OracleScript } from '../../src/data/oracle/oracle-migrations.js';
 import { splitScript, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';

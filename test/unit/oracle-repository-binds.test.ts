@@ -5,7 +5,7 @@
  * a payload into the bytes a JSON column receives.
  */
 import { createRequire } from 'node:module';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import { oracledb } from '../../src/data/oracle/oracle-database.js';
 import {
   assertStorablePayload,
@@ -28,7 +28,7 @@ import {
   uuidToRaw,
   type OracleRecordRow,
 } from '../../src/data/oracle/oracle-records-binds.js';
-import type { JsonObject } from '../../src/services/json-value.js';
+import type { JsonObject } from '../../src/domain/json-value.js';
 
 const require = createRequire(import.meta.url);
 const { OsonEncoder, OsonDecoder } = require('oracledb/lib/impl/datahandlers/oson.js') as {

@@ -27,7 +27,7 @@ import {
   type OracleStatement,
 } from '../../src/data/oracle/oracle-sql.js';
 import { parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
-import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 
 const ID = '0190f5e4-7a1b-7c2d-8e3f-123456789abc';
 const AT = new Date('2025-03-04T05:06:07.891Z');

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import { mapPgError, mapTransactionError, unavailable } from '../../src/data/pg-errors.js';
 
 describe('PostgreSQL error table', () => {

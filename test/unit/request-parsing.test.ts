@@ -1,7 +1,7 @@
 import type { Operation, Request } from 'openapi-backend';
 import { createBackend } from '../../src/api/backend.js';
 import { readContract } from '../../src/api/contract.js';
-import { CONTRACT_PATH } from '../../src/paths.js';
+import { CONTRACT_PATH } from '../../src/config/paths.js';
 
 /**
  * The backend replaces openapi-backend's per-request parse (run three times a request) with one

@@ -5,7 +5,7 @@ import { bindParams, compileStatement, parseSqlFile, SqlCatalog } from '../../sr
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
 import { PARTITION_STATEMENTS } from '../../src/data/partitions.js';
 import { POSTGRES_RECORD_STATEMENTS } from '../../src/data/records-repository.js';
-import { POSTGRES_QUERIES_DIR } from '../../src/paths.js';
+import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 
 describe('SQL catalog', () => {
   test('when named parameters repeat, then each becomes one positional parameter; casts stay', () => {

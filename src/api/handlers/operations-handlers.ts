@@ -7,7 +7,7 @@ import type { components } from '../../../generated/openapi.js';
 import type { Registry } from 'prom-client';
 import type { Database } from '../../data/database.js';
 import type { RedisGateway } from '../../redis/redis-gateway.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../domain/errors.js';
 import type { Contract } from '../contract.js';
 import type { Reply } from '../reply.js';
 

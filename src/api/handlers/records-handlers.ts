@@ -5,16 +5,10 @@
 import type Koa from 'koa';
 import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
-import {
-  DEVELOPER,
-  ownerScope,
-  requireActingFor,
-  requireScope,
-  type Principal,
-} from '../../auth/authenticator.js';
+import { DEVELOPER, ownerScope, requireActingFor, requireScope, type Principal } from '../../domain/principal.js';
 import type { RecordCache, RecordEntry } from '../../cache/record-cache.js';
-import type { StoredRecord } from '../../data/records-repository.js';
-import type { JsonObject } from '../../services/json-value.js';
+import type { StoredRecord } from '../../domain/records.js';
+import type { JsonObject } from '../../domain/json-value.js';
 import { notFound, type RecordsService } from '../../services/records-service.js';
 import type { Idempotency } from '../idempotency.js';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../preconditions.js';

@@ -3,7 +3,7 @@
  * pool, a call timeout on every connection, mapped errors, a readiness ping and a drain on close.
  */
 import { createRequire } from 'node:module';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../domain/errors.js';
 import { isDriverError, mapOracleError, oracleUnavailable, sessionIsSuspect } from './oracle-errors.js';
 import type { OracleStatement } from './oracle-sql.js';
 

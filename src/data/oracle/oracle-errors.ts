@@ -6,7 +6,7 @@
  * its message. node-oracledb rewrites `code` of lost-connection ORA- errors to NJS-500 but keeps
  * `errorNum`, so both are looked at.
  */
-import { AppError } from '../../errors.js';
+import { AppError } from '../../domain/errors.js';
 
 /** Codes raised by sql/oracle/packages/records_api.pkb; records_api.pks documents the same list. */
 export const RECORDS_API_ERRORS: Readonly<Record<number, string>> = {

@@ -3,7 +3,8 @@
  * sql/oracle/queries/idempotency.sql and the mapping of what comes back. Nothing here talks to
  * a database, so unit tests pin it without an Oracle server.
  */
-import type { KeyRow, StoredResponse } from '../idempotency-store.js';
+import type { KeyRow } from '../idempotency-store.js';
+import type { StoredResponse } from '../../domain/idempotency.js';
 import { oracledb, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
 
 /** A row of findIdempotencyKey as node-oracledb returns it with OUT_FORMAT_OBJECT. */

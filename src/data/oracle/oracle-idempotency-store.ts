@@ -4,14 +4,8 @@
  * take over an expired row) committed in the same round trip, so concurrent claims of one key
  * end with exactly one winner; every other write also commits as it runs.
  */
-import {
-  heldState,
-  IDEMPOTENCY_STATEMENTS,
-  type IdempotencyStatementName,
-  type IdempotencyStore,
-  type KeyState,
-  type StoredResponse,
-} from '../idempotency-store.js';
+import { heldState, IDEMPOTENCY_STATEMENTS, type IdempotencyStatementName } from '../idempotency-store.js';
+import { type IdempotencyStore, type KeyState, type StoredResponse } from '../../domain/idempotency.js';
 import type { OracleDatabase } from './oracle-database.js';
 import {
   claimBinds,

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../domain/errors.js';
 import type { OracleConnection, OracleDatabase, OracleExecutor } from './oracle-database.js';
 import { ORACLE_MIGRATIONS_DIR, ORACLE_PACKAGES_DIR, prepareStatement, splitScript } from './oracle-sql.js';
 import type { OracleStatement } from './oracle-sql.js';

@@ -3,9 +3,9 @@
  * statement, row mapping and bulk chunking. Nothing here talks to a database, so unit tests
  * pin it without an Oracle server.
  */
-import { AppError } from '../../errors.js';
-import type { JsonObject, JsonValue } from '../../services/json-value.js';
-import type { ListQuery, NewRecord, StoredRecord, DeletedRecord } from '../records-repository.js';
+import { AppError } from '../../domain/errors.js';
+import type { JsonObject, JsonValue } from '../../domain/json-value.js';
+import type { ListQuery, NewRecord, StoredRecord, DeletedRecord } from '../../domain/records.js';
 import { oracledb, type OracleBind, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
 
 // Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text

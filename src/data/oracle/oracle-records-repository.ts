@@ -3,8 +3,8 @@
  * bulk inserts through the records_api PL/SQL package (array binds, FORALL) in one round trip.
  * Same behaviour as PostgresRecordsRepository; the shared contract suite checks both.
  */
-import type { JsonObject } from '../../services/json-value.js';
-import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../records-repository.js';
+import type { JsonObject } from '../../domain/json-value.js';
+import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../../domain/records.js';
 import type { OracleDatabase, OracleResult } from './oracle-database.js';
 import {
   assertStorablePayload,

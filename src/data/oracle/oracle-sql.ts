@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../paths.js';
+import { PROJECT_ROOT } from '../../config/paths.js';
 
 export const ORACLE_SQL_DIR = join(PROJECT_ROOT, 'sql', 'oracle');
 export const ORACLE_QUERIES_DIR = join(ORACLE_SQL_DIR, 'queries');

@@ -62,6 +62,10 @@ const S = {
 // Extra node options for the service processes, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof
 // --cpu-prof-dir=.reports/bench/prof" to see where a path spends its time (with BENCH_PATHS=post
 // to measure one path, and BENCH_MIX_DURATION=0 to skip the mix).
+// The Node.js that runs the service and the baselines (default: the one running this harness),
+// e.g. BENCH_NODE=/usr/bin/node to measure another runtime with the same harness and load generator.
+const NODE = process.env.BENCH_NODE || process.execPath;
+const NODE_VERSION = execFileSync(NODE, ['-p', 'process.version']).toString().trim();
 const SERVICE_ARGS = [
   ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   'dist/src/main.js',
@@ -89,7 +93,7 @@ function startProcess(name, args, env) {
   mkdirSync(join(REPORTS, 'logs'), { recursive: true });
   const logFile = join(REPORTS, 'logs', `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.name = name;
   child.logFile = logFile;
@@ -261,7 +265,7 @@ async function facts(admin, redis) {
       load_average_start: os.loadavg().map((x) => Math.round(x * 100) / 100),
     },
     versions: {
-      node: process.version,
+      node: NODE_VERSION,
       postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
       redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     },
