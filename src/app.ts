@@ -5,7 +5,7 @@
 import { constants as zlib } from 'node:zlib';
 import Koa from 'koa';
 import compress from 'koa-compress';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import type { AnyDatabase } from './data/open-database.js';
 import { OracleIdempotencyStore } from './data/oracle/oracle-idempotency-store.js';
 import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { AppError, problemBody } from './domain/errors.js';
 
 function writeProblem(socket: Duplex, err: AppError): void {

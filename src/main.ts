@@ -8,7 +8,7 @@
  */
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/config.js';
 import { openDatabase } from './data/open-database.js';
 import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';

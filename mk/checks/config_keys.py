@@ -1,4 +1,4 @@
-"""Reads CONFIG_KEYS out of src/config.ts (the single source of truth for configuration keys).
+"""Reads CONFIG_KEYS out of src/config/config.ts (the single source of truth for configuration keys).
 
 The object literal is tokenized and parsed, not matched with regular expressions, so a doc string
 that happens to contain "min: 3" cannot fool it. Only the literal forms config.ts uses are
@@ -14,10 +14,10 @@ from typing import Any
 
 from common import ROOT
 
-CONFIG_TS = ROOT / 'src' / 'config.ts'
+CONFIG_TS = ROOT / 'src' / 'config' / 'config.ts'
 
-# Keys the chart may list before src/config.ts declares them (work landing in parallel). Empty:
-# REDIS_URL and the ORACLE_* keys that were listed here are declared in src/config.ts now.
+# Keys the chart may list before src/config/config.ts declares them (work landing in parallel). Empty:
+# REDIS_URL and the ORACLE_* keys that were listed here are declared in src/config/config.ts now.
 PENDING_KEYS: set[str] = set()
 
 _TOKEN = re.compile(
@@ -121,7 +121,7 @@ def expected_schema(spec: dict[str, Any]) -> dict[str, Any]:
     return {'type': ['string', 'null']}
 
 
-# Keys whose valid values src/config.ts checks beyond their kind (scheme, length, format).
+# Keys whose valid values src/config/config.ts checks beyond their kind (scheme, length, format).
 _SAMPLES: dict[str, Any] = {
     'DATABASE_URL': 'postgres://check:check@database-url.example:5432/check',
     'REDIS_URL': 'redis://check:check@redis-url.example:6379/0',

@@ -1,5 +1,5 @@
 /** `make migrate`: applies pending migrations to the configured database and exits. */
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../data/open-database.js';
 import { createLogger } from '../observability/logger.js';
 

@@ -7,7 +7,7 @@
  *   --drop NAME      detach and drop this partition, refused unless the retention allows it
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../data/open-database.js';
 import { dropPartition, maintainPartitions } from '../data/partitions.js';
 import { createLogger } from '../observability/logger.js';

@@ -1,5 +1,5 @@
 /** Chooses the database from the configuration and brings its schema up to date. */
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { POSTGRES_MIGRATIONS_DIR } from '../config/paths.js';
 import type { Database } from './database.js';

@@ -6,7 +6,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { NO_REDIS, type BreakerState, type RedisClient, type RedisGateway } from './redis-gateway.js';
 import { redisTlsOptions } from './redis-tls.js';
 

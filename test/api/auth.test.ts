@@ -4,7 +4,7 @@
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'test-only-hs256-secret-0123456789abcdef';

@@ -1,5 +1,5 @@
 /** Choosing the database from the configuration, and migrating it on start. */
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/data/open-database.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';

@@ -10,7 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
-import { CONFIG_KEYS, loadConfig } from '../../src/config.js';
+import { CONFIG_KEYS, loadConfig } from '../../src/config/config.js';
 import type { Database } from '../../src/data/database.js';
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
 import { createPostgres } from '../../src/data/postgres.js';
@@ -256,7 +256,7 @@ describe('Redis over TLS (a server with --port 0: TLS only)', () => {
   });
 });
 
-// Runs by itself once src/config.ts declares REDIS_TLS_CA_FILE (the TLS patch to config.ts and
+// Runs by itself once src/config/config.ts declares REDIS_TLS_CA_FILE (the TLS patch to config.ts and
 // redis-gateway.ts, which land together); skipped until then. From then on, a private-CA Redis
 // must be reachable through the configured gateway, and bad TLS settings must stop the start.
 const configTakesTlsKeys = 'REDIS_TLS_CA_FILE' in CONFIG_KEYS;

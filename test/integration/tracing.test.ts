@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { compileStatement } from '../../src/data/sql-catalog.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';

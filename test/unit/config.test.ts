@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config.js';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config/config.js';
 import { PROJECT_ROOT } from '../../src/config/paths.js';
 
 describe('configuration', () => {

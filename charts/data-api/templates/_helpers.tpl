@@ -55,7 +55,7 @@ app.kubernetes.io/part-of: data-api
 
 {{/*
 The config keys that hold credentials: they go into the Secret, never into the ConfigMap.
-`make chart-check` fails when a key marked `secret: true` in src/config.ts is missing here.
+`make chart-check` fails when a key marked `secret: true` in src/config/config.ts is missing here.
 */}}
 {{- define "data-api.secretKeys" -}}
 {{- list "DATABASE_URL" "ORACLE_PASSWORD" "REDIS_URL" "AUTH_JWT_SECRET" "AUTH_API_KEYS" "CURSOR_SECRET" | toJson }}
@@ -134,7 +134,7 @@ namespace="{{ .Release.Namespace }}",service="{{ include "data-api.fullname" . }
 
 {{/*
 Refuse values that would deploy a pod that cannot start or leaks a credential into a ConfigMap.
-The service refuses the same at start (src/config.ts); refusing here fails `helm install` instead
+The service refuses the same at start (src/config/config.ts); refusing here fails `helm install` instead
 of leaving pods in CrashLoopBackOff.
 */}}
 {{- define "data-api.validate" -}}

@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
-import { corsOptions, type CorsOptions } from './api/cors.js';
-import type { ApiKeyEntry, AuthOptions } from './auth/authenticator.js';
-import { oracleOptionsFromEnv, type OracleOptions } from './data/oracle/oracle-database.js';
-import { redisTlsOptions } from './redis/redis-tls.js';
+import { corsOptions, type CorsOptions } from '../api/cors.js';
+import type { ApiKeyEntry, AuthOptions } from '../auth/authenticator.js';
+import { oracleOptionsFromEnv, type OracleOptions } from '../data/oracle/oracle-database.js';
+import { redisTlsOptions } from '../redis/redis-tls.js';
 
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'url';
 
