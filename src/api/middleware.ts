@@ -76,6 +76,7 @@ export function problemResponses(logger: Logger): Koa.Middleware {
         );
       }
       ctx.status = appError.status;
+      if (appError.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(appError.retryAfterSeconds));
       for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
       ctx.type = 'application/problem+json';
       ctx.body = JSON.stringify(problemBody(appError, ctx.state.requestId as string | undefined));

@@ -14,18 +14,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type {
+  CacheSource,
+  CacheStats,
+  RecordCache as RecordCachePort,
+  RecordEntry,
+} from '../domain/record-cache.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
 import { PAGE_SCRIPTS, type PageCommands } from './page-scripts.js';
-
-export type CacheSource = 'hit-l1' | 'hit-l2' | 'miss';
-
-/** A cached record: its serialized JSON and its version (the ETag). null: known to be deleted. */
-export interface RecordEntry {
-  version: number;
-  /** The owner, for authorization without parsing the bytes. */
-  userId: string;
-  bytes: Buffer;
-}
 
 export interface CacheOptions {
   enabled: boolean;
@@ -34,13 +30,6 @@ export interface CacheOptions {
   l2TtlSeconds: number;
   /** How long a delete is remembered in L2, so a slow reader cannot re-fill the old record. */
   tombstoneTtlSeconds: number;
-}
-
-export interface CacheStats {
-  l1Hits: number;
-  l1Misses: number;
-  l2Hits: number;
-  l2Misses: number;
 }
 
 type L1Value = { kind: 'record'; entry: RecordEntry | null } | { kind: 'pages'; pages: Map<number, Buffer> };
@@ -56,7 +45,7 @@ const ACTIVE_USERS = 'active-users';
 const ACTIVE_USERS_KEPT = 10_000;
 const MAX_PENDING = 10_000;
 
-export class RecordCache {
+export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   private readonly instanceId = randomUUID();
   private readonly l1: LRUCache<string, L1Value>;

@@ -55,6 +55,9 @@ export interface FieldError {
 export interface AppErrorOptions {
   detail: string;
   errors?: FieldError[];
+  /** When a retry may succeed; the HTTP layer sends it as Retry-After. */
+  retryAfterSeconds?: number;
+  /** HTTP headers of the answer: set only by src/api (layers below use retryAfterSeconds). */
   headers?: Record<string, string>;
   extra?: Record<string, unknown>;
   cause?: unknown;
@@ -66,6 +69,7 @@ export class AppError extends Error {
   readonly detail: string;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  readonly retryAfterSeconds: number | undefined;
   readonly extra: Record<string, unknown>;
 
   constructor(name: ErrorName, options: AppErrorOptions) {
@@ -75,6 +79,7 @@ export class AppError extends Error {
     this.detail = options.detail;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.extra = options.extra ?? {};
   }
 

@@ -3,7 +3,7 @@
  * `_total`; labels are bounded sets, never raw URLs or user ids.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CacheStats } from '../cache/record-cache.js';
+import type { CacheStats } from '../domain/record-cache.js';
 import type { PoolStats } from '../data/database.js';
 import { partitionStats } from '../data/partitions.js';
 
