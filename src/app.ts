@@ -14,14 +14,14 @@ import { PostgresRecordsRepository } from './data/records-repository.js';
 import { type RecordsRepository } from './domain/records.js';
 import { PostgresIdempotencyStore } from './data/idempotency-store.js';
 import { type IdempotencyStore } from './domain/idempotency.js';
-import { Idempotency } from './api/idempotency.js';
+import { Idempotency } from './services/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/backend.js';
 import { cors } from './api/cors.js';
 import { loadContract } from './api/contract.js';
-import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';
+import { operationsHandlers } from './api/handlers/operations-handlers.js';
+import type { Lifecycle } from './services/readiness.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
-import { recordJson } from './api/reply.js';
 import {
   auditLog,
   problemResponses,
@@ -43,6 +43,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { NO_REDIS } from './redis/redis-gateway.js';
 import type { RedisGateway } from './redis/redis-gateway.js';
 import { POSTGRES_QUERIES_DIR } from './config/paths.js';
+import { RecordOperations } from './services/record-operations.js';
 import { RecordsService } from './services/records-service.js';
 
 export interface AppDeps {
@@ -66,8 +67,6 @@ export interface App {
 }
 
 const NOT_LIMITED = /^\/(health|ready|metrics|openapi\.(json|yaml)|docs(\/.*)?)$/;
-// The contract's default limit: the page warming preloads.
-const DEFAULT_PAGE_SIZE = 20;
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
 const ENVELOPE_DEPTH = 3;
 
@@ -119,15 +118,16 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   const activeUsers = new ActiveUsers(redis);
   metrics.observeActiveUsers(() => activeUsers.count());
   metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
-  const records = recordsHandlers(
-    service,
+  const operations = new RecordOperations({
+    records: service,
     cache,
-    {
+    observer: {
       created: (count) => metrics.recordsCreated.inc(count),
       seen: (userId) => activeUsers.seen(userId),
     },
     idempotency,
-  );
+  });
+  const records = recordsHandlers(operations);
   const backend = await createBackend(
     contract.document(),
     {
@@ -135,10 +135,8 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
       unauthorizedHandler,
       ...operationsHandlers({
         metrics: metrics.registry,
-        db,
-        redis,
+        readiness: { database: db, cache: redis, lifecycle },
         contract,
-        lifecycle,
         referenceTtlSeconds: config.cacheReferenceTtlSeconds,
       }),
     },
@@ -200,17 +198,6 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   );
   koa.use(backend.dispatch);
 
-  async function warmCache(): Promise<number> {
-    const users = await cache.activeUsers(config.cacheWarmUsers);
-    for (const userId of users) {
-      await cache.getFirstPage(userId, DEFAULT_PAGE_SIZE, async () => {
-        const page = await service.list({ userId, limit: DEFAULT_PAGE_SIZE });
-        return Buffer.from(
-          JSON.stringify({ items: page.items.map(recordJson), next_cursor: page.nextCursor }),
-        );
-      });
-    }
-    return users.length;
-  }
+  const warmCache = () => operations.warmFirstPages(config.cacheWarmUsers);
   return { koa, backend, lifecycle, cache, metrics, warmCache };
 }

@@ -14,7 +14,7 @@ import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from './observability/logger.js';
-import { openTracing } from './observability/tracing.js';
+import { openTracing } from './observability/open-tracing.js';
 import { PROJECT_ROOT } from './config/paths.js';
 import { openRedisGateway } from './redis/open-redis.js';
 

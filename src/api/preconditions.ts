@@ -1,9 +1,6 @@
-/** Entity tags: a record's ETag is its version as a strong tag, `"3"`. */
+/** Conditional request headers (RFC 9110 13.1): a record's ETag is its version, `"3"`. */
+import type { IfNoneMatch } from '../services/record-views.js';
 import type { Precondition } from '../services/records-service.js';
-
-export function etagOf(version: number): string {
-  return `"${version}"`;
-}
 
 const ETAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*$/;
 
@@ -25,10 +22,12 @@ export function parseIfMatch(header: string | undefined): Precondition | undefin
   return { any: false, versions };
 }
 
-/** True when If-None-Match lists the current tag (weak comparison, RFC 9110 13.1.2). */
-export function ifNoneMatchHits(header: string | undefined, version: number): boolean {
-  if (header === undefined) return false;
-  if (header.trim() === '*') return true;
-  const current = etagOf(version);
-  return header.split(',').some((part) => part.trim().replace(/^W\//, '') === current);
+/**
+ * Parses If-None-Match (undefined when absent) into `*` or the tags it lists, for the weak
+ * comparison of RFC 9110 13.1.2: a W/ prefix is dropped, so "3" and W/"3" both match version 3.
+ */
+export function parseIfNoneMatch(header: string | undefined): IfNoneMatch | undefined {
+  if (header === undefined) return undefined;
+  if (header.trim() === '*') return { any: true };
+  return { any: false, tags: header.split(',').map((part) => part.trim().replace(/^W\//, '')) };
 }

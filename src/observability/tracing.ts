@@ -1,7 +1,7 @@
 /**
  * Tracing: what the rest of the service sees of it, and tracing off. Off (no OTLP endpoint),
- * every helper is a pass-through and nothing of the SDK is loaded; on, openTracing loads
- * otel-tracing.ts, which holds the SDK. Loading the SDK costs start-up time a process without
+ * every helper is a pass-through and nothing of the SDK is loaded; on, openTracing
+ * (open-tracing.ts) loads otel-tracing.ts, which holds the SDK. Loading the SDK costs start-up time a process without
  * tracing should not pay. See docs/tracing.md.
  */
 import { ProxyTracerProvider, type Tracer } from '@opentelemetry/api';
@@ -72,11 +72,4 @@ const DISABLED: Omit<Tracing, 'tracer'> = {
 export function tracingOff(): Tracing {
   // A provider of its own, never the global one: off means off even if something else registered.
   return { ...DISABLED, tracer: new ProxyTracerProvider().getTracer(SCOPE) };
-}
-
-/** createTracing (otel-tracing.ts), with the SDK loaded only when options.endpoint is set. */
-export async function openTracing(options: TracingOptions): Promise<Tracing> {
-  if (!options.endpoint) return tracingOff();
-  const { createTracing } = await import('./otel-tracing.js');
-  return createTracing(options);
 }

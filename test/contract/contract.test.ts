@@ -26,13 +26,11 @@ const operations = Object.values(doc.paths).flatMap((item) =>
 describe('contract', () => {
   test('when handlers are registered, then they are exactly the operationIds', () => {
     const handlers = {
-      ...recordsHandlers(null as never, null as never),
+      ...recordsHandlers(null as never),
       ...operationsHandlers({
         metrics: null as never,
-        db: null as never,
-        redis: null as never,
+        readiness: null as never,
         contract: null as never,
-        lifecycle: { draining: false },
         referenceTtlSeconds: 0,
       }),
     };

@@ -5,7 +5,7 @@
  * RECORDS alone), so point it at a throwaway schema. Without them every test is reported as
  * skipped, with the reason in the suite title and on stderr, never as passed.
  */
-import { Idempotency } from '../../src/api/idempotency.js';
+import { Idempotency } from '../../src/services/idempotency.js';
 import type { StoredResponse } from '../../src/domain/idempotency.js';
 import {
   OracleDatabase,

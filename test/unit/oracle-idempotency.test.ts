@@ -8,11 +8,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { Idempotency } from '../../src/api/idempotency.js';
+import { Idempotency } from '../../src/services/idempotency.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { Reply } from '../../src/api/reply.js';
+import type { Reply } from '../../src/services/reply.js';
 import { AppError } from '../../src/domain/errors.js';
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
 import {

@@ -1,4 +1,8 @@
-import { etagOf, ifNoneMatchHits, parseIfMatch } from '../../src/api/preconditions.js';
+import { parseIfMatch, parseIfNoneMatch } from '../../src/api/preconditions.js';
+import { etagOf, noneMatchHits } from '../../src/services/record-views.js';
+
+const ifNoneMatchHits = (header: string | undefined, version: number) =>
+  noneMatchHits(parseIfNoneMatch(header), version);
 
 describe('entity tags', () => {
   test('when a version is tagged, then it is a strong tag', () => {

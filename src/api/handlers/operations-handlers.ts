@@ -5,16 +5,10 @@ import { join } from 'node:path';
 import type { Context } from 'openapi-backend';
 import type { components } from '../../../generated/openapi.js';
 import type { Registry } from 'prom-client';
-import type { Database } from '../../data/database.js';
-import type { RedisGateway } from '../../redis/redis-gateway.js';
 import { AppError } from '../../domain/errors.js';
+import { checkReadiness, type ReadinessDeps } from '../../services/readiness.js';
+import type { Reply } from '../../services/reply.js';
 import type { Contract } from '../contract.js';
-import type { Reply } from '../reply.js';
-
-export interface Lifecycle {
-  /** True once shutdown began: readiness answers 503 so the load balancer stops routing here. */
-  draining: boolean;
-}
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -59,10 +53,8 @@ function asset(name: string): Buffer | undefined {
 
 export interface OperationsDeps {
   metrics: Pick<Registry, 'metrics' | 'contentType'>;
-  db: Pick<Database, 'ping'>;
-  redis: Pick<RedisGateway, 'configured' | 'ping'>;
+  readiness: ReadinessDeps;
   contract: Contract;
-  lifecycle: Lifecycle;
   /** Cache-Control max-age of the contract and the documentation files. */
   referenceTtlSeconds: number;
 }
@@ -79,20 +71,12 @@ export function operationsHandlers(deps: OperationsDeps) {
     },
 
     async getReadiness(): Promise<Reply> {
-      const database = await deps.db.ping().then(
-        () => true,
-        () => false,
-      );
-      // The cache is optional: without it the service is slower, not wrong ("degraded").
-      const checks: components['schemas']['Checks'] = deps.redis.configured
-        ? { database, cache: await deps.redis.ping() }
-        : { database };
-      if (deps.lifecycle.draining || !database) {
-        const failing = deps.lifecycle.draining ? 'the server is shutting down' : 'database';
+      const { failing, checks } = await checkReadiness(deps.readiness);
+      if (failing !== undefined) {
         throw new AppError('notReady', {
           detail: `Not ready to serve traffic: ${failing}.`,
           extra: { checks },
-          headers: { 'Retry-After': '5' },
+          retryAfterSeconds: 5,
         });
       }
       const body: components['schemas']['Readiness'] = {

@@ -25,7 +25,8 @@ export class Idempotency {
 
   /**
    * Runs `handle` at most once per (subject, key); undefined key: just runs it. The request's
-   * fingerprint covers the operation and the parsed body, so formatting does not matter.
+   * fingerprint covers the operation and the parsed body, so formatting does not matter. A
+   * replay is the stored answer, status, headers and bytes, as the first request got it.
    */
   async run(
     subject: string,
@@ -63,11 +64,12 @@ export class Idempotency {
       if (held.state === 'in-flight') {
         throw new AppError('idempotencyInFlight', {
           detail: 'A request with this Idempotency-Key is still being processed; retry later.',
-          headers: { 'Retry-After': '1' },
+          retryAfterSeconds: 1,
         });
       }
       return {
-        ...held.response,
+        status: held.response.status,
+        body: held.response.body,
         type: 'application/json',
         headers: { ...held.response.headers, 'Idempotent-Replayed': 'true' },
       };
@@ -80,11 +82,7 @@ export class Idempotency {
       throw err;
     }
     const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(JSON.stringify(reply.body));
-    await this.store.complete(subject, key, fingerprint, {
-      status: reply.status,
-      headers: reply.headers ?? {},
-      body,
-    });
+    await this.store.complete(subject, key, fingerprint, { status: reply.status, headers: reply.headers ?? {}, body });
     return { ...reply, body, type: 'application/json' };
   }
 }

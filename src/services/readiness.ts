@@ -1,0 +1,34 @@
+/**
+ * Readiness: may this instance take traffic now? Not while it drains (shutdown began), not
+ * without its database; without its cache it is slower, not wrong ("degraded").
+ */
+
+export interface Lifecycle {
+  /** True once shutdown began: readiness answers 503 so the load balancer stops routing here. */
+  draining: boolean;
+}
+
+export interface ReadinessDeps {
+  /** Resolves when the database answers; rejects otherwise. */
+  database: { ping(): Promise<void> };
+  /** The optional cache: configured or not, and whether it answers now. */
+  cache: { readonly configured: boolean; ping(): Promise<boolean> };
+  lifecycle: Lifecycle;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** Why not ready, for the answer's detail. */
+  failing: string | undefined;
+  checks: { database: boolean; cache?: boolean };
+}
+
+export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessReport> {
+  const database = await deps.database.ping().then(
+    () => true,
+    () => false,
+  );
+  const checks = deps.cache.configured ? { database, cache: await deps.cache.ping() } : { database };
+  const failing = deps.lifecycle.draining ? 'the server is shutting down' : database ? undefined : 'database';
+  return { ready: failing === undefined, failing, checks };
+}

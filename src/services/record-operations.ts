@@ -1,0 +1,175 @@
+/**
+ * The record operations as the API offers them, one method each: who may do it (scopes and the
+ * owner rule, for an explicit caller), the Idempotency-Key, the response cache around the
+ * records service, and the answer. Handlers only read the request, call one of these and write
+ * the reply.
+ */
+import type { JsonObject } from '../domain/json-value.js';
+import { ownerScope, requireActingFor, requireScope, type Principal } from '../domain/principal.js';
+import type { RecordCache } from '../domain/record-cache.js';
+import type { StoredRecord } from '../domain/records.js';
+import type { Idempotency } from './idempotency.js';
+import {
+  entryOf,
+  entryReply,
+  etagOf,
+  noneMatchHits,
+  pageBytes,
+  recordJson,
+  type IfNoneMatch,
+} from './record-views.js';
+import { notFound, type Precondition, type RecordsService } from './records-service.js';
+import { JSON_TYPE, type Reply } from './reply.js';
+
+/** The contract's default page size, and the page that warming preloads. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** Told of users and created records, for the metrics. */
+export interface RecordsObserver {
+  created(count: number): void;
+  seen(userId: string): void;
+}
+
+/** The Idempotency-Key of a create, with what its fingerprint covers. */
+export interface IdempotentRequest {
+  key: string | undefined;
+  operation: string;
+  body: unknown;
+}
+
+export interface ListInput {
+  userId: string;
+  limit?: number;
+  cursor?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface RecordOperationsDeps {
+  records: RecordsService;
+  cache: RecordCache;
+  observer: RecordsObserver;
+  /** Absent: Idempotency-Key is not kept (each create just runs). */
+  idempotency?: Idempotency;
+}
+
+export class RecordOperations {
+  constructor(private readonly deps: RecordOperationsDeps) {}
+
+  async create(who: Principal, userId: string, payload: JsonObject, idem: IdempotentRequest): Promise<Reply> {
+    requireScope(who, 'data:write');
+    requireActingFor(who, userId);
+    return this.once(who, idem, async () => {
+      const record = await this.deps.records.create(userId, payload);
+      this.deps.observer.created(1);
+      return this.afterWrite(201, record, { Location: `/data/${record.id}` });
+    });
+  }
+
+  async bulkCreate(
+    who: Principal,
+    items: { userId: string; payload: JsonObject }[],
+    idem: IdempotentRequest,
+  ): Promise<Reply> {
+    requireScope(who, 'data:write');
+    for (const item of items) requireActingFor(who, item.userId);
+    return this.once(who, idem, async () => {
+      const records = await this.deps.records.bulkCreate(items);
+      this.deps.observer.created(records.length);
+      const users = [...new Set(records.map((r) => r.userId))];
+      for (const userId of users) this.deps.observer.seen(userId);
+      await this.deps.cache.written(
+        records.map((r) => ({ id: r.id, entry: entryOf(r) })),
+        records.map((r) => r.userId),
+      );
+      return {
+        status: 201,
+        body: { items: records.map(recordJson) },
+        audit: { records: records.map((r) => r.id), users },
+      };
+    });
+  }
+
+  async list(who: Principal, input: ListInput): Promise<Reply> {
+    requireScope(who, 'data:read');
+    requireActingFor(who, input.userId);
+    this.deps.observer.seen(input.userId);
+    const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+    // The hot path, the first page without filters, is cached; other pages go to the database.
+    if (input.cursor !== undefined || input.createdAfter !== undefined || input.createdBefore !== undefined) {
+      const bytes = await this.loadPage({ ...input, limit });
+      return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': 'miss' } };
+    }
+    const { bytes, source } = await this.firstPage(input.userId, limit);
+    return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
+  }
+
+  async get(who: Principal, id: string, ifNoneMatch?: IfNoneMatch): Promise<Reply> {
+    requireScope(who, 'data:read');
+    const { entry, source } = await this.deps.cache.getRecord(id, async () => {
+      const record = await this.deps.records.find(id);
+      return record ? entryOf(record) : null;
+    });
+    // Another user's record answers exactly as a missing one: ids do not leak.
+    const owner = ownerScope(who);
+    if (!entry || (owner !== null && entry.userId !== owner)) throw notFound();
+    if (noneMatchHits(ifNoneMatch, entry.version)) {
+      return { status: 304, headers: { ETag: etagOf(entry.version), 'X-Cache': source } };
+    }
+    return entryReply(200, entry, { 'X-Cache': source });
+  }
+
+  async replace(who: Principal, id: string, payload: JsonObject, ifMatch?: Precondition): Promise<Reply> {
+    requireScope(who, 'data:write');
+    return this.afterWrite(200, await this.deps.records.replace(id, payload, ifMatch, ownerScope(who)));
+  }
+
+  async patch(
+    who: Principal,
+    id: string,
+    payload: JsonObject | undefined,
+    ifMatch?: Precondition,
+  ): Promise<Reply> {
+    requireScope(who, 'data:write');
+    return this.afterWrite(200, await this.deps.records.patch(id, payload, ifMatch, ownerScope(who)));
+  }
+
+  async delete(who: Principal, id: string, ifMatch?: Precondition): Promise<Reply> {
+    requireScope(who, 'data:write');
+    const userId = await this.deps.records.delete(id, ifMatch, ownerScope(who));
+    this.deps.observer.seen(userId);
+    await this.deps.cache.written([{ id, entry: null }], [userId]);
+    return { status: 204, audit: { users: [userId] } };
+  }
+
+  /** Preloads the first pages of the users who wrote most recently; resolves with how many. */
+  async warmFirstPages(users: number): Promise<number> {
+    const recent = await this.deps.cache.activeUsers(users);
+    for (const userId of recent) await this.firstPage(userId, DEFAULT_PAGE_SIZE);
+    return recent.length;
+  }
+
+  private firstPage(userId: string, limit: number) {
+    return this.deps.cache.getFirstPage(userId, limit, () => this.loadPage({ userId, limit }));
+  }
+
+  private async loadPage(input: ListInput & { limit: number }): Promise<Buffer> {
+    const page = await this.deps.records.list(input);
+    return pageBytes(page.items, page.nextCursor);
+  }
+
+  /** Runs a create at most once per Idempotency-Key of this caller (when keys are kept). */
+  private once(who: Principal, idem: IdempotentRequest, handle: () => Promise<Reply>): Promise<Reply> {
+    if (!this.deps.idempotency) return handle();
+    const { key, operation, body } = idem;
+    return this.deps.idempotency.run(`${who.via}:${who.subject}`, key, { operation, body }, handle);
+  }
+
+  /** The written record's answer, after the cache holds it, so the next read sees it. */
+  private async afterWrite(status: number, record: StoredRecord, headers: Record<string, string> = {}) {
+    this.deps.observer.seen(record.userId);
+    const entry = entryOf(record);
+    await this.deps.cache.written([{ id: record.id, entry }], [record.userId]);
+    return { ...entryReply(status, entry, headers), audit: { records: [record.id], users: [record.userId] } };
+  }
+}
