@@ -23,17 +23,20 @@ install: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
 build: install ## Compile TypeScript into dist/ (and the contract as JSON, dist/openapi.json)
 	rm -rf dist && npx tsc -p tsconfig.build.json && node dist/src/cli/contract-json.js
 
-run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set; AUTH_MODE=none unless set)
-	AUTH_MODE="$${AUTH_MODE:-none}" node dist/src/main.js
+# Node reads .env (git-ignored; see .env.example) when it exists; the environment wins over it.
+run: build ## Serve on http://localhost:8000 (embedded PGlite unless DATABASE_URL is set; AUTH_MODE=none unless set here or in .env)
+	@if [ -z "$${AUTH_MODE:-}" ] && ! grep -qsE '^[[:space:]]*AUTH_MODE=' .env; then export AUTH_MODE=none; fi; \
+	  echo "node --env-file-if-exists=.env dist/src/main.js"; \
+	  exec node --env-file-if-exists=.env dist/src/main.js
 
 token: build ## Mint a development bearer token: make token SUB=user123 SCOPE="data:read data:write" (needs AUTH_JWT_SECRET)
-	@node dist/src/cli/token.js --sub "$${SUB:-user123}" --scope "$${SCOPE:-data:read data:write}" --ttl "$${TTL:-3600}"
+	@node --env-file-if-exists=.env dist/src/cli/token.js --sub "$${SUB:-user123}" --scope "$${SCOPE:-data:read data:write}" --ttl "$${TTL:-3600}"
 
 migrate: build ## Apply pending migrations to the configured database
-	node dist/src/cli/migrate.js
+	node --env-file-if-exists=.env dist/src/cli/migrate.js
 
 partitions: build ## Create the coming months' records partitions, drop expired ones (PostgreSQL; ARGS="--from 2024-01")
-	node dist/src/cli/partitions.js $(ARGS)
+	node --env-file-if-exists=.env dist/src/cli/partitions.js $(ARGS)
 
 generate: install ## Regenerate generated/ from openapi/openapi.yaml
 	npx openapi-typescript openapi/openapi.yaml -o generated/openapi.d.ts

@@ -3,7 +3,7 @@
  * the start naming the variable; SIGTERM drains and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -13,12 +13,15 @@ import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/database
 
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'main.js');
 
-function start(env: Record<string, string>): {
+function start(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number>;
 } {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,6 +61,33 @@ describe('the server process', () => {
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('PORT: expected an integer, got "eighty"');
     expect(p.output()).toContain('BULK_MAX_ITEMS: 0 is outside 1..1000');
+  });
+
+  test('when make run starts it, then a .env file configures it, the environment wins, and it runs on Node.js 24', async () => {
+    // make run passes the same flag (Node's own .env reader, no dependency).
+    expect(readFileSync(join(PROJECT_ROOT, 'Makefile'), 'utf8')).toMatch(
+      /^run:[^\n]*\n(\t[^\n]*\n)*\t[^\n]*node --env-file-if-exists=\.env dist\/src\/main\.js/m,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'dapi-env-'));
+    try {
+      const port = await freePort();
+      const envFile = join(dir, '.env');
+      writeFileSync(
+        envFile,
+        `# a developer's .env\nPORT=${port}\nHOST=127.0.0.1\nPGLITE_DATA_DIR=memory://\nLOG_LEVEL=debug\n`,
+      );
+      const p = start({ LOG_LEVEL: 'info' }, [`--env-file-if-exists=${envFile}`]);
+      children.push(p.child);
+      await waitFor(`http://127.0.0.1:${port}/ready`, 30_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^nodejs_version_info\{version="v24\.\d+\.\d+",major="24",/m);
+      // LOG_LEVEL=info from the environment won over debug in the file: no debug lines.
+      expect(p.output()).not.toMatch(/"level":20/);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('when NODE_ENV=production lacks CURSOR_SECRET, then it refuses to start', async () => {
