@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.installed-with-node-$(if $(NODE_RUNTIME),$(NODE_MAJOR
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help install build run token migrate partitions generate check-generated lint lint-contract typecheck test test-only test-oracle clean
+.PHONY: help install build run token migrate partitions generate check-generated lint lint-contract lint-architecture architecture-graph typecheck test test-only test-oracle clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -53,7 +53,14 @@ lint-contract: install ## Lint the contract with Redocly (recommended rules)
 typecheck: install ## tsc --noEmit over src, test and generated
 	npx tsc --noEmit -p tsconfig.json
 
-lint: install lint-contract typecheck ## ESLint, Prettier, tsc and the contract lint
+lint-architecture: install ## Import rules between the rooms of src/, no cycles (dependency-cruiser); the module picture is current
+	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+	@node mk/architecture-graph.mjs --check
+
+architecture-graph: install ## Redraw docs/img/architecture.dot (and .svg when Graphviz is installed) from the imports of src/
+	node mk/architecture-graph.mjs
+
+lint: install lint-contract typecheck lint-architecture ## ESLint (max-lines 300 in src/), Prettier, tsc, the import rules and the contract lint
 	npx eslint .
 	npx prettier --check .
 

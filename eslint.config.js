@@ -22,4 +22,11 @@ export default tseslint.config(
     },
   },
   { files: ['test/**/*.ts', 'test/**/*.mjs', 'src/cli/**/*.ts'], rules: { 'no-console': 'off' } },
+  // A file past 300 lines holds more than one concern (docs/adr/0008-layers.md). An exception is
+  // added here as its own entry, naming the file and the reason.
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }] },
+  },
+  // Which room may import which is held by dependency-cruiser (.dependency-cruiser.cjs, make lint).
 );

@@ -82,7 +82,11 @@ export class Idempotency {
       throw err;
     }
     const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(JSON.stringify(reply.body));
-    await this.store.complete(subject, key, fingerprint, { status: reply.status, headers: reply.headers ?? {}, body });
+    await this.store.complete(subject, key, fingerprint, {
+      status: reply.status,
+      headers: reply.headers ?? {},
+      body,
+    });
     return { ...reply, body, type: 'application/json' };
   }
 }

@@ -54,7 +54,10 @@ export function recordsHandlers(records: RecordOperations) {
   return {
     async createRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
-      return answer(ctx, await records.create(caller(ctx), body.user_id, body.payload as JsonObject, idempotent(c)));
+      return answer(
+        ctx,
+        await records.create(caller(ctx), body.user_id, body.payload as JsonObject, idempotent(c)),
+      );
     },
 
     async bulkCreateRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
@@ -81,13 +84,19 @@ export function recordsHandlers(records: RecordOperations) {
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
       const ifMatch = parseIfMatch(header(c, 'if-match'));
-      return answer(ctx, await records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch));
+      return answer(
+        ctx,
+        await records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch),
+      );
     },
 
     async patchRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const payload = body.payload as JsonObject | undefined;
-      return answer(ctx, await records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match'))));
+      return answer(
+        ctx,
+        await records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match'))),
+      );
     },
 
     async deleteRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
