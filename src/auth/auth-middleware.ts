@@ -1,13 +1,13 @@
 /** Authenticates callers of the record API before rate limiting, so limits are per subject. */
 import type Koa from 'koa';
-import { CHALLENGE, type Authenticator } from './authenticator.js';
+import { CHALLENGE, type CredentialVerifier } from '../domain/authentication.js';
 import { type Principal } from '../domain/principal.js';
 import { AppError } from '../domain/errors.js';
 
-export function authenticate(auth: Authenticator): Koa.Middleware {
+export function authenticate(verifier: CredentialVerifier): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.path === '/data' || ctx.path.startsWith('/data/')) {
-      ctx.state.principal = await auth.authenticate({
+      ctx.state.principal = await verifier.authenticate({
         authorization: ctx.get('authorization') || undefined,
         apiKey: ctx.get('x-api-key') || undefined,
       });

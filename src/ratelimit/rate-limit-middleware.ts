@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import { AppError } from '../domain/errors.js';
-import type { RateDecision, RateKind, RateLimiter } from './rate-limiter.js';
+import type { RateDecision, RateKind, RateLimiter } from '../domain/rate-limit.js';
 
 export interface RateLimitMiddlewareOptions {
   /** Whose budget the request spends. */

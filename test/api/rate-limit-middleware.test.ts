@@ -12,7 +12,8 @@ import {
   subjectOf,
   type RateLimitMiddlewareOptions,
 } from '../../src/ratelimit/rate-limit-middleware.js';
-import { MemoryRateLimiter, type RateLimiter } from '../../src/ratelimit/rate-limiter.js';
+import type { RateLimiter } from '../../src/domain/rate-limit.js';
+import { MemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 
 interface TinyApp {
   url: string;
