@@ -16,7 +16,7 @@ import { PostgresIdempotencyStore } from './data/idempotency-store.js';
 import { type IdempotencyStore } from './domain/idempotency.js';
 import { Idempotency } from './api/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
-import { createBackend, type Backend } from './api/backend.js';
+import { createBackend, type Backend } from './api/router/contract-router.js';
 import { cors } from './api/cors.js';
 import { loadContract } from './api/contract.js';
 import { operationsHandlers, type Lifecycle } from './api/handlers/operations-handlers.js';

@@ -10,7 +10,7 @@
  *   were off (no CORS headers, so the browser keeps the answer from the page).
  */
 import type Koa from 'koa';
-import type { ContractPath } from './backend.js';
+import type { ContractPath } from './router/compiled-routes.js';
 
 export interface CorsOptions {
   /** Exact origins as browsers send them (https://app.example.com), or ['*']. */
