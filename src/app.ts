@@ -148,11 +148,10 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
-  // Answers given before routing (401, 429) are still named by their path template.
-  const routeOf = (ctx: Koa.Context) =>
-    backend.api.router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path;
+  // Answers given before routing (401, 429, 405) are still named by their path template.
+  const { routeOf } = backend;
   // Outermost: everything after it, the request log included, runs inside the request's span.
-  if (tracing) koa.use(tracing.httpMiddleware({ routeOf }));
+  if (tracing) koa.use(tracing.httpMiddleware({ routeOf: (ctx) => routeOf(ctx.path)?.route }));
   koa.use(securityHeaders());
   // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere
   // instead of finding the socket closed under them.
@@ -169,7 +168,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   }
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.
-  if (config.cors) koa.use(cors(config.cors, backend.routeOf));
+  if (config.cors) koa.use(cors(config.cors, routeOf));
   koa.use(authenticate(await Authenticator.create(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>

@@ -10,7 +10,7 @@
  *   were off (no CORS headers, so the browser keeps the answer from the page).
  */
 import type Koa from 'koa';
-import type { ContractPath } from './router/compiled-routes.js';
+import type { RouteOf } from './router/compiled-routes.js';
 
 export interface CorsOptions {
   /** Exact origins as browsers send them (https://app.example.com), or ['*']. */
@@ -115,10 +115,7 @@ function originProblem(entry: string): string | undefined {
  * below still carry the CORS headers) and before authentication and rate limiting (a preflight
  * carries no credentials and spends no budget).
  */
-export function cors(
-  options: CorsOptions,
-  pathOf: (path: string) => ContractPath | undefined,
-): Koa.Middleware {
+export function cors(options: CorsOptions, routeOf: RouteOf): Koa.Middleware {
   const anyOrigin = options.allowedOrigins.includes('*');
   const allowed = new Set(options.allowedOrigins);
   const exposeHeaders = CORS_EXPOSE_HEADERS.join(', ');
@@ -132,7 +129,7 @@ export function cors(
     ctx.set('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
     if (options.allowCredentials) ctx.set('Access-Control-Allow-Credentials', 'true');
     const preflight = ctx.method === 'OPTIONS' && ctx.get('access-control-request-method') !== '';
-    const known = preflight ? pathOf(ctx.path) : undefined;
+    const known = preflight ? routeOf(ctx.path) : undefined;
     if (!known) {
       // An actual request (or a preflight to a path the contract does not have: 404 below).
       ctx.set('Access-Control-Expose-Headers', exposeHeaders);

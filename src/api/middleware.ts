@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import { AppError, problemBody } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RouteOf } from './router/compiled-routes.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -14,7 +15,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestLog(
   logger: Logger,
   metrics?: Metrics,
-  routeOf: (ctx: Koa.Context) => string | undefined = () => undefined,
+  routeOf: RouteOf = () => undefined,
   traceIdOf: () => string | undefined = () => undefined,
 ): Koa.Middleware {
   return async (ctx, next) => {
@@ -27,8 +28,8 @@ export function requestLog(
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      // Answers given before routing (401, 429) are still labelled with their path template.
-      const route = (ctx.state.route as string | undefined) ?? routeOf(ctx) ?? null;
+      // Answers given before routing (401, 429, 405) are still labelled with their path template.
+      const route = (ctx.state.route as string | undefined) ?? routeOf(ctx.path)?.route ?? null;
       logger.info(
         {
           request_id: requestId,
