@@ -16,26 +16,26 @@ import { PostgresIdempotencyStore } from './data/idempotency-store.js';
 import { type IdempotencyStore } from './domain/idempotency.js';
 import { Idempotency } from './services/idempotency.js';
 import { SqlCatalog } from './data/sql-catalog.js';
-import { createBackend, type Backend } from './api/backend.js';
-import { cors } from './api/cors.js';
+import { createBackend, type Backend } from './api/router/contract-router.js';
+import { securityHandlers, unauthorizedHandler } from './api/router/security-handlers.js';
 import { loadContract } from './api/contract.js';
 import { operationsHandlers } from './api/handlers/operations-handlers.js';
 import type { Lifecycle } from './services/readiness.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
-import {
-  auditLog,
-  problemResponses,
-  requireHost,
-  requestLog,
-  securityHeaders,
-  shedLoad,
-} from './api/middleware.js';
-import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
+import { auditLog } from './api/middleware/audit-log.js';
+import { authenticate } from './api/middleware/authenticate.js';
+import { cors } from './api/middleware/cors.js';
+import { drainConnections } from './api/middleware/drain-connections.js';
+import { problemResponses } from './api/middleware/problem-responses.js';
+import { kindOf, rateLimit, subjectOf } from './api/middleware/rate-limit.js';
+import { requestLog } from './api/middleware/request-log.js';
+import { requireHost } from './api/middleware/require-host.js';
+import { securityHeaders } from './api/middleware/security-headers.js';
+import { shedLoad } from './api/middleware/shed-load.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ActiveUsers } from './observability/active-users.js';
 import { RecordCache } from './cache/record-cache.js';
 import { createEventPublisher } from './events/change-events.js';
-import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
 import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 import type { Tracing } from './observability/tracing.js';
@@ -146,18 +146,12 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
 
   const koa = new Koa({ proxy: false });
   koa.silent = true;
-  // Answers given before routing (401, 429) are still named by their path template.
-  const routeOf = (ctx: Koa.Context) =>
-    backend.api.router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path;
+  // Answers given before routing (401, 429, 405) are still named by their path template.
+  const { routeOf } = backend;
   // Outermost: everything after it, the request log included, runs inside the request's span.
-  if (tracing) koa.use(tracing.httpMiddleware({ routeOf }));
+  if (tracing) koa.use(tracing.httpMiddleware({ routeOf: (ctx) => routeOf(ctx.path)?.route }));
   koa.use(securityHeaders());
-  // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere
-  // instead of finding the socket closed under them.
-  koa.use(async (ctx, next) => {
-    if (lifecycle.draining) ctx.set('Connection', 'close');
-    await next();
-  });
+  koa.use(drainConnections(lifecycle));
   koa.use(requestLog(logger, metrics, routeOf, tracing?.currentTraceId));
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
@@ -167,7 +161,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   }
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.
-  if (config.cors) koa.use(cors(config.cors, backend.routeOf));
+  if (config.cors) koa.use(cors(config.cors, routeOf));
   koa.use(authenticate(await Authenticator.create(config.auth)));
   if (config.rateLimitEnabled) {
     const perWindow = (perMinute: number) =>

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../domain/errors.js';
+import { CHALLENGE, type CredentialVerifier } from '../domain/authentication.js';
 import { DEVELOPER, type Principal } from '../domain/principal.js';
 
 export interface ApiKeyEntry {
@@ -26,8 +27,6 @@ export interface AuthOptions {
   algorithms: string[];
   apiKeys: ApiKeyEntry[];
 }
-
-export const CHALLENGE = 'Bearer realm="data-api"';
 
 function unauthorized(detail: string, error = 'invalid_token'): AppError {
   return new AppError('unauthorized', {
@@ -61,7 +60,7 @@ interface Verified {
 
 type Jose = typeof import('jose');
 
-export class Authenticator {
+export class Authenticator implements CredentialVerifier {
   private readonly secret: Uint8Array | undefined;
   private readonly jwks: ReturnType<Jose['createRemoteJWKSet']> | undefined;
   private readonly keys: { hash: Buffer; entry: ApiKeyEntry }[];

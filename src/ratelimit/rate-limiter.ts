@@ -15,28 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { RateDecision, RateKind, RateLimiter } from '../domain/rate-limit.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
-
-export type RateKind = 'read' | 'write';
-
-export interface RateDecision {
-  allowed: boolean;
-  /** Requests per window of this policy. */
-  limit: number;
-  /** Requests that could still be made now (0 when refused). */
-  remaining: number;
-  /** Seconds until the whole budget is back (rounded up). */
-  resetSeconds: number;
-  /** Seconds to wait before a request can be allowed (0 when allowed, at least 1 when refused). */
-  retryAfterSeconds: number;
-  /** Policy name used in the RateLimit headers: the kind of request. */
-  policy: string;
-  windowSeconds: number;
-}
-
-export interface RateLimiter {
-  check(subject: string, kind: RateKind): Promise<RateDecision>;
-}
 
 /** A limiter that may have no answer (Redis absent or down): undefined means "decide elsewhere". */
 export interface OptionalRateLimiter {

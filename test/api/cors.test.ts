@@ -4,7 +4,7 @@
  * rate limiting, and any other origin is answered as if CORS were off.
  */
 import { SignJWT } from 'jose';
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from '../../src/api/cors.js';
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from '../../src/api/middleware/cors.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServerOn, type TestResponse, type TestServer } from '../helpers/server.js';
 

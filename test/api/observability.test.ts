@@ -91,4 +91,15 @@ describe('logs and metrics', () => {
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).not.toMatch(/endpoint="\/data\/[0-9a-f]{8}-/);
   });
+
+  test('when a concrete path refuses a method, then the 405 is labelled with that path, not the template it resembles', async () => {
+    const res = await s.request('GET', '/data/bulk', { headers: { 'x-request-id': 'bulk-405' } });
+    expect(res.status).toBe(405);
+    const line = lines.find((l) => l.msg === 'request' && l.request_id === 'bulk-405');
+    expect(line).toMatchObject({ method: 'GET', route: '/data/bulk', status: 405 });
+    expect(
+      await metricValue(s, 'requests_total{method="GET",endpoint="/data/bulk",status="405"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(s, 'requests_total{method="GET",endpoint="/data/{id}",status="405"}')).toBe(0);
+  });
 });

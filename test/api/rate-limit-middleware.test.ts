@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { problemResponses } from '../../src/api/middleware.js';
+import { problemResponses } from '../../src/api/middleware/problem-responses.js';
 import { AppError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import {
@@ -11,8 +11,9 @@ import {
   rateLimitHeaders,
   subjectOf,
   type RateLimitMiddlewareOptions,
-} from '../../src/ratelimit/rate-limit-middleware.js';
-import { MemoryRateLimiter, type RateLimiter } from '../../src/ratelimit/rate-limiter.js';
+} from '../../src/api/middleware/rate-limit.js';
+import type { RateLimiter } from '../../src/domain/rate-limit.js';
+import { MemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 
 interface TinyApp {
   url: string;

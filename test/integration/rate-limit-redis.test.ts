@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { type RedisClient, type RedisGateway } from '../../src/redis/redis-gateway.js';
 import { createRedisGateway, type RedisGatewayOptions } from '../../src/redis/ioredis-gateway.js';
+import type { RateDecision } from '../../src/domain/rate-limit.js';
 import {
   FallbackRateLimiter,
   MemoryRateLimiter,
   RedisRateLimiter,
-  type RateDecision,
 } from '../../src/ratelimit/rate-limiter.js';
 import {
   freePort,

@@ -40,12 +40,7 @@ async function serve(tracing: Tracing, testDb: TestDatabase, env: Record<string,
   outer.silent = true;
   // Koa's middleware is a plain array: the same functions, in order, behind the tracing middleware.
   // Not app.koa.callback(): a second context would answer the response and keep ctx.state.route.
-  const { router } = app.backend.api;
-  outer.use(
-    tracing.httpMiddleware({
-      routeOf: (ctx) => router.matchOperation({ method: ctx.method, path: ctx.path, headers: {} })?.path,
-    }),
-  );
+  outer.use(tracing.httpMiddleware({ routeOf: (ctx) => app.backend.routeOf(ctx.path)?.route }));
   // Stands in for the log line: what requestLog will read for trace_id.
   outer.use((_ctx, next) => {
     seen.push(tracing.currentTraceId());

@@ -1,10 +1,6 @@
 /** The GCRA arithmetic, through the in-process limiter with a fake clock. */
-import {
-  gcraStep,
-  MemoryRateLimiter,
-  subjectKey,
-  type RateDecision,
-} from '../../src/ratelimit/rate-limiter.js';
+import type { RateDecision } from '../../src/domain/rate-limit.js';
+import { gcraStep, MemoryRateLimiter, subjectKey } from '../../src/ratelimit/rate-limiter.js';
 
 function fakeClock(start = 1_700_000_000_000) {
   let now = start;

@@ -1,12 +1,13 @@
 import type { Operation, Request } from 'openapi-backend';
-import { createBackend } from '../../src/api/backend.js';
+import { createBackend } from '../../src/api/router/contract-router.js';
 import { readContract } from '../../src/api/contract.js';
 import { CONTRACT_PATH } from '../../src/config/paths.js';
 
 /**
- * The backend replaces openapi-backend's per-request parse (run three times a request) with one
- * that compiles the path templates once. It must give what openapi-backend's own parse gives,
- * for every operation of the contract and for the odd requests the hostile-input tests send.
+ * The router replaces openapi-backend's per-request parse (run four times a request) and matcher
+ * with ones that compile the path templates once (docs/adr/0007-router-and-request-parse.md).
+ * They must give what openapi-backend's own give, for every operation of the contract and for the
+ * odd requests the hostile-input tests send; the matcher differs in one rule only, on purpose.
  */
 describe('request parsing compiled once', () => {
   let router: Awaited<ReturnType<typeof createBackend>>['api']['router'];
@@ -87,6 +88,60 @@ describe('request parsing compiled once', () => {
     const first = router.parseRequest(req, op('get', '/data'));
     (first.query as Record<string, unknown>).limit = 5;
     expect(router.parseRequest(req, op('get', '/data')).query).toEqual({ user_id: 'u', limit: '5' });
+  });
+
+  /** A request for the operation: every path parameter, query parameter and header it declares. */
+  const sampleRequest = (o: Operation): Request => {
+    const params = (o.parameters ?? []) as { in?: string; name?: string }[];
+    const query = params
+      .filter((p) => p.in === 'query')
+      .map((p) => `${p.name}=v%2B1`)
+      .join('&');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const p of params.filter((p) => p.in === 'header')) headers[p.name!] = '"1"';
+    return {
+      method: o.method.toUpperCase(),
+      path: o.path.replace(/\{[^}]+\}/g, 'v%C3%A9%2F1'),
+      query,
+      headers,
+      ...(o.requestBody ? { body: '{"payload":{"a":1}}' } : {}),
+    };
+  };
+
+  test('every operation of the contract: the same as openapi-backend’s parse', () => {
+    expect(operations.length).toBeGreaterThan(10);
+    for (const o of operations) {
+      const req = sampleRequest(o);
+      expect([o.operationId, router.parseRequest({ ...req }, o)]).toEqual([
+        o.operationId,
+        original({ ...req }, o),
+      ]);
+      expect([o.operationId, router.parseRequest({ ...req })]).toEqual([o.operationId, original({ ...req })]);
+    }
+  });
+
+  test('every path and method: the same answer as openapi-backend’s matcher, but a concrete path never falls back to a template', () => {
+    type Match = (req: Request, strict?: boolean) => Operation | undefined;
+    const theirs = (Object.getPrototypeOf(router) as { matchOperation: Match }).matchOperation.bind(router);
+    const ours: Match = (req, strict) => router.matchOperation(req, strict as true);
+    // The operation, or the 404/405 openapi-backend's handleRequest reads from the error.
+    const answer = (match: Match, req: Request) => {
+      try {
+        return match(req, true)?.operationId;
+      } catch (err) {
+        return (err as Error).message.slice(0, 3);
+      }
+    };
+    const concrete = new Set(operations.filter((o) => !o.path.includes('{')).map((o) => o.path));
+    for (const path of new Set(operations.map((o) => sampleRequest(o).path))) {
+      for (const method of ['get', 'put', 'post', 'patch', 'delete', 'head', 'options']) {
+        const req: Request = { method, path, headers: {} };
+        const fallsBack = concrete.has(path) && theirs(req) !== undefined && theirs(req)!.path !== path;
+        const expected = fallsBack ? '405' : answer(theirs, req);
+        expect([method, path, answer(ours, req)]).toEqual([method, path, expected]);
+        expect(ours(req)?.operationId).toBe(fallsBack ? undefined : theirs(req)?.operationId);
+      }
+    }
   });
 
   test('a Cookie header goes to openapi-backend’s own parse, cookies included', () => {

@@ -1,6 +1,6 @@
 /**
  * Handlers of the record operations: read the typed request, call one RecordOperations method
- * with the authenticated caller, hand its reply to the dispatcher.
+ * with the authenticated caller, hand its reply to the dispatcher (write-reply.ts).
  */
 import type Koa from 'koa';
 import type { Context } from 'openapi-backend';
@@ -41,29 +41,17 @@ function idempotent(c: Context): IdempotentRequest {
   };
 }
 
-/** Hands the reply to the dispatcher; what a write touched goes to the audit line (auditLog). */
-function answer(ctx: Koa.Context, reply: Reply): Reply {
-  if (reply.audit) {
-    if (reply.audit.records) ctx.state.records = reply.audit.records;
-    ctx.state.users = reply.audit.users;
-  }
-  return reply;
-}
-
 export function recordsHandlers(records: RecordOperations) {
   return {
     async createRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
-      return answer(
-        ctx,
-        await records.create(caller(ctx), body.user_id, body.payload as JsonObject, idempotent(c)),
-      );
+      return records.create(caller(ctx), body.user_id, body.payload as JsonObject, idempotent(c));
     },
 
     async bulkCreateRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['BulkCreateRequest'];
       const items = body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject }));
-      return answer(ctx, await records.bulkCreate(caller(ctx), items, idempotent(c)));
+      return records.bulkCreate(caller(ctx), items, idempotent(c));
     },
 
     async listRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
@@ -84,23 +72,17 @@ export function recordsHandlers(records: RecordOperations) {
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
       const ifMatch = parseIfMatch(header(c, 'if-match'));
-      return answer(
-        ctx,
-        await records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch),
-      );
+      return records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch);
     },
 
     async patchRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const payload = body.payload as JsonObject | undefined;
-      return answer(
-        ctx,
-        await records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match'))),
-      );
+      return records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match')));
     },
 
     async deleteRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return answer(ctx, await records.delete(caller(ctx), recordId(c), parseIfMatch(header(c, 'if-match'))));
+      return records.delete(caller(ctx), recordId(c), parseIfMatch(header(c, 'if-match')));
     },
   };
 }

@@ -4,8 +4,8 @@
  * on every limited response, and refuse with 429 problem+json and Retry-After over the limit.
  */
 import type Koa from 'koa';
-import { AppError } from '../domain/errors.js';
-import type { RateDecision, RateKind, RateLimiter } from './rate-limiter.js';
+import { AppError } from '../../domain/errors.js';
+import type { RateDecision, RateKind, RateLimiter } from '../../domain/rate-limit.js';
 
 export interface RateLimitMiddlewareOptions {
   /** Whose budget the request spends. */

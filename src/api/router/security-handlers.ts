@@ -1,20 +1,11 @@
-/** Authenticates callers of the record API before rate limiting, so limits are per subject. */
+/**
+ * The contract's securitySchemes as openapi-backend checks them: satisfied by the principal
+ * the authenticate middleware found, answered 401 when none is.
+ */
 import type Koa from 'koa';
-import { CHALLENGE, type Authenticator } from './authenticator.js';
-import { type Principal } from '../domain/principal.js';
-import { AppError } from '../domain/errors.js';
-
-export function authenticate(auth: Authenticator): Koa.Middleware {
-  return async (ctx, next) => {
-    if (ctx.path === '/data' || ctx.path.startsWith('/data/')) {
-      ctx.state.principal = await auth.authenticate({
-        authorization: ctx.get('authorization') || undefined,
-        apiKey: ctx.get('x-api-key') || undefined,
-      });
-    }
-    await next();
-  };
-}
+import { CHALLENGE } from '../../domain/authentication.js';
+import { AppError } from '../../domain/errors.js';
+import type { Principal } from '../../domain/principal.js';
 
 /** openapi-backend security handlers for the contract's securitySchemes. */
 export function securityHandlers() {

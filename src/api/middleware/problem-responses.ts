@@ -1,0 +1,40 @@
+/** The single try/catch of the chain: every error becomes an RFC 9457 problem+json answer. */
+import type Koa from 'koa';
+import { AppError, problemBody } from '../../domain/errors.js';
+import type { Logger } from '../../observability/logger.js';
+
+/** Koa's own errors (http-errors) keep their 4xx status; anything unexpected is a 500. */
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status === 413) {
+    return new AppError('contentTooLarge', { detail: 'The request is too large.', cause: err });
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('validationFailed', { detail: 'The request is malformed.', cause: err });
+  }
+  return new AppError('internal', { detail: 'The server failed to answer this request.', cause: err });
+}
+
+/** The single try/catch that turns every error into an RFC 9457 response. */
+export function problemResponses(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.status >= 500) {
+        logger.error(
+          { request_id: ctx.state.requestId, code: appError.spec.code, err: appError.cause ?? appError },
+          'request failed',
+        );
+      }
+      ctx.status = appError.status;
+      if (appError.retryAfterSeconds !== undefined)
+        ctx.set('Retry-After', String(appError.retryAfterSeconds));
+      for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
+      ctx.type = 'application/problem+json';
+      ctx.body = JSON.stringify(problemBody(appError, ctx.state.requestId as string | undefined));
+    }
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The rate limiter as the API asks it (src/ratelimit implements it): one decision per request,
+ * by subject and kind, with what the RateLimit header fields and a 429 need to say.
+ */
+
+/** Reads and writes are counted apart. */
+export type RateKind = 'read' | 'write';
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Requests per window of this policy. */
+  limit: number;
+  /** Requests that could still be made now (0 when refused). */
+  remaining: number;
+  /** Seconds until the whole budget is back (rounded up). */
+  resetSeconds: number;
+  /** Seconds to wait before a request can be allowed (0 when allowed, at least 1 when refused). */
+  retryAfterSeconds: number;
+  /** Policy name used in the RateLimit headers: the kind of request. */
+  policy: string;
+  windowSeconds: number;
+}
+
+export interface RateLimiter {
+  check(subject: string, kind: RateKind): Promise<RateDecision>;
+}
