@@ -5,13 +5,10 @@
  * and dropped. One read when there is nothing to do; otherwise one transaction under an advisory
  * lock, so instances running it together take turns and the second finds nothing left to do.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { POSTGRES_QUERIES_DIR } from '../config/paths.js';
 import type { Database, Queryable } from './database.js';
-import { parseSqlFile, type Statement } from './sql-catalog.js';
+import { postgresCatalog, type Statement } from './sql-catalog.js';
 
 export interface PartitionPolicy {
   /** Months after the current one that must have a partition. */
@@ -55,15 +52,9 @@ export function partitionStats(): PartitionStats | undefined {
 /** The statements of sql/postgres/queries/partitions.sql. */
 export const PARTITION_STATEMENTS = ['listRecordPartitions', 'partitionMaintenanceLock'] as const;
 
-let statements: Map<string, Statement> | undefined;
 /** Read on first use: the metrics import this module in every process, Oracle's included. */
 function sql(name: (typeof PARTITION_STATEMENTS)[number]): Statement {
-  statements ??= new Map(
-    parseSqlFile(readFileSync(join(POSTGRES_QUERIES_DIR, 'partitions.sql'), 'utf8'), 'partitions.sql').map(
-      (s) => [s.name, s],
-    ),
-  );
-  return statements.get(name) as Statement;
+  return postgresCatalog().get(name);
 }
 
 /** A maintenance transaction waits this long for a lock, then gives up until the next run. */
