@@ -8,7 +8,8 @@
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database, Queryable } from './database.js';
-import { postgresCatalog, type Statement } from './sql-catalog.js';
+import { postgresCatalog, type SqlCatalog, type Statement } from './sql-catalog.js';
+import { fillSlots } from './sql-loader.js';
 
 export interface PartitionPolicy {
   /** Months after the current one that must have a partition. */
@@ -50,15 +51,20 @@ export function partitionStats(): PartitionStats | undefined {
 }
 
 /** The statements of sql/postgres/queries/partitions.sql. */
-export const PARTITION_STATEMENTS = ['listRecordPartitions', 'partitionMaintenanceLock'] as const;
+export const PARTITION_STATEMENTS = [
+  'listRecordPartitions',
+  'partitionMaintenanceLock',
+  'partitionLockTimeout',
+  'createRecordPartition',
+  'dropRecordPartition',
+] as const;
 
-/** Read on first use: the metrics import this module in every process, Oracle's included. */
-function sql(name: (typeof PARTITION_STATEMENTS)[number]): Statement {
-  return postgresCatalog().get(name);
-}
+type Sql = (name: (typeof PARTITION_STATEMENTS)[number]) => Statement;
+const statementsOf =
+  (catalog: SqlCatalog = postgresCatalog()): Sql =>
+  (name) =>
+    catalog.get(name);
 
-/** A maintenance transaction waits this long for a lock, then gives up until the next run. */
-const LOCK_TIMEOUT_MS = 5000;
 const NAME = /^records_[a-z0-9_]{1,50}$/;
 
 /** First instant of the UTC month of `at`, plus `months`. */
@@ -119,7 +125,7 @@ interface Row {
   is_default: boolean;
 }
 
-async function readPartitions(q: Queryable): Promise<{ kind: string | null; partitions: Partition[] }> {
+async function readPartitions(q: Queryable, sql: Sql): Promise<{ kind: string | null; partitions: Partition[] }> {
   const rows = await q.query<Row>(sql('listRecordPartitions'));
   return {
     kind: rows[0]?.kind ?? null,
@@ -141,23 +147,18 @@ function notPartitioned(kind: string | null): string | undefined {
     : 'records is not partitioned (migration 0003 not applied)';
 }
 
-/**
- * The primary key (id) is per partition (migration 0003 says why). Made as a plain table, then
- * attached: ATTACH takes SHARE UPDATE EXCLUSIVE on records, which
- * reads and writes go on under, where CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE.
- */
-function createSql(month: Date): string {
-  const name = partitionName(month);
-  return `CREATE TABLE ${name} (
-      LIKE records INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-      CONSTRAINT ${name}_pkey PRIMARY KEY (id));
-    ALTER TABLE records ATTACH PARTITION ${name}
-      FOR VALUES FROM ('${month.toISOString()}') TO ('${monthStart(month, 1).toISOString()}')`;
+/** Creates the month's partition (createRecordPartition says how). */
+function createScript(sql: Sql, month: Date): string {
+  return fillSlots(sql('createRecordPartition'), {
+    partition: partitionName(month),
+    range_from: month.toISOString(),
+    range_to: monthStart(month, 1).toISOString(),
+  });
 }
 
-function dropSql(p: Partition): string {
+function dropScript(sql: Sql, p: Partition): string {
   if (!NAME.test(p.name)) throw new Error(`unexpected partition name ${p.name}`);
-  return `ALTER TABLE records DETACH PARTITION ${p.name}; DROP TABLE ${p.name}`;
+  return fillSlots(sql('dropRecordPartition'), { partition: p.name });
 }
 
 export interface MaintainOptions {
@@ -166,6 +167,8 @@ export interface MaintainOptions {
   /** Also create the months from this one on (backfills, bulk loads of old rows). */
   from?: Date;
   logger?: Logger;
+  /** The statements (default: sql/postgres/queries). */
+  catalog?: SqlCatalog;
 }
 
 /**
@@ -178,7 +181,8 @@ export async function maintainPartitions(
   options: MaintainOptions = {},
 ): Promise<MaintenanceResult> {
   const now = options.now ?? new Date();
-  const seen = await readPartitions(db);
+  const sql = statementsOf(options.catalog);
+  const seen = await readPartitions(db, sql);
   const skipped = notPartitioned(seen.kind);
   if (skipped) return { skipped, created: [], dropped: [], partitions: [] };
   const plan = planMaintenance(seen.partitions, policy, now, options);
@@ -187,23 +191,23 @@ export async function maintainPartitions(
     return { created: [], dropped: [], partitions: seen.partitions };
   }
   const result = await db.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
+    await tx.exec(sql('partitionLockTimeout').text);
     await tx.query(sql('partitionMaintenanceLock'));
     // Again under the lock: another instance may have done it meanwhile.
-    const current = await readPartitions(tx);
+    const current = await readPartitions(tx, sql);
     const todo = planMaintenance(current.partitions, policy, now, options);
     const created: string[] = [];
     const dropped: string[] = [];
     for (const month of todo.create) {
-      await tx.exec(createSql(month));
+      await tx.exec(createScript(sql, month));
       created.push(partitionName(month));
     }
     for (const p of todo.drop) {
       assertDroppable(p, policy, now);
-      await tx.exec(dropSql(p));
+      await tx.exec(dropScript(sql, p));
       dropped.push(p.name);
     }
-    return { created, dropped, partitions: (await readPartitions(tx)).partitions };
+    return { created, dropped, partitions: (await readPartitions(tx, sql)).partitions };
   });
   for (const name of result.created) options.logger?.info({ partition: name }, 'partition created');
   for (const name of result.dropped) {
@@ -218,19 +222,20 @@ export async function dropPartition(
   db: Database,
   name: string,
   policy: PartitionPolicy,
-  options: { now?: Date; logger?: Logger } = {},
+  options: { now?: Date; logger?: Logger; catalog?: SqlCatalog } = {},
 ): Promise<void> {
   const now = options.now ?? new Date();
+  const sql = statementsOf(options.catalog);
   await db.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
+    await tx.exec(sql('partitionLockTimeout').text);
     await tx.query(sql('partitionMaintenanceLock'));
-    const { kind, partitions } = await readPartitions(tx);
+    const { kind, partitions } = await readPartitions(tx, sql);
     const skipped = notPartitioned(kind);
     if (skipped) throw new Error(skipped);
     const p = partitions.find((x) => x.name === name);
     if (!p) throw new Error(`records has no partition ${name}`);
     assertDroppable(p, policy, now);
-    await tx.exec(dropSql(p));
+    await tx.exec(dropScript(sql, p));
   });
   options.logger?.warn({ partition: name, retention_months: policy.retentionMonths }, 'partition dropped');
 }
