@@ -2,53 +2,24 @@
  * Partition maintenance of the records table (PostgreSQL and PGlite; docs/partitioning.md):
  * monthly range partitions on created_at (UTC months), made PARTITION_PREMAKE_MONTHS ahead, and
  * with PARTITION_RETENTION_MONTHS > 0 the partitions wholly older than the retention detached
- * and dropped. One read when there is nothing to do; otherwise one transaction under an advisory
- * lock, so instances running it together take turns and the second finds nothing left to do.
+ * and dropped (the plan: partition-plan.ts). One read when there is nothing to do; otherwise one
+ * transaction under an advisory lock, so instances running it together take turns and the second
+ * finds nothing left to do.
  */
-import { AppError } from '../domain/errors.js';
-import type { Logger } from '../observability/logger.js';
 import type { Database, Queryable } from './database.js';
+import {
+  assertDroppable,
+  monthStart,
+  planMaintenance,
+  statsAfter,
+  type MaintenanceResult,
+  type Partition,
+  type PartitionPolicy,
+  type PartitionStats,
+} from './partition-plan.js';
 import { postgresCatalog, type SqlCatalog, type Statement } from './sql-catalog.js';
 import { fillSlots } from './sql-loader.js';
-
-export interface PartitionPolicy {
-  /** Months after the current one that must have a partition. */
-  premakeMonths: number;
-  /** Full months before the current one to keep; 0 keeps everything. */
-  retentionMonths: number;
-}
-
-export interface Partition {
-  name: string;
-  /** Inclusive lower bound; null for MINVALUE (the converted table before migration 0003). */
-  from: Date | null;
-  /** Exclusive upper bound; null for MAXVALUE. */
-  to: Date | null;
-  isDefault: boolean;
-}
-
-export interface MaintenanceResult {
-  /** Set when nothing was looked at, with the reason (e.g. records is not partitioned). */
-  skipped?: string;
-  created: string[];
-  dropped: string[];
-  /** Partitions after the run. */
-  partitions: Partition[];
-}
-
-/** What the metrics read (src/observability/metrics.ts); undefined until a run in this process. */
-export interface PartitionStats {
-  partitions: number;
-  /** Exclusive end of the newest partition: inserts after it fail. */
-  coveredUntil: Date | null;
-  created: number;
-  dropped: number;
-}
-
-let stats: PartitionStats | undefined;
-export function partitionStats(): PartitionStats | undefined {
-  return stats;
-}
+import type { PartitionMaintenance, StorageLogger } from './storage.js';
 
 /** The statements of sql/postgres/queries/partitions.sql. */
 export const PARTITION_STATEMENTS = [
@@ -67,54 +38,9 @@ const statementsOf =
 
 const NAME = /^records_[a-z0-9_]{1,50}$/;
 
-/** First instant of the UTC month of `at`, plus `months`. */
-export function monthStart(at: Date, months = 0): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + months, 1));
-}
-
+/** records_pYYYYMM: the partition of a UTC month. */
 export function partitionName(month: Date): string {
   return `records_p${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** Partitions whose whole range ends at or before this instant may be dropped. */
-export function retentionCutoff(policy: PartitionPolicy, now: Date): Date | null {
-  return policy.retentionMonths > 0 ? monthStart(now, -policy.retentionMonths) : null;
-}
-
-function overlaps(p: Partition, from: Date, to: Date): boolean {
-  if (p.isDefault) return false;
-  return (p.from === null || p.from < to) && (p.to === null || p.to > from);
-}
-
-/** The months to create (first instants) and the partitions to drop; no I/O. */
-export function planMaintenance(
-  existing: Partition[],
-  policy: PartitionPolicy,
-  now: Date,
-  options: { from?: Date } = {},
-): { create: Date[]; drop: Partition[] } {
-  const create: Date[] = [];
-  const first = options.from ? monthStart(options.from) : monthStart(now);
-  const last = monthStart(now, policy.premakeMonths);
-  for (let m = first; m <= last; m = monthStart(m, 1)) {
-    if (!existing.some((p) => overlaps(p, m, monthStart(m, 1)))) create.push(m);
-  }
-  const cutoff = retentionCutoff(policy, now);
-  const drop = cutoff ? existing.filter((p) => !p.isDefault && p.to !== null && p.to <= cutoff) : [];
-  return { create, drop };
-}
-
-/** Refuses (throws) unless the partition's whole range is older than the retention allows. */
-export function assertDroppable(p: Partition, policy: PartitionPolicy, now: Date): void {
-  const cutoff = retentionCutoff(policy, now);
-  if (cutoff === null) {
-    throw new Error(`refusing to drop partition ${p.name}: PARTITION_RETENTION_MONTHS is 0 (keep forever)`);
-  }
-  if (p.isDefault || p.to === null || p.to > cutoff) {
-    throw new Error(
-      `refusing to drop partition ${p.name}: its range ends ${p.to?.toISOString() ?? 'never'}, after the retention cutoff ${cutoff.toISOString()}`,
-    );
-  }
 }
 
 interface Row {
@@ -166,7 +92,7 @@ export interface MaintainOptions {
   now?: Date;
   /** Also create the months from this one on (backfills, bulk loads of old rows). */
   from?: Date;
-  logger?: Logger;
+  logger?: StorageLogger;
   /** The statements (default: sql/postgres/queries). */
   catalog?: SqlCatalog;
 }
@@ -187,7 +113,6 @@ export async function maintainPartitions(
   if (skipped) return { skipped, created: [], dropped: [], partitions: [] };
   const plan = planMaintenance(seen.partitions, policy, now, options);
   if (plan.create.length === 0 && plan.drop.length === 0) {
-    record(seen.partitions, [], []);
     return { created: [], dropped: [], partitions: seen.partitions };
   }
   const result = await db.transaction(async (tx) => {
@@ -213,7 +138,6 @@ export async function maintainPartitions(
   for (const name of result.dropped) {
     options.logger?.warn({ partition: name, retention_months: policy.retentionMonths }, 'partition dropped');
   }
-  record(result.partitions, result.created, result.dropped);
   return result;
 }
 
@@ -222,7 +146,7 @@ export async function dropPartition(
   db: Database,
   name: string,
   policy: PartitionPolicy,
-  options: { now?: Date; logger?: Logger; catalog?: SqlCatalog } = {},
+  options: { now?: Date; logger?: StorageLogger; catalog?: SqlCatalog } = {},
 ): Promise<void> {
   const now = options.now ?? new Date();
   const sql = statementsOf(options.catalog);
@@ -240,45 +164,19 @@ export async function dropPartition(
   options.logger?.warn({ partition: name, retention_months: policy.retentionMonths }, 'partition dropped');
 }
 
-function record(partitions: Partition[], created: string[], dropped: string[]): void {
-  const ends = partitions.filter((p) => !p.isDefault && p.to !== null).map((p) => (p.to as Date).getTime());
-  stats = {
-    partitions: partitions.length,
-    coveredUntil: ends.length > 0 ? new Date(Math.max(...ends)) : null,
-    created: (stats?.created ?? 0) + created.length,
-    dropped: (stats?.dropped ?? 0) + dropped.length,
-  };
-}
-
 /**
- * Runs the maintenance now and then every maintainSeconds (unref'd: it never keeps the process up).
- * Failures are logged, never thrown. Returns the function that stops the timer.
+ * The maintenance of one database as the storage offers it: runs keep what the metrics read
+ * (PartitionStats), so the process's gauges follow its own runs.
  */
-export function schedulePartitionMaintenance(
-  db: Database,
-  policy: PartitionPolicy & { maintainSeconds: number },
-  logger: Logger,
-): { first: Promise<MaintenanceResult | undefined>; stop(): void } {
-  const run = async (): Promise<MaintenanceResult | undefined> => {
-    try {
-      const result = await maintainPartitions(db, policy, { logger });
-      if (result.skipped) logger.warn({ reason: result.skipped }, 'partition maintenance skipped');
-      return result;
-    } catch (err) {
-      logger.error({ err: err instanceof AppError && err.cause ? err.cause : err }, 'partition maintenance failed');
-      return undefined;
-    }
-  };
-  const first = run();
-  let timer: NodeJS.Timeout | undefined;
-  if (policy.maintainSeconds > 0) {
-    timer = setInterval(() => void run(), policy.maintainSeconds * 1000);
-    timer.unref();
-  }
+export function postgresPartitions(db: Database, catalog?: SqlCatalog): PartitionMaintenance {
+  let stats: PartitionStats | undefined;
   return {
-    first,
-    stop() {
-      if (timer) clearInterval(timer);
+    async maintain(policy, options = {}) {
+      const result = await maintainPartitions(db, policy, { ...options, catalog });
+      if (!result.skipped) stats = statsAfter(stats, result);
+      return result;
     },
+    drop: (name, policy, options = {}) => dropPartition(db, name, policy, { ...options, catalog }),
+    stats: () => stats,
   };
 }

@@ -6,13 +6,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../../src/data/database.js';
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
-import {
-  dropPartition,
-  maintainPartitions,
-  monthStart,
-  partitionName,
-  type PartitionPolicy,
-} from '../../src/data/partitions.js';
+import { monthStart, type PartitionPolicy } from '../../src/data/partition-plan.js';
+import { dropPartition, maintainPartitions, partitionName } from '../../src/data/partitions.js';
 import { createPglite } from '../../src/data/pglite.js';
 import { createPostgres } from '../../src/data/postgres.js';
 import { nearIdTime, PostgresRecordsRepository } from '../../src/data/records-repository.js';
