@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 SELECT checksum, status, steps_done FROM schema_migrations WHERE version = :version;
 
 /* @name claimMigration */
--- ORA-00001 (409 once mapped) when another instance inserted the row first.
+-- ORA-00001 (mapped to the conflict error) when another instance inserted the row first.
 INSERT INTO schema_migrations (version, checksum, status, steps_done, started_at)
 VALUES (:version, :checksum, 'running', 0, SYSTIMESTAMP);
 

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AppError } from '../../domain/errors.js';
+import { AppError, ERRORS } from '../../domain/errors.js';
 import type { OracleConnection, OracleDatabase, OracleExecutor } from './oracle-database.js';
 import { ORACLE_MIGRATIONS_DIR, ORACLE_PACKAGES_DIR, oracleCatalog, splitScript } from './oracle-sql.js';
 import type { OracleSqlCatalog, OracleStatement } from './oracle-sql.js';
@@ -150,7 +150,7 @@ class Runner {
       );
       return true;
     } catch (err) {
-      if (err instanceof AppError && err.status === 409) return false;
+      if (err instanceof AppError && err.spec === ERRORS.conflict) return false;
       throw err;
     }
   }
