@@ -6,16 +6,8 @@ import { constants as zlib } from 'node:zlib';
 import Koa from 'koa';
 import compress from 'koa-compress';
 import type { Config } from './config/config.js';
-import type { AnyDatabase } from './data/open-database.js';
-import { OracleIdempotencyStore } from './data/oracle/oracle-idempotency-store.js';
-import { OracleRecordsRepository } from './data/oracle/oracle-records-repository.js';
-import { OracleSqlCatalog } from './data/oracle/oracle-sql.js';
-import { PostgresRecordsRepository } from './data/records-repository.js';
-import { type RecordsRepository } from './domain/records.js';
-import { PostgresIdempotencyStore } from './data/idempotency-store.js';
-import { type IdempotencyStore } from './domain/idempotency.js';
+import type { Storage } from './data/storage.js';
 import { Idempotency } from './services/idempotency.js';
-import { SqlCatalog } from './data/sql-catalog.js';
 import { createBackend, type Backend } from './api/router/contract-router.js';
 import { securityHandlers, unauthorizedHandler } from './api/router/security-handlers.js';
 import { loadContract } from './api/contract.js';
@@ -42,17 +34,17 @@ import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { NO_REDIS } from './redis/redis-gateway.js';
 import type { RedisGateway } from './redis/redis-gateway.js';
-import { POSTGRES_QUERIES_DIR } from './config/paths.js';
 import { RecordOperations } from './services/record-operations.js';
 import { RecordsService } from './services/records-service.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
-  db: AnyDatabase;
+  /** The database (openStorage), already instrumented by the caller when it traces. */
+  storage: Storage;
   logger: Logger;
   /** Redis for the cache, rate limits and events; NO_REDIS (the default) runs without. */
   redis?: RedisGateway;
-  /** Spans per request (createTracing); unset: none. main.ts wraps db and redis itself. */
+  /** Spans per request (createTracing); unset: none. main.ts wraps storage and redis itself. */
   tracing?: Pick<Tracing, 'httpMiddleware' | 'currentTraceId'>;
 }
 
@@ -70,21 +62,15 @@ const NOT_LIMITED = /^\/(health|ready|metrics|openapi\.(json|yaml)|docs(\/.*)?)$
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
 const ENVELOPE_DEPTH = 3;
 
-export async function createApp({ config, db, logger, redis = NO_REDIS, tracing }: AppDeps): Promise<App> {
+export async function createApp({
+  config,
+  storage,
+  logger,
+  redis = NO_REDIS,
+  tracing,
+}: AppDeps): Promise<App> {
   const contract = await loadContract();
-  // One storage choice: the records repository and the idempotency store share one catalog.
-  let repository: RecordsRepository;
-  let store: IdempotencyStore;
-  if (db.kind === 'oracle') {
-    const catalog = OracleSqlCatalog.load();
-    repository = new OracleRecordsRepository(db, catalog);
-    store = new OracleIdempotencyStore(db, catalog);
-  } else {
-    const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
-    repository = new PostgresRecordsRepository(db, catalog);
-    store = new PostgresIdempotencyStore(db, catalog);
-  }
-  const idempotency = new Idempotency(store, { ttlSeconds: config.idempotencyTtlSeconds });
+  const idempotency = new Idempotency(storage.idempotency, { ttlSeconds: config.idempotencyTtlSeconds });
   const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
@@ -94,7 +80,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
     },
   });
   const service = new RecordsService(
-    repository,
+    storage.records,
     {
       payloadLimitBytes: config.payloadLimitBytes,
       jsonMaxDepth: config.jsonMaxDepth,
@@ -117,7 +103,8 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   metrics.observeCache(cache.stats);
   const activeUsers = new ActiveUsers(redis);
   metrics.observeActiveUsers(() => activeUsers.count());
-  metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
+  metrics.observePool(() => storage.poolStats(), storage.kind);
+  metrics.observePartitions(() => storage.partitions?.stats());
   const operations = new RecordOperations({
     records: service,
     cache,
@@ -135,7 +122,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
       unauthorizedHandler,
       ...operationsHandlers({
         metrics: metrics.registry,
-        readiness: { database: db, cache: redis, lifecycle },
+        readiness: { database: storage, cache: redis, lifecycle },
         contract,
         referenceTtlSeconds: config.cacheReferenceTtlSeconds,
       }),

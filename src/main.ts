@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { openDatabase } from './data/open-database.js';
+import { openStorage } from './data/open-storage.js';
 import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   // reads its files while the application's modules load and the contract is parsed (loadContract
   // keeps it; createApp gets the same one).
   const [opened, { createApp }, tracing, gateway] = await Promise.all([
-    openDatabase(config, logger),
+    openStorage(config, logger),
     import('./app.js'),
     openTracing({
       endpoint: config.otelEndpoint,
@@ -59,10 +59,10 @@ async function main(): Promise<void> {
     import('./api/contract.js').then(({ loadContract }) => loadContract()),
   ]);
   if (config.otelEndpoint) logger.info({ endpoint: new URL(config.otelEndpoint).origin }, 'tracing on');
-  // Oracle has its own interface and is not traced yet.
-  const db = opened.kind === 'oracle' ? opened : tracing.wrapDatabase(opened);
+  // A span per statement of the repository and the idempotency store, where the driver allows it.
+  const storage = opened.instrument(tracing.wrapDatabase);
   const redis = tracing.wrapRedisGateway(gateway);
-  const app = await createApp({ config, db, logger, redis, tracing });
+  const app = await createApp({ config, storage, logger, redis, tracing });
   const { koa, lifecycle } = app;
 
   const server = createHttpServer(koa, config);
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(timer);
     // 4. Pools and Redis close; exit 0.
-    await db.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
+    await storage.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
     await redis.close();
     // Last, so the spans of the steps above are exported; at most 2 s, never throws.
     await tracing.shutdown();

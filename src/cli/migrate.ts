@@ -1,8 +1,8 @@
 /** `make migrate`: applies pending migrations to the configured database and exits. */
 import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../data/open-database.js';
+import { openStorage } from '../data/open-storage.js';
 import { createLogger } from '../observability/logger.js';
 
 const config = loadConfig({ ...process.env, MIGRATE_ON_START: 'true' }, { serving: false });
-const db = await openDatabase(config, createLogger(config.logLevel));
-await db.close();
+const storage = await openStorage(config, createLogger(config.logLevel));
+await storage.close();

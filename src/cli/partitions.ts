@@ -8,8 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../data/open-database.js';
-import { dropPartition, maintainPartitions } from '../data/partitions.js';
+import { openStorage } from '../data/open-storage.js';
 import { createLogger } from '../observability/logger.js';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, drop: { type: 'string' } } });
@@ -28,15 +27,18 @@ if (values.from !== undefined) {
   from = new Date(`${values.from}-01T00:00:00Z`);
 }
 
-const db = await openDatabase(config, logger);
+const storage = await openStorage(config, logger);
 let code = 0;
 try {
-  if (db.kind === 'oracle') {
-    logger.info('Oracle partitions records itself (interval partitioning): nothing to do');
+  if (!storage.partitions) {
+    logger.info(
+      { database: storage.kind },
+      'the database partitions records itself (interval partitioning): nothing to do',
+    );
   } else if (values.drop !== undefined) {
-    await dropPartition(db, values.drop, config.partitions, { logger });
+    await storage.partitions.drop(values.drop, config.partitions, { logger });
   } else {
-    const result = await maintainPartitions(db, config.partitions, { from, logger });
+    const result = await storage.partitions.maintain(config.partitions, { from, logger });
     if (result.skipped) {
       logger.error({ reason: result.skipped }, 'partition maintenance skipped');
       code = 1;
@@ -55,6 +57,6 @@ try {
   logger.error({ err }, 'partition maintenance failed');
   code = 1;
 } finally {
-  await db.close();
+  await storage.close();
 }
 process.exit(code);

@@ -1,4 +1,7 @@
-/** What the repositories need from a SQL database, whichever engine serves it. */
+/**
+ * What the PostgreSQL adapters need from a SQL database, whichever engine serves it (a pg pool or
+ * the embedded PGlite). Oracle has its own (oracle/oracle-database.ts); both sit behind Storage.
+ */
 import { bindParams, type Statement } from './sql-catalog.js';
 
 export interface Queryable {
@@ -8,6 +11,7 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/** Connections of a pool by state. */
 export interface PoolStats {
   active: number;
   idle: number;

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './database.js';
-import { compileStatement } from './sql-catalog.js';
+import { postgresCatalog, type SqlCatalog } from './sql-catalog.js';
+import { fillSlots } from './sql-loader.js';
 
 export interface Migration {
   version: string;
@@ -30,25 +31,31 @@ export function loadMigrations(dir: string): Migration[] {
     });
 }
 
-const LOCK = compileStatement('migrationLock', `SELECT pg_advisory_xact_lock(7271530412) AS locked`);
-const APPLIED = compileStatement('appliedMigrations', `SELECT version, checksum FROM schema_migrations`);
-const RECORD = compileStatement(
+/** The runner's statements, in sql/postgres/queries/migrations.sql. */
+export const MIGRATION_STATEMENTS = [
+  'createMigrationsTable',
+  'migrationLock',
+  'appliedMigrations',
   'recordMigration',
-  `INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (:version, :checksum, now())`,
-);
+] as const;
 
 /** Applies what is pending; returns the versions applied now. */
-export async function migrate(db: Database, schema: string, migrations: Migration[]): Promise<string[]> {
+export async function migrate(
+  db: Database,
+  schema: string,
+  migrations: Migration[],
+  catalog: SqlCatalog = postgresCatalog(),
+): Promise<string[]> {
+  const sql = (name: (typeof MIGRATION_STATEMENTS)[number]) => catalog.get(name);
   return db.transaction(async (tx) => {
     // The lock comes first: CREATE ... IF NOT EXISTS is not safe against a concurrent create.
-    await tx.query(LOCK);
-    await tx.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${schema};
-       CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
-         version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL)`,
-    );
+    await tx.query(sql('migrationLock'));
+    await tx.exec(fillSlots(sql('createMigrationsTable'), { schema }));
     const applied = new Map(
-      (await tx.query<{ version: string; checksum: string }>(APPLIED)).map((r) => [r.version, r.checksum]),
+      (await tx.query<{ version: string; checksum: string }>(sql('appliedMigrations'))).map((r) => [
+        r.version,
+        r.checksum,
+      ]),
     );
     const done: string[] = [];
     for (const m of migrations) {
@@ -58,7 +65,7 @@ export async function migrate(db: Database, schema: string, migrations: Migratio
         continue;
       }
       await tx.exec(m.sql);
-      await tx.query(RECORD, { version: m.version, checksum: m.checksum });
+      await tx.query(sql('recordMigration'), { version: m.version, checksum: m.checksum });
       done.push(m.version);
     }
     return done;

@@ -2,9 +2,19 @@
  * The table from PostgreSQL SQLSTATE codes (and socket errors) to the service's errors. Driver
  * errors stop here: nothing above the data layer sees a pg or PGlite error.
  */
-import { AppError } from '../domain/errors.js';
+import { AppError, ERRORS } from '../domain/errors.js';
 
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/**
+ * records has no partition for the row's created_at: PostgreSQL raises SQLSTATE 23514 from its
+ * routine ExecFindPartition, where a CHECK violation (also 23514) comes from ExecConstraints and
+ * names its constraint. The routine, not the message text, which lc_messages may translate;
+ * test/integration/partitions.test.ts pins it on PostgreSQL and PGlite.
+ */
+function isPartitionMiss(err: unknown): boolean {
+  return (err as { routine?: unknown }).routine === 'ExecFindPartition';
+}
 
 /** Maps a driver error to an AppError; anything not in the table becomes a 500. */
 export function mapPgError(err: unknown): AppError {
@@ -24,15 +34,15 @@ export function mapPgError(err: unknown): AppError {
   ) {
     return new AppError('databaseUnavailable', {
       detail: 'The database cannot serve this request now; retry later.',
-      headers: { 'Retry-After': '1' },
+      retryAfterSeconds: 1,
       cause: err,
     });
   }
-  if (sqlstate === '23514' && /no partition of relation/.test((err as { message?: string }).message ?? '')) {
+  if (sqlstate === '23514' && isPartitionMiss(err)) {
     // records has no partition for now(): the partition maintenance has not run (docs/partitioning.md).
     return new AppError('databaseUnavailable', {
       detail: 'The database cannot store records for this month yet; retry later.',
-      headers: { 'Retry-After': '60' },
+      retryAfterSeconds: 60,
       cause: err,
     });
   }
@@ -59,7 +69,15 @@ export function mapTransactionError(err: unknown): unknown {
 export function unavailable(err: unknown): AppError {
   return new AppError('databaseUnavailable', {
     detail: 'The database cannot be reached; retry later.',
-    headers: { 'Retry-After': '1' },
+    retryAfterSeconds: 1,
     cause: err,
   });
+}
+
+/**
+ * True for errors after which a pooled connection must not be reused: the database could not
+ * serve on it (lost, shutting down, refused), so the pool opens a fresh one instead.
+ */
+export function dropsConnection(err: unknown): boolean {
+  return err instanceof AppError && err.spec === ERRORS.databaseUnavailable;
 }

@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { Database, Queryable } from './database.js';
 import { positional } from './database.js';
-import { mapPgError, mapTransactionError, unavailable } from './pg-errors.js';
+import { dropsConnection, mapPgError, mapTransactionError, unavailable } from './pg-errors.js';
 import type { Statement } from './sql-catalog.js';
 
 export interface PostgresOptions {
@@ -68,8 +68,7 @@ export function createPostgres(options: PostgresOptions): Database {
     try {
       return await fn(client);
     } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 503) broken = err as Error;
+      if (dropsConnection(err)) broken = err as Error;
       throw err;
     } finally {
       client.release(broken);

@@ -1,20 +1,17 @@
 /**
- * Loads named SQL statements from .sql files (`/* @name findRecordById *\/` blocks with
- * `:named` bind parameters) and compiles them to positional `$n` statements once, at start.
- * A duplicate name, an empty block or a missing statement fails fast.
+ * The PostgreSQL dialect of the named SQL (sql/postgres/queries, read by sql-loader.ts): each
+ * `/* @name x *\/` block's `:named` bind parameters compiled to positional `$n`, once, at start.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { POSTGRES_QUERIES_DIR } from '../config/paths.js';
+import { parseNamedStatements, StatementCatalog, type NamedStatement, type SqlDialect } from './sql-loader.js';
 
-export interface Statement {
-  readonly name: string;
+export interface Statement extends NamedStatement {
   /** The statement with `$1..$n` in place of the named parameters. */
   readonly text: string;
   /** Parameter names in `$n` order. */
   readonly params: readonly string[];
 }
 
-const NAME_MARKER = /\/\*\s*@name\s+([A-Za-z][A-Za-z0-9_]*)\s*\*\//g;
 // `:name` not preceded by another colon, so `::jsonb` casts are left alone.
 const PARAM = /(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)/g;
 
@@ -42,44 +39,30 @@ export function compileStatement(name: string, sql: string): Statement {
   return Object.freeze({ name, text, params: Object.freeze(params) });
 }
 
+/** The PostgreSQL compile step of the one loader. */
+export const POSTGRES_DIALECT: SqlDialect<Statement> = { label: 'SQL', compile: compileStatement };
+
 /** Splits one file's text into its named statements. */
 export function parseSqlFile(source: string, file: string): Statement[] {
-  const markers = [...source.matchAll(NAME_MARKER)];
-  if (markers.length === 0) throw new Error(`${file} holds no /* @name ... */ statement`);
-  return markers.map((m, i) => {
-    const start = (m.index ?? 0) + m[0].length;
-    const end = markers[i + 1]?.index ?? source.length;
-    return compileStatement(m[1] as string, source.slice(start, end));
-  });
+  return parseNamedStatements(source, file, POSTGRES_DIALECT);
 }
 
-export class SqlCatalog {
-  private constructor(private readonly statements: ReadonlyMap<string, Statement>) {}
+/** The PostgreSQL statements of one folder (sql/postgres/queries unless told otherwise). */
+export type SqlCatalog = StatementCatalog<Statement>;
+export const SqlCatalog = {
+  load(dir: string = POSTGRES_QUERIES_DIR): SqlCatalog {
+    return StatementCatalog.load(dir, POSTGRES_DIALECT);
+  },
+};
 
-  /** Reads every .sql file of a folder. */
-  static load(dir: string): SqlCatalog {
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.sql'))
-      .sort();
-    const map = new Map<string, Statement>();
-    for (const file of files) {
-      for (const stmt of parseSqlFile(readFileSync(join(dir, file), 'utf8'), file)) {
-        if (map.has(stmt.name)) throw new Error(`SQL statement ${stmt.name} is defined twice (${file})`);
-        map.set(stmt.name, stmt);
-      }
-    }
-    return new SqlCatalog(map);
-  }
-
-  get(name: string): Statement {
-    const stmt = this.statements.get(name);
-    if (!stmt) throw new Error(`SQL statement ${name} is not in the catalog`);
-    return stmt;
-  }
-
-  names(): string[] {
-    return [...this.statements.keys()];
-  }
+let projectCatalog: SqlCatalog | undefined;
+/**
+ * sql/postgres/queries, loaded on first use and shared: the repository, the idempotency store,
+ * the migrations and the partition maintenance of a process use one catalog.
+ */
+export function postgresCatalog(): SqlCatalog {
+  projectCatalog ??= SqlCatalog.load();
+  return projectCatalog;
 }
 
 /** Orders named values for a statement; a parameter left undefined is a programming error. */

@@ -4,16 +4,34 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../domain/record-cache.js';
-import type { PoolStats } from '../data/database.js';
-import { partitionStats } from '../data/partitions.js';
+
+/** A database pool's connections by state, as the composition root reads them for the metrics. */
+export interface PoolStats {
+  active: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  max: number;
+}
+
+/** The records partitions at the last maintenance run of this process. */
+export interface PartitionStats {
+  partitions: number;
+  /** Exclusive end of the newest partition: inserts after it fail. */
+  coveredUntil: Date | null;
+  created: number;
+  dropped: number;
+}
 
 export interface Metrics {
   registry: Registry;
   requestDuration: Histogram<'method' | 'endpoint' | 'status'>;
   requests: Counter<'method' | 'endpoint' | 'status'>;
   recordsCreated: Counter<string>;
-  /** Reads the pool's connections at every scrape; oracle: also oracle_connections_active. */
-  observePool(stats: () => PoolStats | undefined, oracle: boolean): void;
+  /** Reads the pool's connections at every scrape; database 'oracle': also oracle_connections_active. */
+  observePool(stats: () => PoolStats | undefined, database: string): void;
+  /** Reads the partition maintenance's figures at every scrape (undefined: none has run here). */
+  observePartitions(stats: () => PartitionStats | undefined): void;
   /** Counts distinct active users at every scrape. */
   observeActiveUsers(count: () => Promise<number>): void;
   eventsPublishFailed: Counter<string>;
@@ -39,6 +57,7 @@ export function createMetrics(): Metrics {
   let cacheStats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   let poolStats: () => PoolStats | undefined = () => undefined;
   let isOracle = false;
+  let partitionStats: () => PartitionStats | undefined = () => undefined;
   let activeUsers: () => Promise<number> = async () => 0;
 
   new Gauge({
@@ -156,9 +175,12 @@ export function createMetrics(): Metrics {
       help: 'Records created (single and bulk).',
       registers: [registry],
     }),
-    observePool(stats, oracle) {
+    observePool(stats, database) {
       poolStats = stats;
-      isOracle = oracle;
+      isOracle = database === 'oracle';
+    },
+    observePartitions(stats) {
+      partitionStats = stats;
     },
     observeActiveUsers(count) {
       activeUsers = count;

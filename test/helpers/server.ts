@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/data/database.js';
+import { postgresStorage } from '../../src/data/postgres-storage.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { redisGatewayFromConfig } from '../../src/redis/ioredis-gateway.js';
@@ -60,7 +61,7 @@ export async function startServerOn(
         write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
       })
     : createLogger(config.logLevel);
-  const app = await createApp({ config, db, logger, redis });
+  const app = await createApp({ config, storage: postgresStorage(db), logger, redis });
   const server: Server = createHttpServer(app.koa, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

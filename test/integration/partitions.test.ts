@@ -6,16 +6,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../../src/data/database.js';
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
-import {
-  dropPartition,
-  maintainPartitions,
-  monthStart,
-  partitionName,
-  type PartitionPolicy,
-} from '../../src/data/partitions.js';
+import { monthStart, type PartitionPolicy } from '../../src/data/partition-plan.js';
+import { dropPartition, maintainPartitions, partitionName } from '../../src/data/partitions.js';
 import { createPglite } from '../../src/data/pglite.js';
 import { createPostgres } from '../../src/data/postgres.js';
 import { nearIdTime, PostgresRecordsRepository } from '../../src/data/records-repository.js';
+import { AppError } from '../../src/domain/errors.js';
 import { type StoredRecord } from '../../src/domain/records.js';
 import { compileStatement, SqlCatalog } from '../../src/data/sql-catalog.js';
 import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
@@ -26,6 +22,7 @@ import {
   TEST_DATABASE_URL,
   uniqueSchema,
 } from '../helpers/databases.js';
+import { startServerOn } from '../helpers/server.js';
 
 const ALL = loadMigrations(POSTGRES_MIGRATIONS_DIR);
 const BEFORE_0003 = ALL.filter((m) => m.version < '0003');
@@ -216,6 +213,43 @@ describe.each(BACKENDS)('records partitions on %s', (kind) => {
       expect(left.map((r) => new Date(r.created_at))).toEqual([months(-12), months(-1), now]);
       expect(await partitionNames(t.db)).not.toContain(partitionName(months(-13)));
       expect(await partitionNames(t.db)).toContain(partitionName(months(-12)));
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('a row no partition accepts, on %s', (kind) => {
+  test('when the month has no partition, then the error is told apart by its routine, not its text, and answered 503 with Retry-After 60', async () => {
+    const t = await openEmpty(kind);
+    try {
+      await migrate(t.db, t.schema, ALL);
+      const current = partitionName(months(0));
+      await t.db.exec(`ALTER TABLE records DETACH PARTITION ${current}; DROP TABLE ${current}`);
+      const repo = new PostgresRecordsRepository(t.db, catalog);
+      const miss = await repo.insert({ id: uuidv7(), userId: 'miss', payload: {} }).catch((e: unknown) => e);
+      expect(miss).toBeInstanceOf(AppError);
+      expect(miss).toMatchObject({ status: 503, retryAfterSeconds: 60, spec: { code: 'DAPI-5032' } });
+      // What the mapping reads: PostgreSQL's routine; the failure names the table and no constraint.
+      const cause = (miss as AppError).cause as Record<string, unknown>;
+      expect(cause).toMatchObject({ code: '23514', routine: 'ExecFindPartition', table: 'records' });
+      expect(cause.constraint).toBeUndefined();
+      // A CHECK violation has the same SQLSTATE, another routine and its constraint: still a 400.
+      const check = await insertAt(t.db, 'bad user!', [months(1)]).catch((e: unknown) => e);
+      expect(check).toMatchObject({ status: 400, spec: { code: 'DAPI-4004' } });
+      expect((check as AppError).cause).toMatchObject({
+        code: '23514',
+        routine: 'ExecConstraints',
+        constraint: expect.any(String),
+      });
+      // Over HTTP: the api layer writes retryAfterSeconds as Retry-After.
+      const s = await startServerOn(t.db);
+      try {
+        const res = await s.request('POST', '/data', { body: { user_id: 'miss', payload: {} } });
+        expect([res.status, res.body.code, res.headers.get('retry-after')]).toEqual([503, 'DAPI-5032', '60']);
+      } finally {
+        await s.close();
+      }
     } finally {
       await t.close();
     }

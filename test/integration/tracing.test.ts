@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { postgresStorage } from '../../src/data/postgres-storage.js';
 import { compileStatement } from '../../src/data/sql-catalog.js';
 import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -34,8 +35,8 @@ const BASE_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'f
 async function serve(tracing: Tracing, testDb: TestDatabase, env: Record<string, string>, seen: unknown[]) {
   const config = loadConfig({ ...BASE_ENV, ...env });
   const redis = tracing.wrapRedisGateway(redisGatewayFromConfig(config));
-  const db = tracing.wrapDatabase(testDb.db);
-  const app = await createApp({ config, db, logger: createLogger('silent'), redis });
+  const storage = postgresStorage(testDb.db).instrument(tracing.wrapDatabase);
+  const app = await createApp({ config, storage, logger: createLogger('silent'), redis });
   const outer = new Koa({ proxy: false });
   outer.silent = true;
   // Koa's middleware is a plain array: the same functions, in order, behind the tracing middleware.

@@ -32,6 +32,7 @@ import {
   type OracleKeyRow,
 } from '../../src/data/oracle/oracle-idempotency-binds.js';
 import { OracleIdempotencyStore } from '../../src/data/oracle/oracle-idempotency-store.js';
+import { oracleStorage } from '../../src/data/oracle/oracle-storage.js';
 import { OracleSqlCatalog, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
 
 const require = createRequire(import.meta.url);
@@ -479,7 +480,7 @@ describe('createApp on Oracle', () => {
       RATE_LIMIT_ENABLED: 'false',
       AUTH_MODE: 'none',
     });
-    const app = await createApp({ config, db, logger: createLogger('silent') });
+    const app = await createApp({ config, storage: oracleStorage(db), logger: createLogger('silent') });
     const server = createServer(app.koa.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

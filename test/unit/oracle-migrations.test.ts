@@ -4,8 +4,16 @@
  * failed; an applied migration never runs again nor may change; a changed package is recreated.
  */
 import { AppError } from '../../src/domain/errors.js';
-import type { OracleBinds, OracleExecutor } from '../../src/data/oracle/oracle-database.js';
-import { applyOracleScripts, type OracleScript } from '../../src/data/oracle/oracle-migrations.js';
+import type {
+  OracleBinds,
+  OracleExecuteOptions,
+  OracleExecutor,
+} from '../../src/data/oracle/oracle-database.js';
+import {
+  applyOracleScripts,
+  ORACLE_MIGRATION_STATEMENTS,
+  type OracleScript,
+} from '../../src/data/oracle/oracle-migrations.js';
 import { splitScript, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
 
 interface MigrationRow {
@@ -160,5 +168,36 @@ describe('applyOracleScripts', () => {
       'PACKAGE P does not compile: 3:7 PLS-00103',
     );
     expect(broken.table.get('package:p.pks')?.STATUS).toBe('failed');
+  });
+
+  test('when the runner sends its own statements, then each comes from sql/oracle/queries with exactly its binds', async () => {
+    const f = fakeOracle({ failOn: 'TABLE b', compileErrors: 0 });
+    const seen = new Set<string>();
+    const own = new Set<string>(ORACLE_MIGRATION_STATEMENTS);
+    const checked: OracleExecutor = {
+      execute<R>(stmt: OracleStatement, binds: OracleBinds = {}, options?: OracleExecuteOptions) {
+        if (own.has(stmt.name)) {
+          expect([stmt.name, Object.keys(binds).sort()]).toEqual([stmt.name, [...stmt.binds].sort()]);
+          seen.add(stmt.name);
+        }
+        return f.exec.execute<R>(stmt, binds, options);
+      },
+    };
+    const pkg: OracleScript = {
+      version: 'package:p.pks',
+      kind: 'package',
+      checksum: 'sum',
+      statements: splitScript(
+        'CREATE OR REPLACE PACKAGE p AS\n  x CONSTANT NUMBER := 1;\nEND p;\n/\n',
+        'p.pks',
+      ),
+      object: { name: 'P', type: 'PACKAGE' },
+    };
+    await expect(applyOracleScripts(checked, [migration('0001_x', THREE)])).rejects.toThrow();
+    expect(await applyOracleScripts(checked, [migration('0001_x', THREE), pkg])).toEqual([
+      '0001_x',
+      'package:p.pks',
+    ]);
+    expect([...seen].sort()).toEqual([...ORACLE_MIGRATION_STATEMENTS].sort());
   });
 });

@@ -92,7 +92,7 @@ describe('OracleDatabase when no Oracle answers', () => {
       const err = await db
         .execute({ name: 'probe', text: 'SELECT 1 FROM dual', binds: [] })
         .catch((e: unknown) => e);
-      expect(err).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+      expect(err).toMatchObject({ status: 503, retryAfterSeconds: 1 });
       expect((err as { cause?: { code?: string } }).cause?.code).toMatch(/^NJS-5\d\d$/);
     } finally {
       await db.close(0);

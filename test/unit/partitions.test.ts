@@ -1,10 +1,6 @@
-/** The partition plan (src/data/partitions.ts) without a database: months, overlaps, retention. */
-import {
-  assertDroppable,
-  type Partition,
-  planMaintenance,
-  partitionName,
-} from '../../src/data/partitions.js';
+/** The partition plan (src/data/partition-plan.ts) without a database: months, overlaps, retention. */
+import { assertDroppable, type Partition, planMaintenance } from '../../src/data/partition-plan.js';
+import { partitionName } from '../../src/data/partitions.js';
 
 const at = (iso: string) => new Date(iso);
 const month = (from: string, to: string): Partition => ({

@@ -1,5 +1,5 @@
 import { AppError } from '../../src/domain/errors.js';
-import { mapPgError, mapTransactionError, unavailable } from '../../src/data/pg-errors.js';
+import { dropsConnection, mapPgError, mapTransactionError, unavailable } from '../../src/data/pg-errors.js';
 
 describe('PostgreSQL error table', () => {
   test.each([
@@ -37,10 +37,34 @@ describe('PostgreSQL error table', () => {
     expect(mapPgError(err)).toBe(err);
   });
 
+  test('when a 23514 comes from ExecFindPartition (no partition for the row), then 503 with Retry-After 60', () => {
+    const miss = mapPgError(
+      Object.assign(new Error('any text'), { code: '23514', routine: 'ExecFindPartition' }),
+    );
+    expect([miss.status, miss.spec.code, miss.retryAfterSeconds]).toEqual([503, 'DAPI-5032', 60]);
+    const check = mapPgError(
+      Object.assign(new Error('no partition of relation'), {
+        code: '23514',
+        routine: 'ExecConstraints',
+        constraint: 'c',
+      }),
+    );
+    expect([check.status, check.spec.code, check.retryAfterSeconds]).toEqual([400, 'DAPI-4004', undefined]);
+  });
+
+  test('when the database could not serve, then the connection is dropped; other errors keep it', () => {
+    expect(dropsConnection(mapPgError(Object.assign(new Error('x'), { code: '57P01' })))).toBe(true);
+    expect(dropsConnection(unavailable(new Error('x')))).toBe(true);
+    expect(dropsConnection(mapPgError(Object.assign(new Error('x'), { code: '57014' })))).toBe(false);
+    expect(dropsConnection(mapPgError(Object.assign(new Error('x'), { code: '23505' })))).toBe(false);
+    expect(dropsConnection(new AppError('notReady', { detail: 'x' }))).toBe(false);
+    expect(dropsConnection(new Error('x'))).toBe(false);
+  });
+
   test('when a connection cannot be had, then 503 with Retry-After', () => {
     const err = unavailable(new Error('timeout'));
     expect(err.status).toBe(503);
-    expect(err.headers['Retry-After']).toBe('1');
+    expect(err.retryAfterSeconds).toBe(1);
   });
 });
 

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindParams, compileStatement, parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
+import { fillSlots, slotNames } from '../../src/data/sql-loader.js';
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
+import { MIGRATION_STATEMENTS } from '../../src/data/migrations.js';
 import { PARTITION_STATEMENTS } from '../../src/data/partitions.js';
 import { POSTGRES_RECORD_STATEMENTS } from '../../src/data/records-repository.js';
 import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
@@ -47,7 +49,40 @@ describe('SQL catalog', () => {
   test('when the project catalog loads, then every statement is used by the repository and vice versa', () => {
     const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
     expect(catalog.names().sort()).toEqual(
-      [...POSTGRES_RECORD_STATEMENTS, ...IDEMPOTENCY_STATEMENTS, ...PARTITION_STATEMENTS].sort(),
+      [
+        ...POSTGRES_RECORD_STATEMENTS,
+        ...IDEMPOTENCY_STATEMENTS,
+        ...PARTITION_STATEMENTS,
+        ...MIGRATION_STATEMENTS,
+      ].sort(),
     );
+  });
+
+  test('when a DDL statement has {{slots}}, then exactly those are filled, and only with plain tokens', () => {
+    const stmt = compileStatement(
+      'ddl',
+      "CREATE TABLE {{name}} (LIKE t); ALTER TABLE t ATTACH PARTITION {{name}} FOR VALUES FROM ('{{from}}')",
+    );
+    expect(slotNames(stmt.text)).toEqual(['name', 'from']);
+    expect(fillSlots(stmt, { name: 'p1', from: '2025-03-01T00:00:00.000Z' })).toBe(
+      "CREATE TABLE p1 (LIKE t); ALTER TABLE t ATTACH PARTITION p1 FOR VALUES FROM ('2025-03-01T00:00:00.000Z')",
+    );
+    expect(() => fillSlots(stmt, { name: 'p1' })).toThrow('has the slots [name, from]');
+    expect(() => fillSlots(stmt, { name: 'p1', from: 'x', to: 'y' })).toThrow('has the slots');
+    for (const bad of ["x'); DROP TABLE t; --", 'a b', 'a;b', 'a--b', '']) {
+      expect(() => fillSlots(stmt, { name: bad, from: 'x' })).toThrow('unsafe value');
+    }
+  });
+
+  test('when the project statements have slots, then none of them also takes bind parameters', () => {
+    // A statement with slots is sent as a script (exec): it cannot carry bind values.
+    const catalog = SqlCatalog.load(POSTGRES_QUERIES_DIR);
+    const withSlots = catalog.names().filter((n) => slotNames(catalog.get(n).text).length > 0);
+    expect(withSlots.sort()).toEqual([
+      'createMigrationsTable',
+      'createRecordPartition',
+      'dropRecordPartition',
+    ]);
+    for (const n of withSlots) expect([n, catalog.get(n).params]).toEqual([n, []]);
   });
 });

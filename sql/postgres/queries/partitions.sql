@@ -1,5 +1,6 @@
 -- Named statements for the partition maintenance of records (src/data/partitions.ts,
--- docs/partitioning.md). The DDL itself is built in code from validated names and month bounds.
+-- docs/partitioning.md). The DDL is run as scripts whose {{slots}} are filled with partition
+-- names the code made and checked, and month bounds (a name cannot be a bind parameter).
 
 /* @name listRecordPartitions */
 -- One row per partition of records, or one row with a NULL name when records has none; kind is
@@ -21,3 +22,20 @@ ORDER BY range_from NULLS FIRST, name;
 /* @name partitionMaintenanceLock */
 -- Held until the maintenance transaction ends; instances that run it together take turns.
 SELECT pg_advisory_xact_lock(7271530413) AS locked;
+
+/* @name partitionLockTimeout */
+-- A maintenance transaction waits this long (ms) for a lock, then gives up until the next run.
+SET LOCAL lock_timeout = 5000;
+
+/* @name createRecordPartition */
+-- The primary key (id) is per partition (migration 0003 says why). Made as a plain table, then
+-- attached: ATTACH takes SHARE UPDATE EXCLUSIVE on records, which reads and writes go on under,
+-- where CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE.
+CREATE TABLE {{partition}} (
+  LIKE records INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  CONSTRAINT {{partition}}_pkey PRIMARY KEY (id));
+ALTER TABLE records ATTACH PARTITION {{partition}}
+  FOR VALUES FROM ('{{range_from}}') TO ('{{range_to}}');
+
+/* @name dropRecordPartition */
+ALTER TABLE records DETACH PARTITION {{partition}}; DROP TABLE {{partition}};

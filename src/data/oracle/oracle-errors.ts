@@ -6,7 +6,7 @@
  * its message. node-oracledb rewrites `code` of lost-connection ORA- errors to NJS-500 but keeps
  * `errorNum`, so both are looked at.
  */
-import { AppError } from '../../domain/errors.js';
+import { AppError, ERRORS } from '../../domain/errors.js';
 
 /** Codes raised by sql/oracle/packages/records_api.pkb; records_api.pks documents the same list. */
 export const RECORDS_API_ERRORS: Readonly<Record<number, string>> = {
@@ -97,7 +97,7 @@ function fields(err: unknown): DriverErrorFields {
 }
 
 function retryLater(detail: string, cause: unknown): AppError {
-  return new AppError('databaseUnavailable', { detail, headers: { 'Retry-After': '1' }, cause });
+  return new AppError('databaseUnavailable', { detail, retryAfterSeconds: 1, cause });
 }
 
 /** Maps a driver error to an AppError; anything not in the table becomes a 500. */
@@ -146,5 +146,5 @@ export function oracleUnavailable(err: unknown): AppError {
 
 /** True for mapped errors after which the session should not go back to the pool. */
 export function sessionIsSuspect(err: AppError): boolean {
-  return err.status === 503 || err.status === 504;
+  return err.spec === ERRORS.databaseUnavailable || err.spec === ERRORS.databaseTimeout;
 }

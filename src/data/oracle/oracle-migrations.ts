@@ -16,10 +16,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AppError } from '../../domain/errors.js';
+import { AppError, ERRORS } from '../../domain/errors.js';
 import type { OracleConnection, OracleDatabase, OracleExecutor } from './oracle-database.js';
-import { ORACLE_MIGRATIONS_DIR, ORACLE_PACKAGES_DIR, prepareStatement, splitScript } from './oracle-sql.js';
-import type { OracleStatement } from './oracle-sql.js';
+import { ORACLE_MIGRATIONS_DIR, ORACLE_PACKAGES_DIR, oracleCatalog, splitScript } from './oracle-sql.js';
+import type { OracleSqlCatalog, OracleStatement } from './oracle-sql.js';
 
 export interface OracleScript {
   /** Migrations: the file name without .sql; packages: "package:" + file name. */
@@ -64,49 +64,23 @@ export function loadOraclePackages(dir: string = ORACLE_PACKAGES_DIR): OracleScr
     .map((f) => script(f, readFileSync(join(dir, f), 'utf8'), 'package'));
 }
 
-const ddl = (name: string, text: string) => prepareStatement(name, text);
-const SQL = {
-  // IF NOT EXISTS (23ai) lets every instance run this at start without a race.
-  createTable: ddl(
-    'createSchemaMigrations',
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-       version     VARCHAR2(128) NOT NULL,
-       checksum    VARCHAR2(64)  NOT NULL,
-       status      VARCHAR2(16)  NOT NULL,
-       steps_done  NUMBER(5)     DEFAULT 0 NOT NULL,
-       error_code  VARCHAR2(64),
-       started_at  TIMESTAMP(3) WITH TIME ZONE NOT NULL,
-       applied_at  TIMESTAMP(3) WITH TIME ZONE,
-       CONSTRAINT schema_migrations_pk PRIMARY KEY (version),
-       CONSTRAINT schema_migrations_status CHECK (status IN ('running', 'failed', 'applied')))`,
-  ),
-  read: ddl('readMigration', `SELECT checksum, status, steps_done FROM schema_migrations WHERE version = :version`),
-  claim: ddl(
-    'claimMigration',
-    `INSERT INTO schema_migrations (version, checksum, status, steps_done, started_at)
-     VALUES (:version, :checksum, 'running', 0, SYSTIMESTAMP)`,
-  ),
-  reclaim: ddl(
-    'reclaimMigration',
-    `UPDATE schema_migrations
-     SET status = 'running', checksum = :checksum, steps_done = :steps_done,
-         error_code = NULL, started_at = SYSTIMESTAMP
-     WHERE version = :version AND status = :from_status AND checksum = :from_checksum`,
-  ),
-  step: ddl('stepMigration', `UPDATE schema_migrations SET steps_done = :steps_done WHERE version = :version`),
-  fail: ddl(
-    'failMigration',
-    `UPDATE schema_migrations SET status = 'failed', error_code = :error_code WHERE version = :version`,
-  ),
-  done: ddl(
-    'finishMigration',
-    `UPDATE schema_migrations SET status = 'applied', applied_at = SYSTIMESTAMP WHERE version = :version`,
-  ),
-  compileErrors: ddl(
-    'packageErrors',
-    `SELECT line, position, text FROM user_errors WHERE name = :name AND type = :type ORDER BY sequence`,
-  ),
-};
+/** The runner's statements, in sql/oracle/queries/migrations.sql. */
+export const ORACLE_MIGRATION_STATEMENTS = [
+  'createSchemaMigrations',
+  'readMigration',
+  'claimMigration',
+  'reclaimMigration',
+  'stepMigration',
+  'failMigration',
+  'finishMigration',
+  'packageErrors',
+] as const;
+
+type Sql = Record<(typeof ORACLE_MIGRATION_STATEMENTS)[number], OracleStatement>;
+
+function runnerStatements(catalog: OracleSqlCatalog): Sql {
+  return Object.fromEntries(ORACLE_MIGRATION_STATEMENTS.map((n) => [n, catalog.get(n)])) as Sql;
+}
 
 interface Row {
   CHECKSUM: string;
@@ -118,6 +92,8 @@ export interface OracleMigrateOptions {
   /** How long to wait for another instance's 'running' script before giving up. */
   waitMs?: number;
   pollMs?: number;
+  /** The statements (default: sql/oracle/queries). */
+  catalog?: OracleSqlCatalog;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,7 +107,8 @@ function errorCode(err: unknown): string {
 class Runner {
   constructor(
     private readonly exec: OracleExecutor,
-    private readonly options: Required<OracleMigrateOptions>,
+    private readonly sql: Sql,
+    private readonly options: { waitMs: number; pollMs: number },
   ) {}
 
   private async run(s: OracleScript, from: number): Promise<void> {
@@ -140,40 +117,40 @@ class Runner {
       try {
         await this.exec.execute(s.statements[i] as OracleStatement, {}, commit);
       } catch (err) {
-        await this.exec.execute(SQL.fail, { version: { val: s.version }, error_code: { val: errorCode(err) } }, commit);
+        await this.exec.execute(this.sql.failMigration, { version: { val: s.version }, error_code: { val: errorCode(err) } }, commit);
         throw new Error(`${s.kind} ${s.version} failed at statement ${i + 1} of ${s.statements.length}`, {
           cause: err,
         });
       }
-      await this.exec.execute(SQL.step, { version: { val: s.version }, steps_done: { val: i + 1 } }, commit);
+      await this.exec.execute(this.sql.stepMigration, { version: { val: s.version }, steps_done: { val: i + 1 } }, commit);
     }
     if (s.object) {
       // CREATE OR REPLACE succeeds even when the unit does not compile; USER_ERRORS tells.
-      const res = await this.exec.execute<{ LINE: number; POSITION: number; TEXT: string }>(SQL.compileErrors, {
+      const res = await this.exec.execute<{ LINE: number; POSITION: number; TEXT: string }>(this.sql.packageErrors, {
         name: { val: s.object.name },
         type: { val: s.object.type },
       });
       const errors = res.rows ?? [];
       if (errors.length > 0) {
-        await this.exec.execute(SQL.fail, { version: { val: s.version }, error_code: { val: 'PLS' } }, commit);
+        await this.exec.execute(this.sql.failMigration, { version: { val: s.version }, error_code: { val: 'PLS' } }, commit);
         const list = errors.map((e) => `${e.LINE}:${e.POSITION} ${e.TEXT.trim()}`).join('; ');
         throw new Error(`${s.object.type} ${s.object.name} does not compile: ${list}`);
       }
     }
-    await this.exec.execute(SQL.done, { version: { val: s.version } }, commit);
+    await this.exec.execute(this.sql.finishMigration, { version: { val: s.version } }, commit);
   }
 
   /** Claims the row by inserting it; false when another instance inserted it first. */
   private async claim(s: OracleScript): Promise<boolean> {
     try {
       await this.exec.execute(
-        SQL.claim,
+        this.sql.claimMigration,
         { version: { val: s.version }, checksum: { val: s.checksum } },
         { autoCommit: true },
       );
       return true;
     } catch (err) {
-      if (err instanceof AppError && err.status === 409) return false;
+      if (err instanceof AppError && err.spec === ERRORS.conflict) return false;
       throw err;
     }
   }
@@ -181,7 +158,7 @@ class Runner {
   /** Moves the row from one status to 'running'; false when another instance moved it first. */
   private async reclaim(s: OracleScript, row: Row, steps: number): Promise<boolean> {
     const res = await this.exec.execute(
-      SQL.reclaim,
+      this.sql.reclaimMigration,
       {
         version: { val: s.version },
         checksum: { val: s.checksum },
@@ -198,7 +175,7 @@ class Runner {
   async apply(s: OracleScript): Promise<boolean> {
     const deadline = Date.now() + this.options.waitMs;
     for (;;) {
-      const res = await this.exec.execute<Row>(SQL.read, { version: { val: s.version } });
+      const res = await this.exec.execute<Row>(this.sql.readMigration, { version: { val: s.version } });
       const row = res.rows?.[0];
       if (!row) {
         if (await this.claim(s)) return this.run(s, 0).then(() => true);
@@ -242,8 +219,9 @@ export async function applyOracleScripts(
   scripts: OracleScript[],
   options: OracleMigrateOptions = {},
 ): Promise<string[]> {
-  await exec.execute(SQL.createTable, {}, { autoCommit: true });
-  const runner = new Runner(exec, { waitMs: options.waitMs ?? 300_000, pollMs: options.pollMs ?? 1000 });
+  const sql = runnerStatements(options.catalog ?? oracleCatalog());
+  await exec.execute(sql.createSchemaMigrations, {}, { autoCommit: true });
+  const runner = new Runner(exec, sql, { waitMs: options.waitMs ?? 300_000, pollMs: options.pollMs ?? 1000 });
   const applied: string[] = [];
   for (const s of scripts) {
     if (await runner.apply(s)) applied.push(s.version);

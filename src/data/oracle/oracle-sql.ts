@@ -1,26 +1,24 @@
 /**
- * Oracle SQL files: named statements (the same `/* @name x *\/` format as sql/postgres, read by
- * sql-catalog.ts) with their `:name` binds kept as named binds, which is what node-oracledb
- * binds by; and scripts (migrations, packages) split into the statements one execute() runs.
+ * The Oracle dialect of the named SQL (sql/oracle/queries, read by ../sql-loader.ts): `:name`
+ * binds kept as named binds, which is what node-oracledb binds by; and scripts (migrations,
+ * packages) split into the statements one execute() runs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config/paths.js';
+import { parseNamedStatements, StatementCatalog, type NamedStatement, type SqlDialect } from '../sql-loader.js';
 
 export const ORACLE_SQL_DIR = join(PROJECT_ROOT, 'sql', 'oracle');
 export const ORACLE_QUERIES_DIR = join(ORACLE_SQL_DIR, 'queries');
 export const ORACLE_MIGRATIONS_DIR = join(ORACLE_SQL_DIR, 'migrations');
 export const ORACLE_PACKAGES_DIR = join(ORACLE_SQL_DIR, 'packages');
 
-export interface OracleStatement {
-  readonly name: string;
+export interface OracleStatement extends NamedStatement {
   /** The statement as sent: `:name` binds kept, comments and a SQL statement's `;` removed. */
   readonly text: string;
   /** Distinct bind names, in order of first appearance. */
   readonly binds: readonly string[];
 }
 
-const NAME_MARKER = /\/\*\s*@name\s+([A-Za-z][A-Za-z0-9_]*)\s*\*\//g;
 const BIND = /(?<![:\w]):([A-Za-z_][A-Za-z0-9_$#]*)/g;
 // PL/SQL units keep their final `;` (it ends `END;`); a SQL statement must not send one.
 const PLSQL_START = /^(BEGIN|DECLARE|CREATE\s+(OR\s+REPLACE\s+)?(EDITIONABLE\s+|NONEDITIONABLE\s+)?(PACKAGE|PROCEDURE|FUNCTION|TRIGGER|TYPE))\b/i;
@@ -51,43 +49,27 @@ export function prepareStatement(name: string, sql: string): OracleStatement {
   return Object.freeze({ name, text, binds: Object.freeze(bindNames(text)) });
 }
 
+/** The Oracle compile step of the one loader. */
+export const ORACLE_DIALECT: SqlDialect<OracleStatement> = { label: 'Oracle SQL', compile: prepareStatement };
+
 /** Splits one file into its named statements. */
 export function parseOracleSqlFile(source: string, file: string): OracleStatement[] {
-  const markers = [...source.matchAll(NAME_MARKER)];
-  if (markers.length === 0) throw new Error(`${file} holds no /* @name ... */ statement`);
-  return markers.map((m, i) => {
-    const start = (m.index ?? 0) + m[0].length;
-    const end = markers[i + 1]?.index ?? source.length;
-    return prepareStatement(m[1] as string, source.slice(start, end));
-  });
+  return parseNamedStatements(source, file, ORACLE_DIALECT);
 }
 
-/** The named statements of a folder, loaded once at start; missing or duplicate names fail fast. */
-export class OracleSqlCatalog {
-  private constructor(private readonly statements: ReadonlyMap<string, OracleStatement>) {}
+/** The Oracle statements of one folder (sql/oracle/queries unless told otherwise). */
+export type OracleSqlCatalog = StatementCatalog<OracleStatement>;
+export const OracleSqlCatalog = {
+  load(dir: string = ORACLE_QUERIES_DIR): OracleSqlCatalog {
+    return StatementCatalog.load(dir, ORACLE_DIALECT);
+  },
+};
 
-  static load(dir: string = ORACLE_QUERIES_DIR): OracleSqlCatalog {
-    const map = new Map<string, OracleStatement>();
-    for (const file of readdirSync(dir)
-      .filter((f) => f.endsWith('.sql'))
-      .sort()) {
-      for (const stmt of parseOracleSqlFile(readFileSync(join(dir, file), 'utf8'), file)) {
-        if (map.has(stmt.name)) throw new Error(`Oracle SQL statement ${stmt.name} is defined twice (${file})`);
-        map.set(stmt.name, stmt);
-      }
-    }
-    return new OracleSqlCatalog(map);
-  }
-
-  get(name: string): OracleStatement {
-    const stmt = this.statements.get(name);
-    if (!stmt) throw new Error(`Oracle SQL statement ${name} is not in the catalog`);
-    return stmt;
-  }
-
-  names(): string[] {
-    return [...this.statements.keys()];
-  }
+let projectCatalog: OracleSqlCatalog | undefined;
+/** sql/oracle/queries, loaded on first use and shared by the repository, the store and the migrations. */
+export function oracleCatalog(): OracleSqlCatalog {
+  projectCatalog ??= OracleSqlCatalog.load();
+  return projectCatalog;
 }
 
 /**

@@ -1,14 +1,14 @@
 /** Choosing the database from the configuration, and migrating it on start. */
 import { loadConfig } from '../../src/config/config.js';
-import { openDatabase } from '../../src/data/open-database.js';
+import { openStorage } from '../../src/data/open-storage.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { adminQuery, TEST_DATABASE_URL, uniqueSchema } from '../helpers/databases.js';
 
 const logger = createLogger('silent');
 
-describe('openDatabase', () => {
+describe('openStorage', () => {
   test('when DATABASE_URL is unset, then the embedded PGlite serves, migrated', async () => {
-    const db = await openDatabase(loadConfig({ PGLITE_DATA_DIR: 'memory://' }, { serving: false }), logger);
+    const db = await openStorage(loadConfig({ PGLITE_DATA_DIR: 'memory://' }, { serving: false }), logger);
     expect(db.kind).toBe('pglite');
     await expect(db.ping()).resolves.toBeUndefined();
     await db.close();
@@ -16,7 +16,7 @@ describe('openDatabase', () => {
 
   test('when DATABASE_URL is set, then that PostgreSQL serves, migrated into DATABASE_SCHEMA', async () => {
     const schema = uniqueSchema();
-    const db = await openDatabase(
+    const db = await openStorage(
       loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }, { serving: false }),
       logger,
     );
@@ -43,7 +43,7 @@ describe('openDatabase', () => {
 
   test('when MIGRATE_ON_START=false, then nothing is created', async () => {
     const schema = uniqueSchema();
-    const db = await openDatabase(
+    const db = await openStorage(
       loadConfig(
         { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, MIGRATE_ON_START: 'false' },
         { serving: false },

@@ -1,0 +1,21 @@
+-- Named statements of the migration runner (src/data/migrations.ts): schema_migrations holds one
+-- row per applied file of sql/postgres/migrations with its checksum. The runner holds the lock
+-- for its whole transaction, so instances starting together apply each file once.
+
+/* @name createMigrationsTable */
+-- Run as a script before anything is read: {{schema}} is DATABASE_SCHEMA (an identifier checked
+-- by the configuration; a name cannot be a bind parameter). After migrationLock: CREATE ... IF
+-- NOT EXISTS is not safe against a concurrent create.
+CREATE SCHEMA IF NOT EXISTS {{schema}};
+CREATE TABLE IF NOT EXISTS {{schema}}.schema_migrations (
+  version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL);
+
+/* @name migrationLock */
+-- Held until the migration transaction ends.
+SELECT pg_advisory_xact_lock(7271530412) AS locked;
+
+/* @name appliedMigrations */
+SELECT version, checksum FROM schema_migrations;
+
+/* @name recordMigration */
+INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (:version, :checksum, now());
