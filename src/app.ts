@@ -32,7 +32,7 @@ import {
 } from './api/middleware.js';
 import { authenticate, securityHandlers, unauthorizedHandler } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
-import { ActiveUsers } from './observability/active-users.js';
+import { UniqueUsers } from './observability/unique-users.js';
 import { RecordCache } from './cache/record-cache.js';
 import { createEventPublisher } from './events/change-events.js';
 import { kindOf, rateLimit, subjectOf } from './ratelimit/rate-limit-middleware.js';
@@ -116,15 +116,15 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   await redis.waitUntilReady(undefined, 1000);
   await cache.start();
   metrics.observeCache(cache.stats);
-  const activeUsers = new ActiveUsers(redis);
-  metrics.observeActiveUsers(() => activeUsers.count());
+  const uniqueUsers = new UniqueUsers(redis);
+  metrics.observeActiveUsers(() => uniqueUsers.count());
   metrics.observePool(() => db.poolStats?.(), db.kind === 'oracle');
   const records = recordsHandlers(
     service,
     cache,
     {
       created: (count) => metrics.recordsCreated.inc(count),
-      seen: (userId) => activeUsers.seen(userId),
+      seen: (userId) => uniqueUsers.seen(userId),
     },
     idempotency,
   );
