@@ -21,7 +21,9 @@ import type {
   RecordEntry,
 } from '../domain/record-cache.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
-import { PAGE_SCRIPTS, type PageCommands } from './page-scripts.js';
+import { pagesKey, recordKey } from './cache-keys.js';
+import { withPageScripts, type PageCommands } from './page-scripts.js';
+import { SingleFlight } from './single-flight.js';
 
 export interface CacheOptions {
   enabled: boolean;
@@ -54,7 +56,7 @@ export class RecordCache implements RecordCachePort {
   private seq = 0;
   /** Writes noted in the active-users set; the set is trimmed on one in 64. */
   private touches = 0;
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly flights = new SingleFlight();
   private subscribed = false;
   private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
   private l2BypassUntil = 0;
@@ -122,16 +124,7 @@ export class RecordCache implements RecordCachePort {
   private async l2<T>(fn: (c: RedisClient & PageCommands) => Promise<T>): Promise<T | undefined> {
     if (!this.l2Usable()) return undefined;
     if (this.pending.size > 0 && !(await this.replayPending())) return undefined;
-    return this.redis.run((c) => fn(withPageCommands(c)));
-  }
-
-  /** One load per key at a time in this process: 50 concurrent misses make one query. */
-  private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const running = this.inflight.get(key);
-    if (running) return running as Promise<T>;
-    const p = load().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+    return this.redis.run((c) => fn(withPageScripts(c)));
   }
 
   /**
@@ -159,7 +152,7 @@ export class RecordCache implements RecordCachePort {
       this.stats.l1Misses++;
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
-    return this.singleFlight(key, async () => {
+    return this.flights.run(key, async () => {
       const startSeq = this.seq;
       const raw = await this.l2((c) => c.getBuffer(this.redisKey(key)));
       if (raw) {
@@ -198,7 +191,7 @@ export class RecordCache implements RecordCachePort {
       }
       this.stats.l1Misses++;
     }
-    return this.singleFlight(`${key}:${limit}`, async () => {
+    return this.flights.run(`${key}:${limit}`, async () => {
       const startSeq = this.seq;
       const keys = [this.redisKey(`${key}:gen`), this.redisKey(`${key}:pages`)] as const;
       const got = await this.l2((c) => c.dapiPageGetBuffer(keys[0], keys[1], String(limit)));
@@ -261,7 +254,7 @@ export class RecordCache implements RecordCachePort {
     if (!this.redis.configured) return;
     const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
     const ok = await this.redis.run(async (c) => {
-      const cmd = withPageCommands(c);
+      const cmd = withPageScripts(c);
       if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users, JSON.stringify(message));
       // On a Cluster the keys live on different nodes: the writes first, then the announcement,
       // so that no instance hears of a change before the node holding it has it.
@@ -366,7 +359,7 @@ export class RecordCache implements RecordCachePort {
   private async replayPending(): Promise<boolean> {
     const batch = [...this.pending.entries()];
     const ok = await this.redis.run(async (c) => {
-      const cmd = withPageCommands(c);
+      const cmd = withPageScripts(c);
       await Promise.all(
         batch.map(([, p]) =>
           p.recordId
@@ -395,15 +388,6 @@ export class RecordCache implements RecordCachePort {
   }
 }
 
-// Hash tags keep each record's and each user's keys in one cluster slot (the Lua scripts need it).
-function recordKey(id: string): string {
-  return `{r:${id}}`;
-}
-
-function pagesKey(userId: string): string {
-  return `{u:${userId}}`;
-}
-
 function encodeRecord(entry: RecordEntry): Buffer {
   return Buffer.concat([Buffer.from(`${entry.version}\n${entry.userId}\n`), entry.bytes]);
 }
@@ -418,12 +402,4 @@ function decodeRecord(raw: Buffer): RecordEntry | null {
     userId: raw.subarray(nl + 1, nl2).toString(),
     bytes: raw.subarray(nl2 + 1),
   };
-}
-
-function withPageCommands(c: RedisClient): RedisClient & PageCommands {
-  const client = c as RedisClient & Partial<PageCommands>;
-  if (!client.dapiPageGetBuffer) {
-    for (const [name, def] of Object.entries(PAGE_SCRIPTS)) c.defineCommand(name, def);
-  }
-  return client as RedisClient & PageCommands;
 }
