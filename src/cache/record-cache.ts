@@ -13,7 +13,6 @@
  *   instance reads around L2.
  */
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type {
   CacheSource,
   CacheStats,
@@ -22,6 +21,7 @@ import type {
 } from '../domain/record-cache.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
 import { pagesKey, recordKey } from './cache-keys.js';
+import { L1Store } from './l1-store.js';
 import { withPageScripts, type PageCommands } from './page-scripts.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -33,8 +33,6 @@ export interface CacheOptions {
   /** How long a delete is remembered in L2, so a slow reader cannot re-fill the old record. */
   tombstoneTtlSeconds: number;
 }
-
-type L1Value = { kind: 'record'; entry: RecordEntry | null } | { kind: 'pages'; pages: Map<number, Buffer> };
 
 interface Invalidation {
   i: string;
@@ -50,10 +48,7 @@ const MAX_PENDING = 10_000;
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   private readonly instanceId = randomUUID();
-  private readonly l1: LRUCache<string, L1Value>;
-  /** Invalidation sequence numbers by key, to refuse L1 fills that raced an invalidation. */
-  private readonly invalidatedAt: LRUCache<string, number>;
-  private seq = 0;
+  private readonly l1: L1Store;
   /** Writes noted in the active-users set; the set is trimmed on one in 64. */
   private touches = 0;
   private readonly flights = new SingleFlight();
@@ -66,8 +61,9 @@ export class RecordCache implements RecordCachePort {
     private readonly redis: RedisGateway,
     private readonly options: CacheOptions,
   ) {
-    this.l1 = new LRUCache({ max: Math.max(1, options.l1MaxEntries), ttl: options.l1TtlMs });
-    this.invalidatedAt = new LRUCache({ max: Math.max(1000, options.l1MaxEntries * 4) });
+    this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs }, () =>
+      this.l1Usable(),
+    );
     this.channel = `${redis.keyPrefix}invalidate`;
   }
 
@@ -103,13 +99,8 @@ export class RecordCache implements RecordCachePort {
       return;
     }
     if (msg.i === this.instanceId) return;
-    for (const id of msg.r ?? []) this.forgetLocal(recordKey(id));
-    for (const user of msg.u ?? []) this.forgetLocal(pagesKey(user));
-  }
-
-  private forgetLocal(key: string): void {
-    this.invalidatedAt.set(key, ++this.seq);
-    this.l1.delete(key);
+    for (const id of msg.r ?? []) this.l1.forgetRecord(id);
+    for (const user of msg.u ?? []) this.l1.forgetPages(user);
   }
 
   /** L1 serves only when no other instance can change data behind its back unannounced. */
@@ -142,10 +133,10 @@ export class RecordCache implements RecordCachePort {
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
     const key = recordKey(id);
-    if (this.l1Usable()) {
+    if (this.l1.usable) {
       await this.drainAnnouncements();
-      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
-      if (hit?.kind === 'record') {
+      const hit = this.l1.record(id);
+      if (hit) {
         this.stats.l1Hits++;
         return { entry: hit.entry, source: 'hit-l1' };
       }
@@ -153,18 +144,18 @@ export class RecordCache implements RecordCachePort {
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
     return this.flights.run(key, async () => {
-      const startSeq = this.seq;
+      const mark = this.l1.mark();
       const raw = await this.l2((c) => c.getBuffer(this.redisKey(key)));
       if (raw) {
         this.stats.l2Hits++;
         const entry = decodeRecord(raw);
-        this.fillL1(key, { kind: 'record', entry }, startSeq);
+        this.l1.fillRecord(id, entry, mark);
         return { entry, source: 'hit-l2' as const };
       }
       if (this.l2Usable()) this.stats.l2Misses++;
       const entry = await load();
       if (entry) {
-        this.fillL1(key, { kind: 'record', entry }, startSeq);
+        this.l1.fillRecord(id, entry, mark);
         await this.l2((c) =>
           c.set(this.redisKey(key), encodeRecord(entry), 'EX', this.options.l2TtlSeconds, 'NX'),
         );
@@ -181,10 +172,9 @@ export class RecordCache implements RecordCachePort {
   ): Promise<{ bytes: Buffer; source: CacheSource }> {
     if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
     const key = pagesKey(userId);
-    if (this.l1Usable()) {
+    if (this.l1.usable) {
       await this.drainAnnouncements();
-      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
-      const bytes = hit?.kind === 'pages' ? hit.pages.get(limit) : undefined;
+      const bytes = this.l1.page(userId, limit);
       if (bytes) {
         this.stats.l1Hits++;
         return { bytes, source: 'hit-l1' };
@@ -192,18 +182,18 @@ export class RecordCache implements RecordCachePort {
       this.stats.l1Misses++;
     }
     return this.flights.run(`${key}:${limit}`, async () => {
-      const startSeq = this.seq;
+      const mark = this.l1.mark();
       const keys = [this.redisKey(`${key}:gen`), this.redisKey(`${key}:pages`)] as const;
       const got = await this.l2((c) => c.dapiPageGetBuffer(keys[0], keys[1], String(limit)));
       if (got?.[1]) {
         this.stats.l2Hits++;
-        this.fillPage(key, limit, got[1], startSeq);
+        this.l1.fillPage(userId, limit, got[1], mark);
         return { bytes: got[1], source: 'hit-l2' as const };
       }
       if (got) this.stats.l2Misses++;
       const generation = got?.[0]?.toString() ?? null;
       const bytes = await load();
-      this.fillPage(key, limit, bytes, startSeq);
+      this.l1.fillPage(userId, limit, bytes, mark);
       if (generation !== null) {
         await this.l2((c) =>
           c.dapiPageSet(
@@ -220,25 +210,6 @@ export class RecordCache implements RecordCachePort {
     });
   }
 
-  private fillL1(key: string, value: L1Value, startSeq: number): void {
-    if (!this.l1Usable()) return;
-    if ((this.invalidatedAt.get(key) ?? -1) > startSeq) return;
-    const current = this.l1.get(key);
-    // A record fill never replaces a newer version or a delete written through meanwhile.
-    if (value.kind === 'record' && current?.kind === 'record') {
-      if (current.entry === null || (value.entry && current.entry.version >= value.entry.version)) return;
-    }
-    this.l1.set(key, value);
-  }
-
-  private fillPage(key: string, limit: number, bytes: Buffer, startSeq: number): void {
-    if (!this.l1Usable() || (this.invalidatedAt.get(key) ?? -1) > startSeq) return;
-    const current = this.l1.get(key);
-    const pages = current?.kind === 'pages' ? current.pages : new Map<number, Buffer>();
-    pages.set(limit, bytes);
-    this.l1.set(key, { kind: 'pages', pages });
-  }
-
   /**
    * After a write committed: the new state of these records (null: deleted) replaces what both
    * levels hold, the users' cached first pages are dropped, and other instances are told.
@@ -246,11 +217,8 @@ export class RecordCache implements RecordCachePort {
   async written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void> {
     if (!this.options.enabled) return;
     const users = [...new Set(userIds)];
-    for (const r of records) {
-      this.forgetLocal(recordKey(r.id));
-      if (this.l1Usable()) this.l1.set(recordKey(r.id), { kind: 'record', entry: r.entry });
-    }
-    for (const u of users) this.forgetLocal(pagesKey(u));
+    for (const r of records) this.l1.written(r.id, r.entry);
+    for (const u of users) this.l1.forgetPages(u);
     if (!this.redis.configured) return;
     const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
     const ok = await this.redis.run(async (c) => {
