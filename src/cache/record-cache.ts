@@ -12,7 +12,6 @@
  * - A failed L2 invalidation is queued and replayed as soon as Redis answers; until then this
  *   instance reads around L2.
  */
-import { randomUUID } from 'node:crypto';
 import type {
   CacheSource,
   CacheStats,
@@ -21,6 +20,7 @@ import type {
 } from '../domain/record-cache.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
 import { pagesKey, recordKey } from './cache-keys.js';
+import { InvalidationBus } from './invalidation-bus.js';
 import { L1Store } from './l1-store.js';
 import { withPageScripts, type PageCommands } from './page-scripts.js';
 import { SingleFlight } from './single-flight.js';
@@ -34,12 +34,6 @@ export interface CacheOptions {
   tombstoneTtlSeconds: number;
 }
 
-interface Invalidation {
-  i: string;
-  r?: string[];
-  u?: string[];
-}
-
 const TOMBSTONE = '-';
 const ACTIVE_USERS = 'active-users';
 const ACTIVE_USERS_KEPT = 10_000;
@@ -47,65 +41,34 @@ const MAX_PENDING = 10_000;
 
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
-  private readonly instanceId = randomUUID();
   private readonly l1: L1Store;
   /** Writes noted in the active-users set; the set is trimmed on one in 64. */
   private touches = 0;
   private readonly flights = new SingleFlight();
-  private subscribed = false;
   private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
   private l2BypassUntil = 0;
-  private readonly channel: string;
+  private readonly bus: InvalidationBus;
 
   constructor(
     private readonly redis: RedisGateway,
     private readonly options: CacheOptions,
   ) {
-    this.l1 = new L1Store({ maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs }, () =>
-      this.l1Usable(),
+    this.bus = new InvalidationBus(redis, {
+      changed: (recordIds, userIds) => {
+        for (const id of recordIds) this.l1.forgetRecord(id);
+        for (const u of userIds) this.l1.forgetPages(u);
+      },
+      missed: () => this.l1.clear(),
+    });
+    this.l1 = new L1Store(
+      { maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs },
+      () => options.enabled && this.bus.listening,
     );
-    this.channel = `${redis.keyPrefix}invalidate`;
   }
 
   /** Subscribes to other instances' invalidations. */
   async start(): Promise<void> {
-    const sub = this.options.enabled ? this.redis.subscriber() : undefined;
-    if (!sub) return;
-    sub.on('message', (_channel: string, message: string) => this.onInvalidation(message));
-    // Announcements sent while the subscriber was away are lost: L1 is trusted again only once
-    // the subscription is confirmed after a (re)connect, and starts empty.
-    const subscribe = () =>
-      sub.subscribe(this.channel).then(
-        () => {
-          this.l1.clear();
-          this.subscribed = true;
-        },
-        () => undefined,
-      );
-    sub.on('ready', () => void subscribe());
-    sub.on('close', () => {
-      this.subscribed = false;
-      this.l1.clear();
-    });
-    if (sub.status === 'ready') await subscribe();
-    else await this.redis.waitUntilReady(sub, 1000);
-  }
-
-  private onInvalidation(message: string): void {
-    let msg: Invalidation;
-    try {
-      msg = JSON.parse(message) as Invalidation;
-    } catch {
-      return;
-    }
-    if (msg.i === this.instanceId) return;
-    for (const id of msg.r ?? []) this.l1.forgetRecord(id);
-    for (const user of msg.u ?? []) this.l1.forgetPages(user);
-  }
-
-  /** L1 serves only when no other instance can change data behind its back unannounced. */
-  private l1Usable(): boolean {
-    return this.options.enabled && (!this.redis.configured || this.subscribed);
+    if (this.options.enabled) await this.bus.start();
   }
 
   private l2Usable(): boolean {
@@ -118,14 +81,6 @@ export class RecordCache implements RecordCachePort {
     return this.redis.run((c) => fn(withPageScripts(c)));
   }
 
-  /**
-   * Lets data already received on the invalidation channel be handled before L1 answers: an
-   * announcement that arrived before this request is then never missed.
-   */
-  private async drainAnnouncements(): Promise<void> {
-    if (this.redis.configured) await new Promise((resolve) => setImmediate(resolve));
-  }
-
   /** A record from L1, L2, or load(); null when it does not exist. */
   async getRecord(
     id: string,
@@ -134,7 +89,7 @@ export class RecordCache implements RecordCachePort {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
     const key = recordKey(id);
     if (this.l1.usable) {
-      await this.drainAnnouncements();
+      await this.bus.drain();
       const hit = this.l1.record(id);
       if (hit) {
         this.stats.l1Hits++;
@@ -173,7 +128,7 @@ export class RecordCache implements RecordCachePort {
     if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
     const key = pagesKey(userId);
     if (this.l1.usable) {
-      await this.drainAnnouncements();
+      await this.bus.drain();
       const bytes = this.l1.page(userId, limit);
       if (bytes) {
         this.stats.l1Hits++;
@@ -220,10 +175,9 @@ export class RecordCache implements RecordCachePort {
     for (const r of records) this.l1.written(r.id, r.entry);
     for (const u of users) this.l1.forgetPages(u);
     if (!this.redis.configured) return;
-    const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
     const ok = await this.redis.run(async (c) => {
       const cmd = withPageScripts(c);
-      if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users, JSON.stringify(message));
+      if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users);
       // On a Cluster the keys live on different nodes: the writes first, then the announcement,
       // so that no instance hears of a change before the node holding it has it.
       await Promise.all([
@@ -240,7 +194,11 @@ export class RecordCache implements RecordCachePort {
           ),
         ),
       ]);
-      await c.publish(this.channel, JSON.stringify(message));
+      await this.bus.announce(
+        c,
+        records.map((r) => r.id),
+        users,
+      );
       void this.touchUsers(users);
       return true;
     });
@@ -262,7 +220,6 @@ export class RecordCache implements RecordCachePort {
     c: RedisClient & PageCommands,
     records: { id: string; entry: RecordEntry | null }[],
     users: string[],
-    message: string,
   ): Promise<boolean> {
     const pipe = c.pipeline();
     for (const r of records) {
@@ -278,7 +235,11 @@ export class RecordCache implements RecordCachePort {
         String(this.options.l2TtlSeconds * 2),
       );
     }
-    pipe.publish(this.channel, message);
+    this.bus.announce(
+      pipe,
+      records.map((r) => r.id),
+      users,
+    );
     const needed = records.length + users.length + 1;
     this.noteUsers(pipe, users);
     const replies = await pipe.exec();
@@ -339,12 +300,11 @@ export class RecordCache implements RecordCachePort {
               ),
         ),
       );
-      const message: Invalidation = {
-        i: this.instanceId,
-        r: batch.flatMap(([, p]) => (p.recordId ? [p.recordId] : [])),
-        u: batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
-      };
-      await c.publish(this.channel, JSON.stringify(message));
+      await this.bus.announce(
+        c,
+        batch.flatMap(([, p]) => (p.recordId ? [p.recordId] : [])),
+        batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
+      );
       return true;
     });
     if (ok) for (const [k] of batch) this.pending.delete(k);
