@@ -201,7 +201,7 @@ export async function createApp({ config, db, logger, redis = NO_REDIS, tracing 
   koa.use(backend.dispatch);
 
   async function warmCache(): Promise<number> {
-    const users = await cache.activeUsers(config.cacheWarmUsers);
+    const users = await cache.recentWriters(config.cacheWarmUsers);
     for (const userId of users) {
       await cache.getFirstPage(userId, DEFAULT_PAGE_SIZE, async () => {
         const page = await service.list({ userId, limit: DEFAULT_PAGE_SIZE });

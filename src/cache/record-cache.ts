@@ -23,6 +23,7 @@ import { pagesKey, recordKey } from './cache-keys.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { L1Store } from './l1-store.js';
 import { withPageScripts, type PageCommands } from './page-scripts.js';
+import { RecentWriters } from './recent-writers.js';
 import { SingleFlight } from './single-flight.js';
 
 export interface CacheOptions {
@@ -35,15 +36,12 @@ export interface CacheOptions {
 }
 
 const TOMBSTONE = '-';
-const ACTIVE_USERS = 'active-users';
-const ACTIVE_USERS_KEPT = 10_000;
 const MAX_PENDING = 10_000;
 
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   private readonly l1: L1Store;
-  /** Writes noted in the active-users set; the set is trimmed on one in 64. */
-  private touches = 0;
+  private readonly writers: RecentWriters;
   private readonly flights = new SingleFlight();
   private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
   private l2BypassUntil = 0;
@@ -64,6 +62,7 @@ export class RecordCache implements RecordCachePort {
       { maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs },
       () => options.enabled && this.bus.listening,
     );
+    this.writers = new RecentWriters(redis);
   }
 
   /** Subscribes to other instances' invalidations. */
@@ -199,7 +198,7 @@ export class RecordCache implements RecordCachePort {
         records.map((r) => r.id),
         users,
       );
-      void this.touchUsers(users);
+      void this.writers.noteApart(users);
       return true;
     });
     if (!ok)
@@ -241,7 +240,7 @@ export class RecordCache implements RecordCachePort {
       users,
     );
     const needed = records.length + users.length + 1;
-    this.noteUsers(pipe, users);
+    this.writers.note(pipe, users);
     const replies = await pipe.exec();
     if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
       throw new Error('the cache invalidation did not complete');
@@ -249,29 +248,9 @@ export class RecordCache implements RecordCachePort {
     return true;
   }
 
-  /** Adds "these users wrote now" to a pipeline; the set is trimmed on one write in 64. */
-  private noteUsers(pipe: ReturnType<RedisClient['pipeline']>, users: string[]): void {
-    if (users.length === 0) return;
-    const key = this.redisKey(ACTIVE_USERS);
-    const now = Date.now();
-    pipe.zadd(key, ...users.flatMap((u) => [now, u]));
-    if (++this.touches % 64 === 0) pipe.zremrangebyrank(key, 0, -(ACTIVE_USERS_KEPT + 1));
-  }
-
-  /** Remembers who wrote last, for warming; best effort, off the response path (Cluster). */
-  private async touchUsers(users: string[]): Promise<void> {
-    if (users.length === 0) return;
-    await this.redis.run(async (c) => {
-      const pipe = c.pipeline();
-      this.noteUsers(pipe, users);
-      await pipe.exec();
-    });
-  }
-
-  /** The most recently active users, newest first (empty without Redis). */
-  async activeUsers(n: number): Promise<string[]> {
-    if (n <= 0) return [];
-    return (await this.redis.run((c) => c.zrevrange(this.redisKey(ACTIVE_USERS), 0, n - 1))) ?? [];
+  /** The users who wrote most recently, newest first (empty without Redis), for warming. */
+  recentWriters(n: number): Promise<string[]> {
+    return this.writers.newest(n);
   }
 
   private remember(recordIds: string[], userIds: string[]): void {
