@@ -1,14 +1,20 @@
 /**
- * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2).
+ * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2). This
+ * file composes the parts and holds the order of each operation; each part is one concept:
+ *
+ * - l1-store.ts: L1 and its fill rules;
+ * - l2-store.ts: L2's entries (records, tombstones, pages) and how a write changes them;
+ * - invalidation-bus.ts: pub/sub between instances, and when L1 may be trusted;
+ * - write-through.ts: a write into Redis, on a single node or a Cluster;
+ * - replay-queue.ts: invalidations that failed, replayed, and the L2 bypass;
+ * - single-flight.ts: one load per key at a time;
+ * - recent-writers.ts: who wrote last, for warming.
  *
  * Correctness first (docs/caching.md):
  * - Writes update (records) or invalidate (a user's first pages) both levels before the
- *   response is sent, and announce it on a pub/sub channel so other instances drop their L1.
- * - Fills never overwrite newer data: L2 record fills are SET NX (a write-through or a delete
- *   tombstone wins), L2 page fills are conditional on the user's generation (Lua), and L1 fills
- *   are refused when an invalidation for that key happened during the load.
- * - L1 is trusted only while the invalidation channel is up (or no Redis is configured, a single
- *   instance). When the subscriber loses Redis, L1 is cleared and bypassed until it is back.
+ *   response is sent, and announce it so other instances drop their L1.
+ * - Fills never overwrite newer data (L1 and L2 each say how).
+ * - L1 is trusted only while the invalidation channel is up (or no Redis is configured).
  * - A failed L2 invalidation is queued and replayed as soon as Redis answers; until then this
  *   instance reads around L2.
  */
@@ -18,13 +24,15 @@ import type {
   RecordCache as RecordCachePort,
   RecordEntry,
 } from '../domain/record-cache.js';
-import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import type { RedisGateway } from '../redis/redis-gateway.js';
 import { pagesKey, recordKey } from './cache-keys.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { L1Store } from './l1-store.js';
-import { withPageScripts, type PageCommands } from './page-scripts.js';
+import { L2Store } from './l2-store.js';
 import { RecentWriters } from './recent-writers.js';
+import { ReplayQueue } from './replay-queue.js';
 import { SingleFlight } from './single-flight.js';
+import { WriteThrough } from './write-through.js';
 
 export interface CacheOptions {
   enabled: boolean;
@@ -35,17 +43,15 @@ export interface CacheOptions {
   tombstoneTtlSeconds: number;
 }
 
-const TOMBSTONE = '-';
-const MAX_PENDING = 10_000;
-
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
   private readonly l1: L1Store;
+  private readonly l2: L2Store;
+  private readonly bus: InvalidationBus;
+  private readonly writeThrough: WriteThrough;
+  private readonly replay: ReplayQueue;
   private readonly writers: RecentWriters;
   private readonly flights = new SingleFlight();
-  private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
-  private l2BypassUntil = 0;
-  private readonly bus: InvalidationBus;
 
   constructor(
     private readonly redis: RedisGateway,
@@ -62,22 +68,18 @@ export class RecordCache implements RecordCachePort {
       { maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs },
       () => options.enabled && this.bus.listening,
     );
+    this.l2 = new L2Store(redis, {
+      ttlSeconds: options.l2TtlSeconds,
+      tombstoneTtlSeconds: options.tombstoneTtlSeconds,
+    });
     this.writers = new RecentWriters(redis);
+    this.writeThrough = new WriteThrough(redis, this.l2, this.bus, this.writers);
+    this.replay = new ReplayQueue((write) => this.writeThrough.resend(write), options.l2TtlSeconds);
   }
 
   /** Subscribes to other instances' invalidations. */
   async start(): Promise<void> {
     if (this.options.enabled) await this.bus.start();
-  }
-
-  private l2Usable(): boolean {
-    return this.options.enabled && this.redis.available && Date.now() >= this.l2BypassUntil;
-  }
-
-  private async l2<T>(fn: (c: RedisClient & PageCommands) => Promise<T>): Promise<T | undefined> {
-    if (!this.l2Usable()) return undefined;
-    if (this.pending.size > 0 && !(await this.replayPending())) return undefined;
-    return this.redis.run((c) => fn(withPageScripts(c)));
   }
 
   /** A record from L1, L2, or load(); null when it does not exist. */
@@ -86,7 +88,6 @@ export class RecordCache implements RecordCachePort {
     load: () => Promise<RecordEntry | null>,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
-    const key = recordKey(id);
     if (this.l1.usable) {
       await this.bus.drain();
       const hit = this.l1.record(id);
@@ -97,22 +98,19 @@ export class RecordCache implements RecordCachePort {
       this.stats.l1Misses++;
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
-    return this.flights.run(key, async () => {
+    return this.flights.run(recordKey(id), async () => {
       const mark = this.l1.mark();
-      const raw = await this.l2((c) => c.getBuffer(this.redisKey(key)));
-      if (raw) {
+      const cached = (await this.l2Ready()) ? await this.l2.record(id) : undefined;
+      if (cached) {
         this.stats.l2Hits++;
-        const entry = decodeRecord(raw);
-        this.l1.fillRecord(id, entry, mark);
-        return { entry, source: 'hit-l2' as const };
+        this.l1.fillRecord(id, cached.entry, mark);
+        return { entry: cached.entry, source: 'hit-l2' as const };
       }
       if (this.l2Usable()) this.stats.l2Misses++;
       const entry = await load();
       if (entry) {
         this.l1.fillRecord(id, entry, mark);
-        await this.l2((c) =>
-          c.set(this.redisKey(key), encodeRecord(entry), 'EX', this.options.l2TtlSeconds, 'NX'),
-        );
+        if (await this.l2Ready()) await this.l2.fillRecord(id, entry);
       }
       return { entry, source: 'miss' as const };
     });
@@ -125,7 +123,6 @@ export class RecordCache implements RecordCachePort {
     load: () => Promise<Buffer>,
   ): Promise<{ bytes: Buffer; source: CacheSource }> {
     if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
-    const key = pagesKey(userId);
     if (this.l1.usable) {
       await this.bus.drain();
       const bytes = this.l1.page(userId, limit);
@@ -135,31 +132,18 @@ export class RecordCache implements RecordCachePort {
       }
       this.stats.l1Misses++;
     }
-    return this.flights.run(`${key}:${limit}`, async () => {
+    return this.flights.run(`${pagesKey(userId)}:${limit}`, async () => {
       const mark = this.l1.mark();
-      const keys = [this.redisKey(`${key}:gen`), this.redisKey(`${key}:pages`)] as const;
-      const got = await this.l2((c) => c.dapiPageGetBuffer(keys[0], keys[1], String(limit)));
-      if (got?.[1]) {
+      const cached = (await this.l2Ready()) ? await this.l2.page(userId, limit) : undefined;
+      if (cached?.bytes) {
         this.stats.l2Hits++;
-        this.l1.fillPage(userId, limit, got[1], mark);
-        return { bytes: got[1], source: 'hit-l2' as const };
+        this.l1.fillPage(userId, limit, cached.bytes, mark);
+        return { bytes: cached.bytes, source: 'hit-l2' as const };
       }
-      if (got) this.stats.l2Misses++;
-      const generation = got?.[0]?.toString() ?? null;
+      if (cached) this.stats.l2Misses++;
       const bytes = await load();
       this.l1.fillPage(userId, limit, bytes, mark);
-      if (generation !== null) {
-        await this.l2((c) =>
-          c.dapiPageSet(
-            keys[0],
-            keys[1],
-            generation,
-            String(limit),
-            bytes,
-            String(this.options.l2TtlSeconds),
-          ),
-        );
-      }
+      if (cached && (await this.l2Ready())) await this.l2.fillPage(userId, cached.generation, limit, bytes);
       return { bytes, source: 'miss' as const };
     });
   }
@@ -174,78 +158,12 @@ export class RecordCache implements RecordCachePort {
     for (const r of records) this.l1.written(r.id, r.entry);
     for (const u of users) this.l1.forgetPages(u);
     if (!this.redis.configured) return;
-    const ok = await this.redis.run(async (c) => {
-      const cmd = withPageScripts(c);
-      if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users);
-      // On a Cluster the keys live on different nodes: the writes first, then the announcement,
-      // so that no instance hears of a change before the node holding it has it.
-      await Promise.all([
-        ...records.map((r) =>
-          r.entry
-            ? c.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds)
-            : c.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds),
-        ),
-        ...users.map((u) =>
-          cmd.dapiPageInvalidate(
-            this.redisKey(`${pagesKey(u)}:gen`),
-            this.redisKey(`${pagesKey(u)}:pages`),
-            String(this.options.l2TtlSeconds * 2),
-          ),
-        ),
-      ]);
-      await this.bus.announce(
-        c,
+    if (!(await this.writeThrough.send({ records, users }))) {
+      this.replay.remember(
         records.map((r) => r.id),
         users,
       );
-      void this.writers.noteApart(users);
-      return true;
-    });
-    if (!ok)
-      this.remember(
-        records.map((r) => r.id),
-        users,
-      );
-  }
-
-  /**
-   * A single Redis: the writes, the invalidations, the announcement and the note of who wrote
-   * sent as one pipeline, one round trip and one socket write. Redis runs one connection's
-   * commands in order, so PUBLISH still follows the writes it announces. Throws when any but
-   * the note failed, so the invalidation is remembered and replayed.
-   */
-  private async writtenInOneTrip(
-    // With the page scripts defined: a pipeline takes the client's scripts when it is made.
-    c: RedisClient & PageCommands,
-    records: { id: string; entry: RecordEntry | null }[],
-    users: string[],
-  ): Promise<boolean> {
-    const pipe = c.pipeline();
-    for (const r of records) {
-      if (r.entry)
-        pipe.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds);
-      else pipe.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds);
     }
-    const scripts = pipe as unknown as Pick<PageCommands, 'dapiPageInvalidate'>;
-    for (const u of users) {
-      scripts.dapiPageInvalidate(
-        this.redisKey(`${pagesKey(u)}:gen`),
-        this.redisKey(`${pagesKey(u)}:pages`),
-        String(this.options.l2TtlSeconds * 2),
-      );
-    }
-    this.bus.announce(
-      pipe,
-      records.map((r) => r.id),
-      users,
-    );
-    const needed = records.length + users.length + 1;
-    this.writers.note(pipe, users);
-    const replies = await pipe.exec();
-    if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
-      throw new Error('the cache invalidation did not complete');
-    }
-    return true;
   }
 
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
@@ -253,60 +171,13 @@ export class RecordCache implements RecordCachePort {
     return this.writers.newest(n);
   }
 
-  private remember(recordIds: string[], userIds: string[]): void {
-    for (const id of recordIds) this.pending.set(`r:${id}`, { recordId: id });
-    for (const u of userIds) this.pending.set(`u:${u}`, { userId: u });
-    if (this.pending.size > MAX_PENDING) {
-      // Too much to replay: read around L2 until everything in it has expired.
-      this.pending.clear();
-      this.l2BypassUntil = Date.now() + this.options.l2TtlSeconds * 1000;
-    }
+  private l2Usable(): boolean {
+    return this.options.enabled && this.redis.available && !this.replay.bypassingL2;
   }
 
-  /** Replays invalidations that failed while Redis was away; true once none is left. */
-  private async replayPending(): Promise<boolean> {
-    const batch = [...this.pending.entries()];
-    const ok = await this.redis.run(async (c) => {
-      const cmd = withPageScripts(c);
-      await Promise.all(
-        batch.map(([, p]) =>
-          p.recordId
-            ? c.del(this.redisKey(recordKey(p.recordId)))
-            : cmd.dapiPageInvalidate(
-                this.redisKey(`${pagesKey(p.userId!)}:gen`),
-                this.redisKey(`${pagesKey(p.userId!)}:pages`),
-                String(this.options.l2TtlSeconds * 2),
-              ),
-        ),
-      );
-      await this.bus.announce(
-        c,
-        batch.flatMap(([, p]) => (p.recordId ? [p.recordId] : [])),
-        batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
-      );
-      return true;
-    });
-    if (ok) for (const [k] of batch) this.pending.delete(k);
-    return this.pending.size === 0;
+  /** Whether L2 may be asked now: usable, and nothing it holds is older than a failed write. */
+  private async l2Ready(): Promise<boolean> {
+    if (!this.l2Usable()) return false;
+    return this.replay.empty || (await this.replay.replay());
   }
-
-  private redisKey(key: string): string {
-    return `${this.redis.keyPrefix}${key}`;
-  }
-}
-
-function encodeRecord(entry: RecordEntry): Buffer {
-  return Buffer.concat([Buffer.from(`${entry.version}\n${entry.userId}\n`), entry.bytes]);
-}
-
-function decodeRecord(raw: Buffer): RecordEntry | null {
-  if (raw.length === 1 && raw[0] === TOMBSTONE.charCodeAt(0)) return null;
-  // user_id cannot hold a newline (the contract's pattern), so two newlines end the header.
-  const nl = raw.indexOf(0x0a);
-  const nl2 = raw.indexOf(0x0a, nl + 1);
-  return {
-    version: Number(raw.subarray(0, nl).toString()),
-    userId: raw.subarray(nl + 1, nl2).toString(),
-    bytes: raw.subarray(nl2 + 1),
-  };
 }
