@@ -1,10 +1,10 @@
 /**
  * The import rules of src/ (docs/architecture.md, docs/adr/0008-layers.md), checked by `make lint`:
- *   api → services → domain ← adapters (data, auth, cache, ratelimit, events, redis), wired by the
+ *   api → services → domain ← adapters (data, auth, cache, ratelimit, events, redis, usage), wired by the
  *   composition root (main.ts, app.ts, cluster.ts, http-server.ts); config/ and domain/ import no
  *   other room; no cycles. test/unit/architecture-rules.test.ts feeds each rule a wrong import.
  */
-const ADAPTERS = '^src/(data|auth|cache|ratelimit|events|redis)/';
+const ADAPTERS = '^src/(data|auth|cache|ratelimit|events|redis|usage)/';
 // The logger (a pino instance and its type) is taken by every room that logs.
 const LOGGER = '^src/observability/logger[.]ts$';
 
@@ -41,6 +41,7 @@ module.exports = {
     only('cache-is-an-adapter', 'cache', ['domain', 'config', 'redis']),
     only('ratelimit-is-an-adapter', 'ratelimit', ['domain', 'config', 'redis']),
     only('events-is-an-adapter', 'events', ['domain', 'config', 'redis']),
+    only('usage-is-an-adapter', 'usage', ['domain', 'config', 'redis']),
     only('observability-imports-no-adapter', 'observability', ['domain', 'config']),
     {
       name: 'adapters-are-wired-by-the-root',

@@ -38,7 +38,7 @@ const LABELS = {
   api: 'api\\nrouter, middleware, handlers',
   config: 'config\\nthe only reader of the environment',
 };
-const ADAPTERS = new Set(['data', 'auth', 'cache', 'ratelimit', 'events', 'redis']);
+const ADAPTERS = new Set(['data', 'auth', 'cache', 'ratelimit', 'events', 'redis', 'usage']);
 
 const lines = new Map();
 const rooms = new Map();

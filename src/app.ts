@@ -25,7 +25,7 @@ import { requireHost } from './api/middleware/require-host.js';
 import { securityHeaders } from './api/middleware/security-headers.js';
 import { shedLoad } from './api/middleware/shed-load.js';
 import { Authenticator } from './auth/authenticator.js';
-import { ActiveUsers } from './observability/active-users.js';
+import { UniqueUsers } from './usage/unique-users.js';
 import { RecordCache } from './cache/record-cache.js';
 import { createEventPublisher } from './events/change-events.js';
 import { createRateLimiter } from './ratelimit/rate-limiter.js';
@@ -101,8 +101,8 @@ export async function createApp({
   await redis.waitUntilReady(undefined, 1000);
   await cache.start();
   metrics.observeCache(cache.stats);
-  const activeUsers = new ActiveUsers(redis);
-  metrics.observeActiveUsers(() => activeUsers.count());
+  const uniqueUsers = new UniqueUsers(redis);
+  metrics.observeUniqueUsers(() => uniqueUsers.count());
   metrics.observePool(() => storage.poolStats(), storage.kind);
   metrics.observePartitions(() => storage.partitions?.stats());
   const operations = new RecordOperations({
@@ -110,7 +110,7 @@ export async function createApp({
     cache,
     observer: {
       created: (count) => metrics.recordsCreated.inc(count),
-      seen: (userId) => activeUsers.seen(userId),
+      seen: (userId) => uniqueUsers.seen(userId),
     },
     idempotency,
   });

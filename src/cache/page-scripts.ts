@@ -4,6 +4,7 @@
  * `<generation>:<limit>`. A fill lands only if the generation is still the one read before the
  * database query, so a page computed before a write can never be stored after it.
  */
+import type { RedisClient } from '../redis/redis-gateway.js';
 
 export const PAGE_SCRIPTS = {
   dapiPageGet: {
@@ -43,4 +44,16 @@ export interface PageCommands {
     ttlSeconds: string,
   ): Promise<number>;
   dapiPageInvalidate(genKey: string, pagesKey: string, ttlSeconds: string): Promise<number>;
+}
+
+/**
+ * The client with the page scripts defined on it (once per client). A pipeline takes the
+ * client's scripts when it is made, so make pipelines from the client this returns.
+ */
+export function withPageScripts(c: RedisClient): RedisClient & PageCommands {
+  const client = c as RedisClient & Partial<PageCommands>;
+  if (!client.dapiPageGetBuffer) {
+    for (const [name, def] of Object.entries(PAGE_SCRIPTS)) c.defineCommand(name, def);
+  }
+  return client as RedisClient & PageCommands;
 }

@@ -1,27 +1,38 @@
 /**
- * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2).
+ * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2). This
+ * file composes the parts and holds the order of each operation; each part is one concept:
+ *
+ * - l1-store.ts: L1 and its fill rules;
+ * - l2-store.ts: L2's entries (records, tombstones, pages) and how a write changes them;
+ * - invalidation-bus.ts: pub/sub between instances, and when L1 may be trusted;
+ * - write-through.ts: a write into Redis, on a single node or a Cluster;
+ * - replay-queue.ts: invalidations that failed, replayed, and the L2 bypass;
+ * - single-flight.ts: one load per key at a time;
+ * - recent-writers.ts: who wrote last, for warming.
  *
  * Correctness first (docs/caching.md):
  * - Writes update (records) or invalidate (a user's first pages) both levels before the
- *   response is sent, and announce it on a pub/sub channel so other instances drop their L1.
- * - Fills never overwrite newer data: L2 record fills are SET NX (a write-through or a delete
- *   tombstone wins), L2 page fills are conditional on the user's generation (Lua), and L1 fills
- *   are refused when an invalidation for that key happened during the load.
- * - L1 is trusted only while the invalidation channel is up (or no Redis is configured, a single
- *   instance). When the subscriber loses Redis, L1 is cleared and bypassed until it is back.
+ *   response is sent, and announce it so other instances drop their L1.
+ * - Fills never overwrite newer data (L1 and L2 each say how).
+ * - L1 is trusted only while the invalidation channel is up (or no Redis is configured).
  * - A failed L2 invalidation is queued and replayed as soon as Redis answers; until then this
  *   instance reads around L2.
  */
-import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type {
   CacheSource,
   CacheStats,
   RecordCache as RecordCachePort,
   RecordEntry,
 } from '../domain/record-cache.js';
-import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
-import { PAGE_SCRIPTS, type PageCommands } from './page-scripts.js';
+import type { RedisGateway } from '../redis/redis-gateway.js';
+import { pagesKey, recordKey } from './cache-keys.js';
+import { InvalidationBus } from './invalidation-bus.js';
+import { L1Store } from './l1-store.js';
+import { L2Store } from './l2-store.js';
+import { RecentWriters } from './recent-writers.js';
+import { ReplayQueue } from './replay-queue.js';
+import { SingleFlight } from './single-flight.js';
+import { WriteThrough } from './write-through.js';
 
 export interface CacheOptions {
   enabled: boolean;
@@ -32,114 +43,43 @@ export interface CacheOptions {
   tombstoneTtlSeconds: number;
 }
 
-type L1Value = { kind: 'record'; entry: RecordEntry | null } | { kind: 'pages'; pages: Map<number, Buffer> };
-
-interface Invalidation {
-  i: string;
-  r?: string[];
-  u?: string[];
-}
-
-const TOMBSTONE = '-';
-const ACTIVE_USERS = 'active-users';
-const ACTIVE_USERS_KEPT = 10_000;
-const MAX_PENDING = 10_000;
-
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
-  private readonly instanceId = randomUUID();
-  private readonly l1: LRUCache<string, L1Value>;
-  /** Invalidation sequence numbers by key, to refuse L1 fills that raced an invalidation. */
-  private readonly invalidatedAt: LRUCache<string, number>;
-  private seq = 0;
-  /** Writes noted in the active-users set; the set is trimmed on one in 64. */
-  private touches = 0;
-  private readonly inflight = new Map<string, Promise<unknown>>();
-  private subscribed = false;
-  private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
-  private l2BypassUntil = 0;
-  private readonly channel: string;
+  private readonly l1: L1Store;
+  private readonly l2: L2Store;
+  private readonly bus: InvalidationBus;
+  private readonly writeThrough: WriteThrough;
+  private readonly replay: ReplayQueue;
+  private readonly writers: RecentWriters;
+  private readonly flights = new SingleFlight();
 
   constructor(
     private readonly redis: RedisGateway,
     private readonly options: CacheOptions,
   ) {
-    this.l1 = new LRUCache({ max: Math.max(1, options.l1MaxEntries), ttl: options.l1TtlMs });
-    this.invalidatedAt = new LRUCache({ max: Math.max(1000, options.l1MaxEntries * 4) });
-    this.channel = `${redis.keyPrefix}invalidate`;
+    this.bus = new InvalidationBus(redis, {
+      changed: (recordIds, userIds) => {
+        for (const id of recordIds) this.l1.forgetRecord(id);
+        for (const u of userIds) this.l1.forgetPages(u);
+      },
+      missed: () => this.l1.clear(),
+    });
+    this.l1 = new L1Store(
+      { maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs },
+      () => options.enabled && this.bus.listening,
+    );
+    this.l2 = new L2Store(redis, {
+      ttlSeconds: options.l2TtlSeconds,
+      tombstoneTtlSeconds: options.tombstoneTtlSeconds,
+    });
+    this.writers = new RecentWriters(redis);
+    this.writeThrough = new WriteThrough(redis, this.l2, this.bus, this.writers);
+    this.replay = new ReplayQueue((write) => this.writeThrough.resend(write), options.l2TtlSeconds);
   }
 
   /** Subscribes to other instances' invalidations. */
   async start(): Promise<void> {
-    const sub = this.options.enabled ? this.redis.subscriber() : undefined;
-    if (!sub) return;
-    sub.on('message', (_channel: string, message: string) => this.onInvalidation(message));
-    // Announcements sent while the subscriber was away are lost: L1 is trusted again only once
-    // the subscription is confirmed after a (re)connect, and starts empty.
-    const subscribe = () =>
-      sub.subscribe(this.channel).then(
-        () => {
-          this.l1.clear();
-          this.subscribed = true;
-        },
-        () => undefined,
-      );
-    sub.on('ready', () => void subscribe());
-    sub.on('close', () => {
-      this.subscribed = false;
-      this.l1.clear();
-    });
-    if (sub.status === 'ready') await subscribe();
-    else await this.redis.waitUntilReady(sub, 1000);
-  }
-
-  private onInvalidation(message: string): void {
-    let msg: Invalidation;
-    try {
-      msg = JSON.parse(message) as Invalidation;
-    } catch {
-      return;
-    }
-    if (msg.i === this.instanceId) return;
-    for (const id of msg.r ?? []) this.forgetLocal(recordKey(id));
-    for (const user of msg.u ?? []) this.forgetLocal(pagesKey(user));
-  }
-
-  private forgetLocal(key: string): void {
-    this.invalidatedAt.set(key, ++this.seq);
-    this.l1.delete(key);
-  }
-
-  /** L1 serves only when no other instance can change data behind its back unannounced. */
-  private l1Usable(): boolean {
-    return this.options.enabled && (!this.redis.configured || this.subscribed);
-  }
-
-  private l2Usable(): boolean {
-    return this.options.enabled && this.redis.available && Date.now() >= this.l2BypassUntil;
-  }
-
-  private async l2<T>(fn: (c: RedisClient & PageCommands) => Promise<T>): Promise<T | undefined> {
-    if (!this.l2Usable()) return undefined;
-    if (this.pending.size > 0 && !(await this.replayPending())) return undefined;
-    return this.redis.run((c) => fn(withPageCommands(c)));
-  }
-
-  /** One load per key at a time in this process: 50 concurrent misses make one query. */
-  private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const running = this.inflight.get(key);
-    if (running) return running as Promise<T>;
-    const p = load().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
-  }
-
-  /**
-   * Lets data already received on the invalidation channel be handled before L1 answers: an
-   * announcement that arrived before this request is then never missed.
-   */
-  private async drainAnnouncements(): Promise<void> {
-    if (this.redis.configured) await new Promise((resolve) => setImmediate(resolve));
+    if (this.options.enabled) await this.bus.start();
   }
 
   /** A record from L1, L2, or load(); null when it does not exist. */
@@ -148,33 +88,29 @@ export class RecordCache implements RecordCachePort {
     load: () => Promise<RecordEntry | null>,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
-    const key = recordKey(id);
-    if (this.l1Usable()) {
-      await this.drainAnnouncements();
-      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
-      if (hit?.kind === 'record') {
+    if (this.l1.usable) {
+      await this.bus.drain();
+      const hit = this.l1.record(id);
+      if (hit) {
         this.stats.l1Hits++;
         return { entry: hit.entry, source: 'hit-l1' };
       }
       this.stats.l1Misses++;
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
-    return this.singleFlight(key, async () => {
-      const startSeq = this.seq;
-      const raw = await this.l2((c) => c.getBuffer(this.redisKey(key)));
-      if (raw) {
+    return this.flights.run(recordKey(id), async () => {
+      const mark = this.l1.mark();
+      const cached = (await this.l2Ready()) ? await this.l2.record(id) : undefined;
+      if (cached) {
         this.stats.l2Hits++;
-        const entry = decodeRecord(raw);
-        this.fillL1(key, { kind: 'record', entry }, startSeq);
-        return { entry, source: 'hit-l2' as const };
+        this.l1.fillRecord(id, cached.entry, mark);
+        return { entry: cached.entry, source: 'hit-l2' as const };
       }
       if (this.l2Usable()) this.stats.l2Misses++;
       const entry = await load();
       if (entry) {
-        this.fillL1(key, { kind: 'record', entry }, startSeq);
-        await this.l2((c) =>
-          c.set(this.redisKey(key), encodeRecord(entry), 'EX', this.options.l2TtlSeconds, 'NX'),
-        );
+        this.l1.fillRecord(id, entry, mark);
+        if (await this.l2Ready()) await this.l2.fillRecord(id, entry);
       }
       return { entry, source: 'miss' as const };
     });
@@ -187,63 +123,29 @@ export class RecordCache implements RecordCachePort {
     load: () => Promise<Buffer>,
   ): Promise<{ bytes: Buffer; source: CacheSource }> {
     if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
-    const key = pagesKey(userId);
-    if (this.l1Usable()) {
-      await this.drainAnnouncements();
-      const hit = this.l1Usable() ? this.l1.get(key) : undefined;
-      const bytes = hit?.kind === 'pages' ? hit.pages.get(limit) : undefined;
+    if (this.l1.usable) {
+      await this.bus.drain();
+      const bytes = this.l1.page(userId, limit);
       if (bytes) {
         this.stats.l1Hits++;
         return { bytes, source: 'hit-l1' };
       }
       this.stats.l1Misses++;
     }
-    return this.singleFlight(`${key}:${limit}`, async () => {
-      const startSeq = this.seq;
-      const keys = [this.redisKey(`${key}:gen`), this.redisKey(`${key}:pages`)] as const;
-      const got = await this.l2((c) => c.dapiPageGetBuffer(keys[0], keys[1], String(limit)));
-      if (got?.[1]) {
+    return this.flights.run(`${pagesKey(userId)}:${limit}`, async () => {
+      const mark = this.l1.mark();
+      const cached = (await this.l2Ready()) ? await this.l2.page(userId, limit) : undefined;
+      if (cached?.bytes) {
         this.stats.l2Hits++;
-        this.fillPage(key, limit, got[1], startSeq);
-        return { bytes: got[1], source: 'hit-l2' as const };
+        this.l1.fillPage(userId, limit, cached.bytes, mark);
+        return { bytes: cached.bytes, source: 'hit-l2' as const };
       }
-      if (got) this.stats.l2Misses++;
-      const generation = got?.[0]?.toString() ?? null;
+      if (cached) this.stats.l2Misses++;
       const bytes = await load();
-      this.fillPage(key, limit, bytes, startSeq);
-      if (generation !== null) {
-        await this.l2((c) =>
-          c.dapiPageSet(
-            keys[0],
-            keys[1],
-            generation,
-            String(limit),
-            bytes,
-            String(this.options.l2TtlSeconds),
-          ),
-        );
-      }
+      this.l1.fillPage(userId, limit, bytes, mark);
+      if (cached && (await this.l2Ready())) await this.l2.fillPage(userId, cached.generation, limit, bytes);
       return { bytes, source: 'miss' as const };
     });
-  }
-
-  private fillL1(key: string, value: L1Value, startSeq: number): void {
-    if (!this.l1Usable()) return;
-    if ((this.invalidatedAt.get(key) ?? -1) > startSeq) return;
-    const current = this.l1.get(key);
-    // A record fill never replaces a newer version or a delete written through meanwhile.
-    if (value.kind === 'record' && current?.kind === 'record') {
-      if (current.entry === null || (value.entry && current.entry.version >= value.entry.version)) return;
-    }
-    this.l1.set(key, value);
-  }
-
-  private fillPage(key: string, limit: number, bytes: Buffer, startSeq: number): void {
-    if (!this.l1Usable() || (this.invalidatedAt.get(key) ?? -1) > startSeq) return;
-    const current = this.l1.get(key);
-    const pages = current?.kind === 'pages' ? current.pages : new Map<number, Buffer>();
-    pages.set(limit, bytes);
-    this.l1.set(key, { kind: 'pages', pages });
   }
 
   /**
@@ -253,177 +155,29 @@ export class RecordCache implements RecordCachePort {
   async written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void> {
     if (!this.options.enabled) return;
     const users = [...new Set(userIds)];
-    for (const r of records) {
-      this.forgetLocal(recordKey(r.id));
-      if (this.l1Usable()) this.l1.set(recordKey(r.id), { kind: 'record', entry: r.entry });
-    }
-    for (const u of users) this.forgetLocal(pagesKey(u));
+    for (const r of records) this.l1.written(r.id, r.entry);
+    for (const u of users) this.l1.forgetPages(u);
     if (!this.redis.configured) return;
-    const message: Invalidation = { i: this.instanceId, r: records.map((r) => r.id), u: users };
-    const ok = await this.redis.run(async (c) => {
-      const cmd = withPageCommands(c);
-      if (!c.isCluster) return this.writtenInOneTrip(cmd, records, users, JSON.stringify(message));
-      // On a Cluster the keys live on different nodes: the writes first, then the announcement,
-      // so that no instance hears of a change before the node holding it has it.
-      await Promise.all([
-        ...records.map((r) =>
-          r.entry
-            ? c.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds)
-            : c.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds),
-        ),
-        ...users.map((u) =>
-          cmd.dapiPageInvalidate(
-            this.redisKey(`${pagesKey(u)}:gen`),
-            this.redisKey(`${pagesKey(u)}:pages`),
-            String(this.options.l2TtlSeconds * 2),
-          ),
-        ),
-      ]);
-      await c.publish(this.channel, JSON.stringify(message));
-      void this.touchUsers(users);
-      return true;
-    });
-    if (!ok)
-      this.remember(
+    if (!(await this.writeThrough.send({ records, users }))) {
+      this.replay.remember(
         records.map((r) => r.id),
         users,
       );
-  }
-
-  /**
-   * A single Redis: the writes, the invalidations, the announcement and the note of who wrote
-   * sent as one pipeline, one round trip and one socket write. Redis runs one connection's
-   * commands in order, so PUBLISH still follows the writes it announces. Throws when any but
-   * the note failed, so the invalidation is remembered and replayed.
-   */
-  private async writtenInOneTrip(
-    // With the page scripts defined: a pipeline takes the client's scripts when it is made.
-    c: RedisClient & PageCommands,
-    records: { id: string; entry: RecordEntry | null }[],
-    users: string[],
-    message: string,
-  ): Promise<boolean> {
-    const pipe = c.pipeline();
-    for (const r of records) {
-      if (r.entry)
-        pipe.set(this.redisKey(recordKey(r.id)), encodeRecord(r.entry), 'EX', this.options.l2TtlSeconds);
-      else pipe.set(this.redisKey(recordKey(r.id)), TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds);
-    }
-    const scripts = pipe as unknown as Pick<PageCommands, 'dapiPageInvalidate'>;
-    for (const u of users) {
-      scripts.dapiPageInvalidate(
-        this.redisKey(`${pagesKey(u)}:gen`),
-        this.redisKey(`${pagesKey(u)}:pages`),
-        String(this.options.l2TtlSeconds * 2),
-      );
-    }
-    pipe.publish(this.channel, message);
-    const needed = records.length + users.length + 1;
-    this.noteUsers(pipe, users);
-    const replies = await pipe.exec();
-    if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
-      throw new Error('the cache invalidation did not complete');
-    }
-    return true;
-  }
-
-  /** Adds "these users wrote now" to a pipeline; the set is trimmed on one write in 64. */
-  private noteUsers(pipe: ReturnType<RedisClient['pipeline']>, users: string[]): void {
-    if (users.length === 0) return;
-    const key = this.redisKey(ACTIVE_USERS);
-    const now = Date.now();
-    pipe.zadd(key, ...users.flatMap((u) => [now, u]));
-    if (++this.touches % 64 === 0) pipe.zremrangebyrank(key, 0, -(ACTIVE_USERS_KEPT + 1));
-  }
-
-  /** Remembers who wrote last, for warming; best effort, off the response path (Cluster). */
-  private async touchUsers(users: string[]): Promise<void> {
-    if (users.length === 0) return;
-    await this.redis.run(async (c) => {
-      const pipe = c.pipeline();
-      this.noteUsers(pipe, users);
-      await pipe.exec();
-    });
-  }
-
-  /** The most recently active users, newest first (empty without Redis). */
-  async activeUsers(n: number): Promise<string[]> {
-    if (n <= 0) return [];
-    return (await this.redis.run((c) => c.zrevrange(this.redisKey(ACTIVE_USERS), 0, n - 1))) ?? [];
-  }
-
-  private remember(recordIds: string[], userIds: string[]): void {
-    for (const id of recordIds) this.pending.set(`r:${id}`, { recordId: id });
-    for (const u of userIds) this.pending.set(`u:${u}`, { userId: u });
-    if (this.pending.size > MAX_PENDING) {
-      // Too much to replay: read around L2 until everything in it has expired.
-      this.pending.clear();
-      this.l2BypassUntil = Date.now() + this.options.l2TtlSeconds * 1000;
     }
   }
 
-  /** Replays invalidations that failed while Redis was away; true once none is left. */
-  private async replayPending(): Promise<boolean> {
-    const batch = [...this.pending.entries()];
-    const ok = await this.redis.run(async (c) => {
-      const cmd = withPageCommands(c);
-      await Promise.all(
-        batch.map(([, p]) =>
-          p.recordId
-            ? c.del(this.redisKey(recordKey(p.recordId)))
-            : cmd.dapiPageInvalidate(
-                this.redisKey(`${pagesKey(p.userId!)}:gen`),
-                this.redisKey(`${pagesKey(p.userId!)}:pages`),
-                String(this.options.l2TtlSeconds * 2),
-              ),
-        ),
-      );
-      const message: Invalidation = {
-        i: this.instanceId,
-        r: batch.flatMap(([, p]) => (p.recordId ? [p.recordId] : [])),
-        u: batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
-      };
-      await c.publish(this.channel, JSON.stringify(message));
-      return true;
-    });
-    if (ok) for (const [k] of batch) this.pending.delete(k);
-    return this.pending.size === 0;
+  /** The users who wrote most recently, newest first (empty without Redis), for warming. */
+  recentWriters(n: number): Promise<string[]> {
+    return this.writers.newest(n);
   }
 
-  private redisKey(key: string): string {
-    return `${this.redis.keyPrefix}${key}`;
+  private l2Usable(): boolean {
+    return this.options.enabled && this.redis.available && !this.replay.bypassingL2;
   }
-}
 
-// Hash tags keep each record's and each user's keys in one cluster slot (the Lua scripts need it).
-function recordKey(id: string): string {
-  return `{r:${id}}`;
-}
-
-function pagesKey(userId: string): string {
-  return `{u:${userId}}`;
-}
-
-function encodeRecord(entry: RecordEntry): Buffer {
-  return Buffer.concat([Buffer.from(`${entry.version}\n${entry.userId}\n`), entry.bytes]);
-}
-
-function decodeRecord(raw: Buffer): RecordEntry | null {
-  if (raw.length === 1 && raw[0] === TOMBSTONE.charCodeAt(0)) return null;
-  // user_id cannot hold a newline (the contract's pattern), so two newlines end the header.
-  const nl = raw.indexOf(0x0a);
-  const nl2 = raw.indexOf(0x0a, nl + 1);
-  return {
-    version: Number(raw.subarray(0, nl).toString()),
-    userId: raw.subarray(nl + 1, nl2).toString(),
-    bytes: raw.subarray(nl2 + 1),
-  };
-}
-
-function withPageCommands(c: RedisClient): RedisClient & PageCommands {
-  const client = c as RedisClient & Partial<PageCommands>;
-  if (!client.dapiPageGetBuffer) {
-    for (const [name, def] of Object.entries(PAGE_SCRIPTS)) c.defineCommand(name, def);
+  /** Whether L2 may be asked now: usable, and nothing it holds is older than a failed write. */
+  private async l2Ready(): Promise<boolean> {
+    if (!this.l2Usable()) return false;
+    return this.replay.empty || (await this.replay.replay());
   }
-  return client as RedisClient & PageCommands;
 }

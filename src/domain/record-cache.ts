@@ -43,5 +43,5 @@ export interface RecordCache {
    */
   written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void>;
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
-  activeUsers(n: number): Promise<string[]>;
+  recentWriters(n: number): Promise<string[]>;
 }

@@ -33,7 +33,7 @@ export interface Metrics {
   /** Reads the partition maintenance's figures at every scrape (undefined: none has run here). */
   observePartitions(stats: () => PartitionStats | undefined): void;
   /** Counts distinct active users at every scrape. */
-  observeActiveUsers(count: () => Promise<number>): void;
+  observeUniqueUsers(count: () => Promise<number>): void;
   eventsPublishFailed: Counter<string>;
   rateLimited: Counter<'kind'>;
   rateLimitFallbacks: Counter<string>;
@@ -182,7 +182,7 @@ export function createMetrics(): Metrics {
     observePartitions(stats) {
       partitionStats = stats;
     },
-    observeActiveUsers(count) {
+    observeUniqueUsers(count) {
       activeUsers = count;
     },
     eventsPublishFailed: new Counter({

@@ -144,7 +144,7 @@ export class RecordOperations {
 
   /** Preloads the first pages of the users who wrote most recently; resolves with how many. */
   async warmFirstPages(users: number): Promise<number> {
-    const recent = await this.deps.cache.activeUsers(users);
+    const recent = await this.deps.cache.recentWriters(users);
     for (const userId of recent) await this.firstPage(userId, DEFAULT_PAGE_SIZE);
     return recent.length;
   }

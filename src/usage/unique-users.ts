@@ -1,5 +1,6 @@
 /**
- * Distinct users over a sliding window (15 minutes by default), for `unique_users_active`: one
+ * Distinct users over a sliding window (15 minutes by default), for the `unique_users_active`
+ * metric; not to be confused with the cache's recent writers, which pick whom to warm. One
  * Redis HyperLogLog per minute (all under one hash tag, so PFCOUNT can merge them on a Cluster),
  * shared by every instance; without Redis, exact sets per minute in this instance, bounded. The
  * local sets also keep Redis to one PFADD per user, minute and instance.
@@ -9,7 +10,12 @@ import type { RedisGateway } from '../redis/redis-gateway.js';
 const MINUTE = 60_000;
 const MAX_LOCAL_PER_MINUTE = 100_000;
 
-export class ActiveUsers {
+/**
+ * The counter behind `unique_users_active`. It sits with the metrics it feeds, not with the
+ * adapters: it imports only the gateway's type (erased at run time), and app.ts hands it the
+ * gateway.
+ */
+export class UniqueUsers {
   private readonly local = new Map<number, Set<string>>();
 
   constructor(
