@@ -49,7 +49,7 @@ export interface KeyRow {
 /** The key table, for src/cli/config-keys.ts and the docs test. */
 export function keyTable(): Record<ConfigKey, KeyRow> {
   const rows = Object.entries(CONFIG_KEYS).map(([name, key]) => {
-    const { kind, doc, min, max, values, secret } = key as ConfigKeys[ConfigKey];
+    const { kind, doc, min, max, values, secret } = key;
     const row: KeyRow = { kind, doc };
     if (key.default !== undefined) row.default = String(key.default);
     if (min !== undefined) row.min = min;

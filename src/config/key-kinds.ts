@@ -48,7 +48,7 @@ function declare<T, Default extends T | undefined>(
   return { ...facts, desc: facts.doc, default: fallback, _parse };
 }
 
-/** The facts without the builder options that are not facts (default). */
+/** What the key table publishes from a builder's options (the default comes from the spec). */
 function factsOf(kind: KeyKind, o: Described & { min?: number; max?: number }): KeyFacts {
   return {
     kind,

@@ -24,7 +24,8 @@ export function parseKeys<S extends Partial<ConfigKeys>>(
     const raw = env[name];
     if (raw !== undefined && raw !== '') input[name] = raw;
   }
-  return customCleanEnv(input, keys, (cleaned) => cleaned as Loose<KeyValues<S>>, {
+  // The values are typed by the declarations (ValueOf in key-kinds.ts), not by envalid's spec types.
+  return customCleanEnv(input, keys, (cleaned: unknown) => cleaned as Loose<KeyValues<S>>, {
     reporter: ({ errors }) => {
       for (const [name, err] of Object.entries(errors)) {
         if (err instanceof Error) problems.push(`${name}: ${err.message}`);
