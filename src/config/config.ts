@@ -15,11 +15,9 @@ import { allParsed, parseKeys, type Env } from './key-parser.js';
 import { checkOracle, oracleOptions } from './oracle-options.js';
 import { checkRedis, clusterNodes } from './redis-rules.js';
 
+// What main and the tests need besides loadConfig; the option types are imported from their files.
 export { ConfigError } from './config-error.js';
 export { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
-export type { ApiKeyEntry, AuthOptions } from './auth-options.js';
-export type { CorsOptions } from './cors-options.js';
-export type { OracleOptions } from './oracle-options.js';
 export { workerEnv } from './cursor-secret.js';
 
 /** The configuration's shape, from the parsed keys; `Config` is its type. */
