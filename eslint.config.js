@@ -21,7 +21,10 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['test/**/*.ts', 'test/**/*.mjs', 'src/cli/**/*.ts', 'mk/**/*.mjs'], rules: { 'no-console': 'off' } },
+  {
+    files: ['test/**/*.ts', 'test/**/*.mjs', 'src/cli/**/*.ts', 'mk/**/*.mjs'],
+    rules: { 'no-console': 'off' },
+  },
   // A file past 300 lines holds more than one concern (docs/adr/0008-layers.md). An exception is
   // added here as its own entry, naming the file and the reason.
   {

@@ -2,7 +2,8 @@
 #   make chart-check    render charts/data-api with Helm's engine, validate every manifest
 #   make docker-check   Dockerfile, .dockerignore, docker-compose.yml and the CI workflow
 # Both install their own tools on first use, into .tools/chart/ (git-ignored): a Python venv from
-# PyPI, two npm packages, and promtool unpacked from Debian's prometheus package.
+# PyPI, two npm packages, and promtool unpacked from Debian's prometheus package; both also
+# install the project (npm ci) and compile it, to read the configuration keys (below).
 # `make chart-tools-clean` removes them.
 
 CHART_TOOLS := .tools/chart
@@ -36,10 +37,16 @@ chart-promtool:
 
 chart-tools: $(CHART_VENV)/.chart-tools $(CHART_TOOLS)/node_modules/.package-lock.json chart-promtool
 
-chart-check: chart-tools ## Render the Helm chart and validate it (Kubernetes schemas, CRDs, PromQL, policy)
+# The checks read the configuration keys from the schema itself (src/config/) through this CLI
+# (mk/checks/config_keys.py), so they need the project installed and compiled.
+CONFIG_KEYS_CLI := dist/src/cli/config-keys.js
+$(CONFIG_KEYS_CLI): $(wildcard src/config/*.ts) src/cli/config-keys.ts package-lock.json | $(NPM_STAMP)
+	npx tsc -p tsconfig.build.json
+
+chart-check: chart-tools $(CONFIG_KEYS_CLI) ## Render the Helm chart and validate it (Kubernetes schemas, CRDs, PromQL, policy)
 	PYTHONDONTWRITEBYTECODE=1 $(CHART_PY) mk/checks/chart_check.py
 
-docker-check: $(CHART_VENV)/.docker-tools ## Validate Dockerfile, .dockerignore, docker-compose.yml, CI workflow (no engine needed)
+docker-check: $(CHART_VENV)/.docker-tools $(CONFIG_KEYS_CLI) ## Validate Dockerfile, .dockerignore, docker-compose.yml, CI workflow (no engine needed)
 	PYTHONDONTWRITEBYTECODE=1 $(CHART_PY) mk/checks/docker_check.py
 
 chart-tools-clean: ## Remove the tools that chart-check and docker-check installed

@@ -4,12 +4,13 @@
  * every worker has drained and exited.
  */
 import cluster from 'node:cluster';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from './observability/logger.js';
 
-export function runPrimary(workers: number, logger: Logger): void {
-  // Cursors must verify on whichever worker gets the next page.
-  const env = process.env.CURSOR_SECRET ? {} : { CURSOR_SECRET: randomBytes(32).toString('hex') };
+/**
+ * `env` is added to every worker's environment (config's workerEnv): cursors must verify on
+ * whichever worker gets the next page.
+ */
+export function runPrimary(workers: number, logger: Logger, env: Record<string, string>): void {
   let stopping = false;
   const fork = () => cluster.fork(env);
   for (let i = 0; i < workers; i++) fork();

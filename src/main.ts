@@ -8,7 +8,7 @@
  */
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, workerEnv } from './config/config.js';
 import { openStorage } from './data/open-storage.js';
 import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) {
-    runPrimary(config.workers, logger);
+    runPrimary(config.workers, logger, workerEnv(config));
     return;
   }
   if (config.auth.mode === 'none') {
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       'AUTH_MODE=none: /data needs no credentials and every caller is an admin (local development only)',
     );
   }
-  if (!process.env.CURSOR_SECRET) {
+  if (config.cursorSecretGenerated) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }
   // Independent start-up work at once: PGlite compiles its WebAssembly off the main thread and

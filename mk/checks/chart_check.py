@@ -117,7 +117,7 @@ def main() -> None:
 
     rep.section('every config key set: where each one lands')
     every = {n: sample_value(n, s) for n, s in keys.items()}
-    # Keys still pending in src/config/config.ts get a sample here; once declared there, sample_value wins.
+    # Keys still pending in src/config/ get a sample here; once declared there, sample_value wins.
     pending_samples = {
         'REDIS_URL': 'redis://redis.example:6379',
         'ORACLE_USER': 'data_api',
@@ -174,7 +174,7 @@ def main() -> None:
     )
     render_refused(
         rep,
-        'a config key src/config/config.ts does not know (values.schema.json)',
+        'a config key src/config/ does not know (values.schema.json)',
         deep_merge(base, {'config': {'NOT_A_CONFIG_KEY': 'x'}}),
         'NOT_A_CONFIG_KEY',
     )
@@ -201,7 +201,7 @@ def main() -> None:
 
     pending = sorted(PENDING_KEYS - set(keys))
     if pending:
-        rep.note(f'listed in the chart ahead of src/config/config.ts: {", ".join(pending)}')
+        rep.note(f'listed in the chart ahead of src/config/: {", ".join(pending)}')
     rep.skip(
         'installing the chart into a cluster (none here): admission, scheduling, probes, NetworkPolicy '
         'enforcement and Prometheus Operator behaviour are untested'

@@ -100,7 +100,7 @@ def check_policy(rep: Report, rel: str, docs: list[dict[str, Any]], values: dict
     problems, auth = start_refusals(env, secret_keys if existing else set())
     rep.check(
         not problems,
-        f'{rel}: the pod environment passes the start-up rules of src/config/config.ts '
+        f'{rel}: the pod environment passes the start-up rules of src/config/ '
         f'(NODE_ENV={env.get("NODE_ENV") or "development"}, AUTH_MODE={env.get("AUTH_MODE") or "required"} via {auth})',
         '; '.join(problems),
     )
@@ -201,7 +201,7 @@ def check_every_key(rep: Report, docs: list[dict[str, Any]], config: dict[str, A
     marked = {n for n, s in read_config_keys().items() if s.get('secret')}
     rep.check(
         marked <= set(secret_data),
-        'every key marked secret in src/config/config.ts goes into the Secret '
+        'every key marked secret in src/config/ goes into the Secret '
         '(else add it to data-api.secretKeys in _helpers.tpl)',
         str(sorted(marked - set(secret_data))),
     )
@@ -232,7 +232,7 @@ def _api_keys_ok(raw: str) -> bool:
 
 
 def start_refusals(env: dict[str, str], unseen: set[str]) -> tuple[list[str], str]:
-    """The cross-key rules loadConfig in src/config/config.ts applies at start (production, database,
+    """The cross-key rules loadConfig (src/config/) applies at start (production, database,
     cursor secret, authentication) on a pod environment. `unseen`: keys an existing Secret may hold,
     which the chart cannot see; they count as present. Returns the problems and what authenticates."""
     problems: list[str] = []

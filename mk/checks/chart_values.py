@@ -1,4 +1,4 @@
-"""values.schema.json against src/config/config.ts and against the chart's values files."""
+"""values.schema.json against src/config/ and against the chart's values files."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ SCHEMA_PATH = CHART / 'values.schema.json'
 
 
 def check_config_keys(rep: Report) -> dict[str, dict[str, Any]]:
-    """The schema's `config` keys are exactly CONFIG_KEYS (+ pending keys), with the same types."""
-    rep.section('values.schema.json `config` against CONFIG_KEYS in src/config/config.ts')
+    """The schema's `config` keys are exactly the keys of src/config/ (+ pending keys), with the same types."""
+    rep.section('values.schema.json `config` against the keys of src/config/')
     keys = read_config_keys()
     schema = json.loads(SCHEMA_PATH.read_text(encoding='utf-8'))
     props: dict[str, Any] = schema['properties']['config']['properties']
@@ -23,19 +23,19 @@ def check_config_keys(rep: Report) -> dict[str, dict[str, Any]]:
     for name in missing:
         entry = json.dumps({name: {'description': keys[name]['doc'], **expected_schema(keys[name])}})
         rep.fail(
-            f'config.{name} is in src/config/config.ts but not in values.schema.json; add {entry} '
+            f'config.{name} is in src/config/ but not in values.schema.json; add {entry} '
             f'(and the key to values.yaml, secret keys also to data-api.secretKeys in _helpers.tpl)'
         )
     for name in extra:
-        rep.fail(f'config.{name} is in values.schema.json but not in src/config/config.ts')
+        rep.fail(f'config.{name} is in values.schema.json but not in src/config/')
     rep.check(
         not missing and not extra,
-        f"{len(keys)} keys of src/config/config.ts = the schema's config keys "
-        f'(+ pending, not yet in config.ts: {", ".join(sorted(PENDING_KEYS - set(keys))) or "none"})',
+        f"{len(keys)} keys of src/config/ = the schema's config keys "
+        f'(+ pending, not yet in src/config/: {", ".join(sorted(PENDING_KEYS - set(keys))) or "none"})',
     )
     rep.check(
         schema['properties']['config'].get('additionalProperties') is False,
-        'the schema refuses config keys that src/config/config.ts does not know',
+        'the schema refuses config keys that src/config/ does not know',
     )
     bad = []
     for name in sorted(set(keys) & set(props)):
@@ -45,8 +45,8 @@ def check_config_keys(rep: Report) -> dict[str, dict[str, Any]]:
             if isinstance(w, list) and isinstance(g, list):
                 w, g = sorted(map(str, w)), sorted(map(str, g))
             if w != g:
-                bad.append(f'{name}.{field}: schema {got.get(field)!r}, config.ts wants {want.get(field)!r}')
-    rep.check(not bad, 'every key has the type, bounds and choices of src/config/config.ts', '; '.join(bad))
+                bad.append(f'{name}.{field}: schema {got.get(field)!r}, src/config/ wants {want.get(field)!r}')
+    rep.check(not bad, 'every key has the type, bounds and choices of src/config/', '; '.join(bad))
     values = load_yaml(CHART / 'values.yaml')
     listed = set(values.get('config', {}))
     rep.check(

@@ -96,7 +96,7 @@ def check_compose(rep: Report) -> None:
     )
     for name in ('api', 'api-oracle'):
         unknown = sorted(set(services.get(name, {}).get('environment', {})) - known)
-        rep.check(not unknown, f'{name}: every environment key is a config key of src/config/config.ts', str(unknown))
+        rep.check(not unknown, f'{name}: every environment key is a config key of src/config/', str(unknown))
     oracle, api_o = services.get('oracle', {}), services.get('api-oracle', {})
     o_env = api_o.get('environment', {})
     rep.check(

@@ -7,26 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
+import type { ApiKeyEntry, AuthOptions } from '../config/auth-options.js';
 import { AppError } from '../domain/errors.js';
 import { CHALLENGE, type CredentialVerifier } from '../domain/authentication.js';
 import { DEVELOPER, type Principal } from '../domain/principal.js';
-
-export interface ApiKeyEntry {
-  /** Hex SHA-256 of the key; the key itself is never stored. */
-  sha256: string;
-  subject: string;
-  scopes: string[];
-}
-
-export interface AuthOptions {
-  mode: 'required' | 'none';
-  jwtSecret?: string;
-  jwksUrl?: string;
-  issuer: string;
-  audience: string;
-  algorithms: string[];
-  apiKeys: ApiKeyEntry[];
-}
 
 function unauthorized(detail: string, error = 'invalid_token'): AppError {
   return new AppError('unauthorized', {

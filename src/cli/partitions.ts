@@ -7,16 +7,13 @@
  *   --drop NAME      detach and drop this partition, refused unless the retention allows it
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/config.js';
+import { loadToolConfig } from '../config/tool-config.js';
 import { openStorage } from '../data/open-storage.js';
 import { createLogger } from '../observability/logger.js';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, drop: { type: 'string' } } });
 // The job migrates nothing and schedules nothing: it runs the maintenance once, below.
-const config = loadConfig(
-  { ...process.env, MIGRATE_ON_START: 'false', PARTITION_MAINTAIN_SECONDS: '0' },
-  { serving: false },
-);
+const config = loadToolConfig({ MIGRATE_ON_START: 'false', PARTITION_MAINTAIN_SECONDS: '0' });
 const logger = createLogger(config.logLevel);
 let from: Date | undefined;
 if (values.from !== undefined) {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import { loadTokenConfig } from '../config/tool-config.js';
 
 const { values } = parseArgs({
   options: {
@@ -13,7 +14,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '3600' },
   },
 });
-const secret = process.env.AUTH_JWT_SECRET;
+const { jwtSecret: secret, issuer, audience } = loadTokenConfig();
 if (!secret || secret.length < 32) {
   console.error('token: set AUTH_JWT_SECRET (32+ characters), the secret the server verifies with');
   process.exit(2);
@@ -21,8 +22,8 @@ if (!secret || secret.length < 32) {
 const token = await new SignJWT({ scope: values.scope })
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .setSubject(values.sub as string)
-  .setIssuer(process.env.AUTH_JWT_ISSUER ?? 'data-api')
-  .setAudience(process.env.AUTH_JWT_AUDIENCE ?? 'data-api')
+  .setIssuer(issuer)
+  .setAudience(audience)
   .setIssuedAt()
   .setExpirationTime(`${Number(values.ttl)}s`)
   .sign(new TextEncoder().encode(secret));

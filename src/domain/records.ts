@@ -42,7 +42,11 @@ export interface RecordsRepository {
   findById(id: string): Promise<StoredRecord | null>;
   listByUser(query: ListQuery): Promise<StoredRecord[]>;
   /** Replaces the payload when the version matches (null: any); null when nothing matched. */
-  updatePayload(id: string, payload: JsonObject, expectedVersion: number | null): Promise<StoredRecord | null>;
+  updatePayload(
+    id: string,
+    payload: JsonObject,
+    expectedVersion: number | null,
+  ): Promise<StoredRecord | null>;
   /** Deletes when the version matches (null: any); what was deleted, or null when nothing matched. */
   delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null>;
   findVersion(id: string): Promise<number | null>;

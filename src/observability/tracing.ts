@@ -55,7 +55,6 @@ export interface Tracing {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-
 /** The instrumentation scope of every span. */
 export const SCOPE = 'data-api';
 

@@ -8,7 +8,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { NO_REDIS, type BreakerState, type RedisClient, type RedisGateway } from './redis-gateway.js';
-import { redisTlsOptions } from './redis-tls.js';
+import { redisTlsOptions } from '../config/redis-tls.js';
 
 export interface RedisGatewayOptions {
   /** redis:// or rediss:// URL of a single server. */

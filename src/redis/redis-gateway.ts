@@ -40,4 +40,3 @@ export const NO_REDIS: RedisGateway = {
   waitUntilReady: async () => false,
   close: async () => undefined,
 };
-

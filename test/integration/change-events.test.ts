@@ -1,6 +1,10 @@
 /** Change events on a real Redis stream: order, fields, bounded length, and Redis being gone. */
 import { randomBytes } from 'node:crypto';
-import { createEventPublisher, eventFromFields, RedisStreamPublisher } from '../../src/events/change-events.js';
+import {
+  createEventPublisher,
+  eventFromFields,
+  RedisStreamPublisher,
+} from '../../src/events/change-events.js';
 import { NoopPublisher, type ChangeEvent } from '../../src/domain/events.js';
 import { NO_REDIS, type RedisClient, type RedisGateway } from '../../src/redis/redis-gateway.js';
 import { createRedisGateway, type RedisGatewayOptions } from '../../src/redis/ioredis-gateway.js';

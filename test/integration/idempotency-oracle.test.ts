@@ -7,12 +7,8 @@
  */
 import { Idempotency } from '../../src/services/idempotency.js';
 import type { StoredResponse } from '../../src/domain/idempotency.js';
-import {
-  OracleDatabase,
-  oracledb,
-  oracleOptionsFromEnv,
-  type OracleOptions,
-} from '../../src/data/oracle/oracle-database.js';
+import { oracleOptionsFromEnv, type OracleOptions } from '../../src/config/oracle-options.js';
+import { OracleDatabase, oracledb } from '../../src/data/oracle/oracle-database.js';
 import { OracleIdempotencyStore } from '../../src/data/oracle/oracle-idempotency-store.js';
 import { migrateOracle } from '../../src/data/oracle/oracle-migrations.js';
 import { OracleSqlCatalog, prepareStatement } from '../../src/data/oracle/oracle-sql.js';

@@ -7,11 +7,8 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../../src/domain/errors.js';
-import {
-  OracleDatabase,
-  oracleOptionsFromEnv,
-  type OracleOptions,
-} from '../../src/data/oracle/oracle-database.js';
+import { oracleOptionsFromEnv, type OracleOptions } from '../../src/config/oracle-options.js';
+import { OracleDatabase } from '../../src/data/oracle/oracle-database.js';
 import { migrateOracle } from '../../src/data/oracle/oracle-migrations.js';
 import { uuidToRaw } from '../../src/data/oracle/oracle-records-binds.js';
 import { OracleRecordsRepository } from '../../src/data/oracle/oracle-records-repository.js';

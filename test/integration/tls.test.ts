@@ -19,7 +19,7 @@ import { compileStatement, SqlCatalog } from '../../src/data/sql-catalog.js';
 import { AppError } from '../../src/domain/errors.js';
 import { POSTGRES_MIGRATIONS_DIR, POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 import { createRedisGateway, redisGatewayFromConfig } from '../../src/redis/ioredis-gateway.js';
-import { redisTlsOptions, type RedisTlsSettings } from '../../src/redis/redis-tls.js';
+import { redisTlsOptions, type RedisTlsSettings } from '../../src/config/redis-tls.js';
 import {
   makeCertificates,
   startTlsPostgres,

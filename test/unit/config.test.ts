@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config/config.js';
+import { keyTable } from '../../src/config/config-keys.js';
 import { PROJECT_ROOT } from '../../src/config/paths.js';
 
 describe('configuration', () => {
@@ -71,6 +72,26 @@ describe('configuration', () => {
     for (const key of Object.keys(CONFIG_KEYS)) {
       expect(doc).toContain(`\`${key}\``);
       expect(example).toMatch(new RegExp(`^#? ?${key}=`, 'm'));
+    }
+  });
+
+  test('when the docs and .env.example show a default, then it is the declared one', () => {
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'configuration.md'), 'utf8');
+    const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
+    // Declared without a default because it depends on another key (oracle-options.ts, auth-options.ts).
+    const derived: Record<string, string> = {
+      ORACLE_POOL_MAX: '`50`',
+      AUTH_JWT_ALGORITHMS: '`HS256` / `RS256,ES256`',
+    };
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    for (const [key, row] of Object.entries(keyTable())) {
+      const line = doc.split('\n').find((l) => l.startsWith(`| \`${key}\``)) ?? '';
+      const shown = line.split('|')[2]?.trim();
+      const declared = derived[key] ?? (row.default === undefined ? 'unset' : `\`${row.default}\``);
+      expect({ key, shown }).toEqual({ key, shown: declared });
+      if (row.default !== undefined) {
+        expect(example).toMatch(new RegExp(`^#? ?${key}=${escape(row.default)}$`, 'm'));
+      }
     }
   });
 });

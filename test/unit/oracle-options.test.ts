@@ -3,12 +3,8 @@
  * an address where nothing listens (a closed loopback port): the real driver, no server.
  */
 import { createServer } from 'node:net';
-import {
-  OracleDatabase,
-  ORACLE_DEFAULTS,
-  oracleOptionsFromEnv,
-  poolAttributes,
-} from '../../src/data/oracle/oracle-database.js';
+import { ORACLE_DEFAULTS, oracleOptionsFromEnv } from '../../src/config/oracle-options.js';
+import { OracleDatabase, poolAttributes } from '../../src/data/oracle/oracle-database.js';
 
 const BASE = {
   ORACLE_CONNECT_STRING: 'localhost:1521/FREEPDB1',

@@ -10,7 +10,7 @@
  *   were off (no CORS headers, so the browser keeps the answer from the page).
  */
 import type Koa from 'koa';
-import type { CorsOptions } from '../cors.js';
+import type { CorsOptions } from '../../config/cors-options.js';
 import type { RouteOf } from '../router/compiled-routes.js';
 
 /** Request headers a browser may send cross-origin beyond the CORS-safelisted ones. */

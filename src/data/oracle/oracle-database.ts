@@ -3,6 +3,7 @@
  * pool, a call timeout on every connection, mapped errors, a readiness ping and a drain on close.
  */
 import { createRequire } from 'node:module';
+import type { OracleOptions } from '../../config/oracle-options.js';
 import { AppError } from '../../domain/errors.js';
 import { isDriverError, mapOracleError, oracleUnavailable, sessionIsSuspect } from './oracle-errors.js';
 import type { OracleStatement } from './oracle-sql.js';
@@ -77,71 +78,6 @@ let driver: OracleDriver | undefined;
 export function oracledb(): OracleDriver {
   driver ??= createRequire(import.meta.url)('oracledb') as OracleDriver;
   return driver;
-}
-
-export interface OracleOptions {
-  user: string;
-  password: string;
-  /** Easy Connect (host:port/service) or a TNS alias. */
-  connectString: string;
-  poolMin: number;
-  poolMax: number;
-  poolIncrement: number;
-  /** Longest wait for a free connection before NJS-040, which answers 503. */
-  queueTimeoutMs: number;
-  /** Longest round trip before NJS-123, which answers 504. */
-  callTimeoutMs: number;
-  stmtCacheSize: number;
-  /** Seconds a connection may idle before the pool pings it on checkout. */
-  poolPingInterval: number;
-}
-
-export const ORACLE_DEFAULTS = {
-  poolMin: 10,
-  poolMax: 50,
-  poolIncrement: 2,
-  queueTimeoutMs: 5000,
-  callTimeoutMs: 5000,
-  // The catalog holds 12 statements plus migration statements; 40 keeps all cached per session.
-  stmtCacheSize: 40,
-  poolPingInterval: 60,
-} as const;
-
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new Error(`${name}: expected an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new Error(`${name}: ${n} is outside ${min}..${max}`);
-  return n;
-}
-
-/**
- * Oracle settings from the environment, or undefined when ORACLE_CONNECT_STRING is unset.
- * Throws an Error naming the first bad variable.
- */
-export function oracleOptionsFromEnv(env: NodeJS.ProcessEnv): OracleOptions | undefined {
-  const connectString = env.ORACLE_CONNECT_STRING?.trim();
-  if (!connectString) return undefined;
-  const user = env.ORACLE_USER?.trim();
-  if (!user) throw new Error('ORACLE_USER: required when ORACLE_CONNECT_STRING is set');
-  const password = env.ORACLE_PASSWORD;
-  if (!password) throw new Error('ORACLE_PASSWORD: required when ORACLE_CONNECT_STRING is set');
-  const poolMin = intFromEnv(env, 'ORACLE_POOL_MIN', ORACLE_DEFAULTS.poolMin, 0, 10000);
-  const poolMax = intFromEnv(env, 'ORACLE_POOL_MAX', Math.max(ORACLE_DEFAULTS.poolMax, poolMin), 1, 10000);
-  if (poolMin > poolMax) throw new Error(`ORACLE_POOL_MIN: ${poolMin} is above ORACLE_POOL_MAX (${poolMax})`);
-  return {
-    user,
-    password,
-    connectString,
-    poolMin,
-    poolMax,
-    poolIncrement: ORACLE_DEFAULTS.poolIncrement,
-    queueTimeoutMs: intFromEnv(env, 'ORACLE_QUEUE_TIMEOUT_MS', ORACLE_DEFAULTS.queueTimeoutMs, 1, 600000),
-    callTimeoutMs: intFromEnv(env, 'ORACLE_CALL_TIMEOUT_MS', ORACLE_DEFAULTS.callTimeoutMs, 1, 600000),
-    stmtCacheSize: ORACLE_DEFAULTS.stmtCacheSize,
-    poolPingInterval: ORACLE_DEFAULTS.poolPingInterval,
-  };
 }
 
 /** The pool attributes handed to oracledb().createPool; exported for tests. */

@@ -4,11 +4,14 @@
  * Node's TLS (REDIS_TLS_CA_FILE), and a server reached by a name or address its certificate does
  * not hold needs the name to check instead (REDIS_TLS_SERVERNAME). Verification of the chain and
  * of the name is never turned off: there is no key for that on purpose.
+ *
+ * loadConfig calls this once (redis-rules.ts), so a bad setting stops the start with a
+ * ConfigError; the Redis gateway calls it again for the options it connects with.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 
-/** The configuration this needs; a Pick of Config once config.ts holds the two TLS keys. */
+/** The configuration this needs (a Pick of Config). */
 export interface RedisTlsSettings {
   redisUrl: string | undefined;
   redisClusterNodes: readonly string[];

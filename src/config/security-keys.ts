@@ -1,0 +1,42 @@
+/** Keys of authentication (bearer JWTs, API keys) and of CORS. */
+import { flag, integer, oneOf, text, url } from './key-kinds.js';
+
+export const authKeys = {
+  AUTH_MODE: oneOf(['required', 'none'], {
+    default: 'required',
+    doc: 'required: /data needs a bearer JWT or an API key. none: no authentication, for local development only (refused when NODE_ENV=production).',
+  }),
+  AUTH_JWT_SECRET: text({
+    doc: 'Shared secret (32+ characters) for HS256 bearer tokens.',
+    secret: true,
+  }),
+  AUTH_JWKS_URL: url({
+    doc: 'JWKS URL of the identity provider, for RS256/ES256 bearer tokens.',
+  }),
+  AUTH_JWT_ISSUER: text({ default: 'data-api', doc: 'Required iss of bearer tokens.' }),
+  AUTH_JWT_AUDIENCE: text({ default: 'data-api', doc: 'Required aud of bearer tokens.' }),
+  // No default here: it depends on the credential (auth-options.ts).
+  AUTH_JWT_ALGORITHMS: text({
+    doc: 'Allowed JWT algorithms, comma-separated. Default: HS256 with AUTH_JWT_SECRET, RS256,ES256 with AUTH_JWKS_URL.',
+  }),
+  AUTH_API_KEYS: text({
+    doc: 'API keys as JSON: [{"sha256": "<hex SHA-256 of the key>", "subject": "svc", "scopes": ["data:read"]}].',
+    secret: true,
+  }),
+};
+
+export const corsKeys = {
+  CORS_ALLOWED_ORIGINS: text({
+    doc: 'Origins whose pages may call the API from a browser, comma-separated, exactly as browsers send them (https://app.example.com). * allows any origin (not with CORS_ALLOW_CREDENTIALS, not in production). Unset: CORS off.',
+  }),
+  CORS_ALLOW_CREDENTIALS: flag({
+    default: false,
+    doc: 'Let allowed origins send credentialed requests (cookies, TLS client certificates): Access-Control-Allow-Credentials: true.',
+  }),
+  CORS_MAX_AGE_SECONDS: integer({
+    default: 600,
+    min: 0,
+    max: 86400,
+    doc: 'How long a browser may cache a preflight answer (Access-Control-Max-Age).',
+  }),
+};

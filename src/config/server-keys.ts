@@ -1,0 +1,120 @@
+/** Keys of the server process: listening, logging, request limits, tracing, workers and shutdown. */
+import { flag, integer, oneOf, text, url } from './key-kinds.js';
+
+export const serverKeys = {
+  NODE_ENV: oneOf(['development', 'test', 'production'], {
+    default: 'development',
+    doc: 'Runtime environment; production refuses unsafe settings.',
+  }),
+  HOST: text({ default: '0.0.0.0', doc: 'Address to listen on.' }),
+  PORT: integer({ default: 8000, min: 0, max: 65535, doc: 'Port to listen on.' }),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    doc: 'Minimum level of the JSON log lines.',
+  }),
+};
+
+export const trafficKeys = {
+  MAX_REQUESTS_IN_FLIGHT: integer({
+    default: 1000,
+    min: 0,
+    max: 1000000,
+    doc: 'Most requests in progress at once per process; past it, new ones answer 503 at once (0: no limit).',
+  }),
+  RATE_LIMIT_ENABLED: flag({
+    default: true,
+    doc: 'Limit requests per subject (user_id in the query, else the client address); over the limit answers 429.',
+  }),
+  RATE_LIMIT_READ_PER_MINUTE: integer({
+    default: 100,
+    min: 1,
+    max: 1000000,
+    doc: 'Reads (GET, HEAD, OPTIONS) per subject per minute.',
+  }),
+  RATE_LIMIT_WRITE_PER_MINUTE: integer({
+    default: 100,
+    min: 1,
+    max: 1000000,
+    doc: 'Writes (POST, PUT, PATCH, DELETE) per subject per minute.',
+  }),
+  RATE_LIMIT_WINDOW_SECONDS: integer({
+    default: 60,
+    min: 1,
+    max: 3600,
+    doc: 'Burst window: a rested subject may spend rate x window / 60 requests at once; the rate stays per minute.',
+  }),
+};
+
+export const requestKeys = {
+  BODY_LIMIT_BYTES: integer({
+    default: 1048576,
+    min: 1024,
+    max: 104857600,
+    doc: 'Largest request body; larger answers 413.',
+  }),
+  PAYLOAD_LIMIT_BYTES: integer({
+    default: 65536,
+    min: 16,
+    max: 104857600,
+    doc: 'Largest serialized payload of one record; larger answers 413.',
+  }),
+  JSON_MAX_DEPTH: integer({
+    default: 32,
+    min: 2,
+    max: 1000,
+    doc: 'Deepest nesting of objects and arrays accepted in a payload.',
+  }),
+  BULK_MAX_ITEMS: integer({
+    default: 1000,
+    min: 1,
+    max: 1000,
+    doc: 'Most items in one bulk create (the contract allows at most 1000).',
+  }),
+};
+
+export const processKeys = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: url({
+    doc: 'OTLP/HTTP base URL of an OpenTelemetry collector (http://collector:4318); traces go to <url>/v1/traces. Unset: no tracing.',
+  }),
+  OTEL_SERVICE_NAME: text({ default: 'data-api', doc: 'service.name of the exported traces.' }),
+  IDEMPOTENCY_TTL_SECONDS: integer({
+    default: 86400,
+    min: 60,
+    max: 2592000,
+    doc: 'How long an Idempotency-Key and its response are kept (24 hours by default).',
+  }),
+  CURSOR_SECRET: text({
+    doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
+    secret: true,
+  }),
+  COMPRESSION_THRESHOLD_BYTES: integer({
+    default: 1024,
+    min: 0,
+    max: 104857600,
+    doc: 'Smallest response body that is compressed (gzip or brotli, as the client accepts).',
+  }),
+  REQUEST_TIMEOUT_MS: integer({
+    default: 30000,
+    min: 1000,
+    max: 600000,
+    doc: 'Time allowed to receive a whole request.',
+  }),
+  WORKERS: integer({
+    default: 1,
+    min: 1,
+    max: 64,
+    doc: 'Worker processes on this host (node:cluster), e.g. one per core. Above 1 needs DATABASE_URL or Oracle (the embedded database is one process).',
+  }),
+  SHUTDOWN_DELAY_MS: integer({
+    default: 0,
+    min: 0,
+    max: 600000,
+    doc: 'On SIGTERM, time to keep serving (with /ready at 503) before closing the listener, so load balancers stop routing here first.',
+  }),
+  SHUTDOWN_GRACE_MS: integer({
+    default: 10000,
+    min: 0,
+    max: 600000,
+    doc: 'On SIGTERM, time given to in-flight requests before connections are closed.',
+  }),
+};

@@ -1,0 +1,88 @@
+/** Keys of the database: PostgreSQL or the embedded PGlite, Oracle, migrations and partitions. */
+import { flag, integer, text, url } from './key-kinds.js';
+
+export const databaseKeys = {
+  DATABASE_URL: url({
+    doc: 'postgres://user:pass@host:5432/db for PostgreSQL. Unset: the embedded PGlite database.',
+    secret: true,
+  }),
+  DATABASE_SCHEMA: text({
+    default: 'public',
+    doc: 'PostgreSQL schema that holds the tables (created when missing).',
+  }),
+  PGLITE_DATA_DIR: text({
+    default: './data/pglite',
+    doc: 'Where the embedded database keeps its files; memory:// keeps nothing.',
+  }),
+  DB_POOL_MAX: integer({ default: 20, min: 1, max: 1000, doc: 'Most PostgreSQL connections.' }),
+  DB_CONNECT_TIMEOUT_MS: integer({
+    default: 5000,
+    min: 100,
+    max: 600000,
+    doc: 'Time allowed to open a connection or wait for a free one before answering 503.',
+  }),
+  DB_STATEMENT_TIMEOUT_MS: integer({
+    default: 5000,
+    min: 100,
+    max: 600000,
+    doc: 'Longest a statement may run before it is cancelled and the request answers 504.',
+  }),
+};
+
+/** Read together by oracle-options.ts, also on their own (oracleOptionsFromEnv). */
+export const oracleKeys = {
+  ORACLE_CONNECT_STRING: text({
+    doc: 'Oracle Database 23ai Easy Connect string (host:1521/FREEPDB1) or TNS alias. Set: Oracle is the database (leave DATABASE_URL unset).',
+  }),
+  ORACLE_USER: text({
+    doc: 'Oracle schema user that owns the tables; required with ORACLE_CONNECT_STRING.',
+  }),
+  ORACLE_PASSWORD: text({
+    doc: 'Password of ORACLE_USER; required with ORACLE_CONNECT_STRING.',
+    secret: true,
+  }),
+  ORACLE_POOL_MIN: integer({ default: 10, min: 0, max: 10000, doc: 'Oracle sessions kept open.' }),
+  // No default here: unset, it is 50 or ORACLE_POOL_MIN when that is higher (oracle-options.ts).
+  ORACLE_POOL_MAX: integer({
+    min: 1,
+    max: 10000,
+    doc: 'Most Oracle sessions (default 50, or ORACLE_POOL_MIN when that is higher).',
+  }),
+  ORACLE_QUEUE_TIMEOUT_MS: integer({
+    default: 5000,
+    min: 1,
+    max: 600000,
+    doc: 'Longest wait for a free Oracle session before answering 503.',
+  }),
+  ORACLE_CALL_TIMEOUT_MS: integer({
+    default: 5000,
+    min: 1,
+    max: 600000,
+    doc: 'Longest Oracle round trip before the request answers 504.',
+  }),
+};
+
+export const migrationKeys = {
+  MIGRATE_ON_START: flag({
+    default: true,
+    doc: 'Apply pending migrations when the server starts (they are idempotent and locked).',
+  }),
+  PARTITION_PREMAKE_MONTHS: integer({
+    default: 3,
+    min: 1,
+    max: 120,
+    doc: 'PostgreSQL/PGlite: months after the current one that get their records partition ahead of time.',
+  }),
+  PARTITION_RETENTION_MONTHS: integer({
+    default: 0,
+    min: 0,
+    max: 1200,
+    doc: 'PostgreSQL/PGlite: full months before the current one to keep; older monthly partitions are dropped with their records. 0: keep forever.',
+  }),
+  PARTITION_MAINTAIN_SECONDS: integer({
+    default: 3600,
+    min: 0,
+    max: 86400,
+    doc: 'PostgreSQL/PGlite: run the partition maintenance at start and then this often. 0: never in the server (run the partitions job instead).',
+  }),
+};
