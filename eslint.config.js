@@ -25,6 +25,10 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'test/**/*.mjs', 'src/cli/**/*.ts', 'mk/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
   // A file past 300 lines holds more than one concern (docs/adr/0008-layers.md). An exception is
   // added here as its own entry, naming the file and the reason.
   {
