@@ -58,7 +58,7 @@ for (const module of result.modules) {
 const node = (name) => {
   const label = LABELS[name] ?? name;
   const style = ADAPTERS.has(name) ? 'rounded,dashed' : 'rounded';
-  return `  "${name}" [label="${label}\\n(${rooms.get(name)} files)" style="${style}"];`;
+  return `  "${name}" [label="${label}" style="${style}"];`;
 };
 const edges = [...lines.values()]
   .sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`))

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { SqlCatalog } from '../../../dist/src/data/sql-catalog.js';
-import { POSTGRES_QUERIES_DIR } from '../../../dist/src/paths.js';
+import { POSTGRES_QUERIES_DIR } from '../../../dist/src/config/paths.js';
 import { recordJson } from './record-json.mjs';
 
 const env = process.env;
