@@ -6,6 +6,7 @@
 //   node test/performance/bench/run.mjs mix     only the 80/20 mix at BENCH_RATE (make bench-mix)
 //   node test/performance/bench/run.mjs soak    the mix for BENCH_SOAK_DURATION s, RSS sampled (make bench-soak)
 // --docs rewrites the bench block of docs/performance.md and its charts in docs/img/.
+// BENCH_COMPARE_NODE=<node binary> compares two runtimes instead of service and baseline.
 // Writes .reports/bench/<mode>-<timestamp>.json and prints its path last.
 /* global fetch */
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -66,6 +67,13 @@ const S = {
 // e.g. BENCH_NODE=/usr/bin/node to measure another runtime with the same harness and load generator.
 const NODE = process.env.BENCH_NODE || process.execPath;
 const NODE_VERSION = execFileSync(NODE, ['-p', 'process.version']).toString().trim();
+// BENCH_COMPARE_NODE=/usr/bin/node: the "baseline" side of every measurement is the same service
+// on that other Node.js (the same instances: L1, L2 only, cache off), interleaved round by round,
+// so the ratio is service on BENCH_NODE ÷ service on BENCH_COMPARE_NODE (docs/performance.md).
+const COMPARE_NODE = process.env.BENCH_COMPARE_NODE || undefined;
+const COMPARE_VERSION = COMPARE_NODE
+  ? execFileSync(COMPARE_NODE, ['-p', 'process.version']).toString().trim()
+  : undefined;
 const SERVICE_ARGS = [
   ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   'dist/src/main.js',
@@ -89,11 +97,11 @@ async function freePort() {
   return port;
 }
 
-function startProcess(name, args, env) {
+function startProcess(name, args, env, node = NODE) {
   mkdirSync(join(REPORTS, 'logs'), { recursive: true });
   const logFile = join(REPORTS, 'logs', `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(node, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.name = name;
   child.logFile = logFile;
@@ -266,6 +274,7 @@ async function facts(admin, redis) {
     },
     versions: {
       node: NODE_VERSION,
+      ...(COMPARE_VERSION ? { compare_node: COMPARE_VERSION } : {}),
       postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
       redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     },
@@ -470,25 +479,34 @@ async function main() {
       db: await freePort(),
       base: await freePort(),
     };
+    // The configuration of production: L1 in front of L2. L2 only: an L1 of one entry living
+    // 1 ms never serves (X-Cache tells). No cache at all: every read goes to PostgreSQL.
+    const instanceEnv = {
+      main: {},
+      l2: { CACHE_L1_MAX_ENTRIES: '1', CACHE_L1_TTL_MS: '1' },
+      db: { CACHE_ENABLED: 'false' },
+    };
     const instances = {
-      // The configuration of production: L1 in front of L2.
-      main: startProcess('service-main', SERVICE_ARGS, serviceEnv(ports.main, {})),
+      main: startProcess('service-main', SERVICE_ARGS, serviceEnv(ports.main, instanceEnv.main)),
     };
     // The main instance migrates first; the others find the schema ready.
     await waitHttp(ports.main, '/ready');
     if (mode === 'full' || mode === 'smoke') {
-      // L2 only: an L1 of one entry living 1 ms never serves (X-Cache tells).
-      instances.l2 = startProcess(
-        'service-l2',
-        SERVICE_ARGS,
-        serviceEnv(ports.l2, { CACHE_L1_MAX_ENTRIES: '1', CACHE_L1_TTL_MS: '1' }),
-      );
-      // No cache at all: every read goes to PostgreSQL.
-      instances.db = startProcess(
-        'service-db',
-        SERVICE_ARGS,
-        serviceEnv(ports.db, { CACHE_ENABLED: 'false' }),
-      );
+      instances.l2 = startProcess('service-l2', SERVICE_ARGS, serviceEnv(ports.l2, instanceEnv.l2));
+      instances.db = startProcess('service-db', SERVICE_ARGS, serviceEnv(ports.db, instanceEnv.db));
+    }
+    // The same instances on the other runtime, when runtimes are compared (BENCH_COMPARE_NODE).
+    const other = {};
+    if (COMPARE_NODE) {
+      for (const [k, child] of Object.entries(instances)) {
+        ports[`${k}B`] = await freePort();
+        other[k] = startProcess(
+          `${child.name}-b`,
+          SERVICE_ARGS,
+          serviceEnv(ports[`${k}B`], instanceEnv[k]),
+          COMPARE_NODE,
+        );
+      }
     }
     const baseline = startProcess('baseline', [join(HERE, 'baseline-server.mjs')], {
       PATH: process.env.PATH,
@@ -500,13 +518,16 @@ async function main() {
     });
     await Promise.all([
       ...Object.keys(instances).map((k) => waitHttp(ports[k], '/ready')),
+      ...Object.keys(other).map((k) => waitHttp(ports[`${k}B`], '/ready')),
       waitHttp(ports.base, '/health'),
     ]);
     const data = await seed(admin);
     const tok = await tokens([...data.readers, ...data.writers]);
     await baselineKeys(admin, redis, data, tok, ports.main);
     startLoadgen();
-    const port = (side, path) => (side === 'service' ? ports[path.instance] : ports.base);
+    const port = (side, path) =>
+      side === 'service' ? ports[path.instance] : COMPARE_NODE ? ports[`${path.instance}B`] : ports.base;
+    const targetsOf = (side, path) => (side === 'service' || COMPARE_NODE ? path.service : path.baseline);
 
     if (mode === 'full' || mode === 'smoke') {
       // BENCH_PATHS=post,bulk measures only those paths (with a profiler attached, say).
@@ -528,7 +549,7 @@ async function main() {
               concurrency: path.concurrency,
               warmupMs: S.warmup * 1000,
               durationMs: S.duration * 1000,
-              targets: side === 'service' ? path.service : path.baseline,
+              targets: targetsOf(side, path),
             });
             results[path.id][side].push(r);
             const metric = path.metric ?? 'rps';
@@ -572,16 +593,16 @@ async function main() {
         const order = round % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
         for (const side of order) {
           const r = await load({
-            port: side === 'service' ? ports.main : ports.base,
+            port: side === 'service' ? ports.main : COMPARE_NODE ? ports.mainB : ports.base,
             mode: 'open',
             rate: S.rate,
             warmupMs: S.warmup * 1000,
             durationMs: S.mixDuration * 1000,
             pick: 'weighted',
-            targets: mixTargets(data, tok, side),
+            targets: mixTargets(data, tok, COMPARE_NODE ? 'service' : side),
           });
           rounds[side].push(r);
-          await settle(side === 'service' ? ports.main : ports.base, '/health');
+          await settle(side === 'service' ? ports.main : COMPARE_NODE ? ports.mainB : ports.base, '/health');
           log(
             `round ${round + 1}/${S.rounds} mix ${S.rate}/s ${side.padEnd(8)} p50 ${r.latency_ms.p50} p95 ${r.latency_ms.p95}` +
               ` p99 ${r.latency_ms.p99} max ${r.latency_ms.max} ms  ${r.rps} req/s  errors ${r.errors}  late ${r.late_sends}`,
