@@ -8,6 +8,7 @@
  */
 import {
   assertDroppable,
+  monthStart,
   planMaintenance,
   statsAfter,
   type MaintenanceResult,
@@ -57,17 +58,20 @@ export function parseHighValue(text: string): Date {
   return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
 }
 
-/** The partitions in position order, each from the previous one's bound (the first from MINVALUE). */
+/**
+ * The partitions in position order. An interval partition holds exactly the month before its
+ * bound (months without rows have none, so the previous bound may be further back); the range
+ * section runs from MINVALUE.
+ */
 export function partitionsFromRows(rows: OraclePartitionRow[]): OraclePartition[] {
-  const sorted = [...rows].sort((a, b) => a.PARTITION_POSITION - b.PARTITION_POSITION);
-  let from: Date | null = null;
-  return sorted.map((r) => {
-    if (!NAME.test(r.PARTITION_NAME)) throw new Error(`unexpected records partition name ${r.PARTITION_NAME}`);
-    const to = parseHighValue(r.HIGH_VALUE);
-    const p: OraclePartition = { name: r.PARTITION_NAME, from, to, isDefault: false, interval: r.INTERVAL === 'YES' };
-    from = to;
-    return p;
-  });
+  return [...rows]
+    .sort((a, b) => a.PARTITION_POSITION - b.PARTITION_POSITION)
+    .map((r) => {
+      if (!NAME.test(r.PARTITION_NAME)) throw new Error(`unexpected records partition name ${r.PARTITION_NAME}`);
+      const to = parseHighValue(r.HIGH_VALUE);
+      const interval = r.INTERVAL === 'YES';
+      return { name: r.PARTITION_NAME, from: interval ? monthStart(to, -1) : null, to, isDefault: false, interval };
+    });
 }
 
 /** The interval partitions the retention lets go (never the range section: ORA-14758). */

@@ -49,7 +49,7 @@ export function oracleStorage(db: OracleDatabase, catalog: OracleSqlCatalog = or
  * One round trip at start. A refused account stops the start, whatever MIGRATE_ON_START says;
  * an Oracle that does not answer yet does not (the migrations, when on, fail then; /ready tells).
  */
-async function probe(db: OracleDatabase, logger: StorageLogger): Promise<void> {
+export async function probeOracle(db: OracleDatabase, logger: StorageLogger): Promise<void> {
   try {
     await db.ping();
   } catch (err) {
@@ -69,7 +69,7 @@ export async function openOracleStorage(config: Readonly<Config>, logger: Storag
   if (!config.oracle) throw new Error('ORACLE_CONNECT_STRING is not set');
   const db = await OracleDatabase.open(config.oracle);
   logger.info({ database: db.kind, location: 'ORACLE_CONNECT_STRING' }, 'database selected');
-  await probe(db, logger);
+  await probeOracle(db, logger);
   const catalog = oracleCatalog();
   if (config.migrateOnStart) {
     const applied = await migrateOracle(db, undefined, { catalog });
