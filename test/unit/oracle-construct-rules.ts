@@ -23,13 +23,37 @@ interface KindRule extends Construct {
 /** Statement kinds. A statement must start with one of these. */
 export const STATEMENT_KINDS: readonly KindRule[] = [
   { id: 'select-fetch-first', what: 'SELECT, with FETCH FIRST :n ROWS ONLY', start: /^SELECT\b/ },
-  { id: 'dml-returning', what: 'INSERT / UPDATE / DELETE, with RETURNING ... INTO', start: /^(INSERT INTO|UPDATE|DELETE FROM)\b/ },
+  {
+    id: 'dml-returning',
+    what: 'INSERT / UPDATE / DELETE, with RETURNING ... INTO',
+    start: /^(INSERT INTO|UPDATE|DELETE FROM)\b/,
+  },
   { id: 'plsql-anonymous-block', what: 'an anonymous PL/SQL block', start: /^BEGIN\b/ },
-  { id: 'create-table-if-not-exists', what: 'CREATE TABLE [IF NOT EXISTS]', start: /^CREATE TABLE (IF NOT EXISTS )?\w+ \(/ },
-  { id: 'local-btree-index', what: 'CREATE INDEX on columns, LOCAL or not', start: /^CREATE INDEX \w+ ON \w+ \([\w, ]+\)( LOCAL)?$/ },
-  { id: 'package-create-or-replace', what: 'CREATE OR REPLACE PACKAGE [BODY]', start: /^CREATE OR REPLACE PACKAGE (BODY )?\w+ (AUTHID DEFINER )?AS\b/ },
-  { id: 'drop-partition-update-indexes', what: 'ALTER TABLE ... DROP PARTITION ... UPDATE INDEXES', start: /^ALTER TABLE \w+ DROP PARTITION "\{\{partition\}\}" UPDATE INDEXES$/ },
-  { id: 'ddl-lock-timeout', what: 'ALTER SESSION SET DDL_LOCK_TIMEOUT', start: /^ALTER SESSION SET DDL_LOCK_TIMEOUT = \d+$/ },
+  {
+    id: 'create-table-if-not-exists',
+    what: 'CREATE TABLE [IF NOT EXISTS]',
+    start: /^CREATE TABLE (IF NOT EXISTS )?\w+ \(/,
+  },
+  {
+    id: 'local-btree-index',
+    what: 'CREATE INDEX on columns, LOCAL or not',
+    start: /^CREATE INDEX \w+ ON \w+ \([\w, ]+\)( LOCAL)?$/,
+  },
+  {
+    id: 'package-create-or-replace',
+    what: 'CREATE OR REPLACE PACKAGE [BODY]',
+    start: /^CREATE OR REPLACE PACKAGE (BODY )?\w+ (AUTHID DEFINER )?AS\b/,
+  },
+  {
+    id: 'drop-partition-update-indexes',
+    what: 'ALTER TABLE ... DROP PARTITION ... UPDATE INDEXES',
+    start: /^ALTER TABLE \w+ DROP PARTITION "\{\{partition\}\}" UPDATE INDEXES$/,
+  },
+  {
+    id: 'ddl-lock-timeout',
+    what: 'ALTER SESSION SET DDL_LOCK_TIMEOUT',
+    start: /^ALTER SESSION SET DDL_LOCK_TIMEOUT = \d+$/,
+  },
 ];
 
 /** SQL and PL/SQL functions (a name followed by "("). */
@@ -89,7 +113,11 @@ export const COLLECTION_ELEMENTS: readonly (Construct & { element: RegExp })[] =
 
 /** Constructs that are words, not names before "(". */
 export const PHRASES: readonly (Construct & { phrase: RegExp })[] = [
-  { id: 'interval-partitioning', what: 'PARTITION BY RANGE (...) INTERVAL (...)', phrase: /PARTITION BY RANGE \(\w+\) INTERVAL \(/ },
+  {
+    id: 'interval-partitioning',
+    what: 'PARTITION BY RANGE (...) INTERVAL (...)',
+    phrase: /PARTITION BY RANGE \(\w+\) INTERVAL \(/,
+  },
   { id: 'json-type', what: 'PL/SQL parameters of type JSON', phrase: /\bIN +JSON\b/ },
   { id: 'plsql-dup-val-on-index', what: 'EXCEPTION WHEN DUP_VAL_ON_INDEX', phrase: /\bDUP_VAL_ON_INDEX\b/ },
   { id: 'json-object-modifier', what: 'JSON (OBJECT)', phrase: /\bJSON \(OBJECT\)/ },
@@ -112,9 +140,32 @@ export function constructIds(): string[] {
 // Words that stand before "(" without being a function: syntax, types, and this schema's own
 // tables and package procedures (their calls are checked as statements of their own).
 const NOT_FUNCTIONS = new Set([
-  'AS', 'IN', 'VALUES', 'KEY', 'CHECK', 'COLUMNS', 'INTERVAL', 'THAN', 'RANGE', 'AND', 'OR', 'ON',
-  'RAW', 'VARCHAR2', 'NUMBER', 'TIMESTAMP', 'JSON', 'WHERE', 'SELECT', 'IF', 'EXISTS',
-  'RECORDS', 'IDEMPOTENCY_KEYS', 'SCHEMA_MIGRATIONS', 'BULK_INSERT', 'RECORDS_API_V1.BULK_INSERT',
+  'AS',
+  'IN',
+  'VALUES',
+  'KEY',
+  'CHECK',
+  'COLUMNS',
+  'INTERVAL',
+  'THAN',
+  'RANGE',
+  'AND',
+  'OR',
+  'ON',
+  'RAW',
+  'VARCHAR2',
+  'NUMBER',
+  'TIMESTAMP',
+  'JSON',
+  'WHERE',
+  'SELECT',
+  'IF',
+  'EXISTS',
+  'RECORDS',
+  'IDEMPOTENCY_KEYS',
+  'SCHEMA_MIGRATIONS',
+  'BULK_INSERT',
+  'RECORDS_API_V1.BULK_INSERT',
 ]);
 
 // Constructs without evidence, named so that the message says why.
@@ -122,8 +173,14 @@ const REFUSED: readonly [RegExp, string][] = [
   [/\bBULK COLLECT\b/, 'BULK COLLECT (into a collection) is not in the list'],
   [/\bFORALL\b/, 'FORALL is not in the list (no collection is bound)'],
   [/\bSEARCH INDEX\b|\bINDEXTYPE\b/, 'a domain index (ORA-14762 on the interval-partitioned table)'],
-  [/\bDROP PARTITION\b(?![\s\S]*\bUPDATE INDEXES\b)/, 'DROP PARTITION without UPDATE INDEXES marks the global index UNUSABLE'],
-  [/\bPARTITION BY (?!RANGE \(\w+\) INTERVAL \()/, 'a partitioning scheme other than interval range is not in the list'],
+  [
+    /\bDROP PARTITION\b(?![\s\S]*\bUPDATE INDEXES\b)/,
+    'DROP PARTITION without UPDATE INDEXES marks the global index UNUSABLE',
+  ],
+  [
+    /\bPARTITION BY (?!RANGE \(\w+\) INTERVAL \()/,
+    'a partitioning scheme other than interval range is not in the list',
+  ],
   [/\bSUBPARTITION\b/, 'subpartitions are not in the list'],
 ];
 
@@ -177,7 +234,8 @@ function columnTypeProblems(sql: string): string[] {
       .replace(/ DEFAULT \S+/, '')
       .replace(/ NOT NULL$/, '')
       .trim();
-    if (!COLUMN_TYPES.some((c) => c.type.test(type))) problems.push(`column type "${type}" is not in the list`);
+    if (!COLUMN_TYPES.some((c) => c.type.test(type)))
+      problems.push(`column type "${type}" is not in the list`);
   }
   return problems;
 }
@@ -225,8 +283,14 @@ function functionProblems(sql: string): string[] {
 export function checkOracleStatement(text: string): string[] {
   const sql = normalize(text);
   const problems: string[] = [];
-  if (!STATEMENT_KINDS.some((k) => k.start.test(sql))) problems.push(`statement kind "${sql.slice(0, 40)}" is not in the list`);
+  if (!STATEMENT_KINDS.some((k) => k.start.test(sql)))
+    problems.push(`statement kind "${sql.slice(0, 40)}" is not in the list`);
   for (const [re, why] of REFUSED) if (re.test(sql)) problems.push(why);
-  problems.push(...columnTypeProblems(sql), ...jsonTableProblems(sql), ...collectionProblems(sql), ...functionProblems(sql));
+  problems.push(
+    ...columnTypeProblems(sql),
+    ...jsonTableProblems(sql),
+    ...collectionProblems(sql),
+    ...functionProblems(sql),
+  );
   return problems;
 }

@@ -28,7 +28,9 @@ const { Statement } = createRequire(import.meta.url)('oracledb/lib/thin/statemen
 
 const catalog = OracleSqlCatalog.load();
 const queries: OracleStatement[] = catalog.names().map((n) => catalog.get(n));
-const scripts: OracleStatement[] = [...loadOracleMigrations(), ...loadOraclePackages()].flatMap((s) => s.statements);
+const scripts: OracleStatement[] = [...loadOracleMigrations(), ...loadOraclePackages()].flatMap(
+  (s) => s.statements,
+);
 const all = [...queries, ...scripts];
 
 describe('the Oracle constructs in use', () => {
@@ -79,13 +81,21 @@ describe('the list refuses what has no evidence', () => {
       "CREATE TABLE t (payload JSON NOT NULL, CONSTRAINT c CHECK (JSON_VALUE(payload, '$.type()') = 'object'))",
       ['"JSON_VALUE(" is not a function in the list'],
     ],
-    ['a column type not in the list', 'CREATE TABLE t (doc CLOB NOT NULL)', ['column type "CLOB" is not in the list']],
+    [
+      'a column type not in the list',
+      'CREATE TABLE t (doc CLOB NOT NULL)',
+      ['column type "CLOB" is not in the list'],
+    ],
     [
       'another partitioning scheme',
       'CREATE TABLE t (id RAW(16)) PARTITION BY HASH (id) PARTITIONS 8',
       ['partitioning scheme'],
     ],
-    ['a function not in the list', 'SELECT DBMS_RANDOM.VALUE() FROM dual', ['"DBMS_RANDOM.VALUE(" is not a function']],
+    [
+      'a function not in the list',
+      'SELECT DBMS_RANDOM.VALUE() FROM dual',
+      ['"DBMS_RANDOM.VALUE(" is not a function'],
+    ],
   ])('when a statement has %s, then it is refused', (_what, sql, expected) => {
     const problems = checkOracleStatement(sql);
     for (const e of expected) expect(problems.some((p) => p.includes(e))).toBe(true);

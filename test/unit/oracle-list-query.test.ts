@@ -59,9 +59,20 @@ describe('listCall', () => {
   });
 
   test('when every bound is given, then the Between variant binds both ends', () => {
-    const c = listCall({ ...base, createdAfter: AT, createdBefore: LATER, after: { createdAt: LATER, id: ID } });
+    const c = listCall({
+      ...base,
+      createdAfter: AT,
+      createdBefore: LATER,
+      after: { createdAt: LATER, id: ID },
+    });
     expect(c.name).toBe('listRecordsByUserBetween');
-    expect(Object.keys(c.binds).sort()).toEqual(['after_at', 'before_at', 'before_id', 'max_rows', 'user_id']);
+    expect(Object.keys(c.binds).sort()).toEqual([
+      'after_at',
+      'before_at',
+      'before_id',
+      'max_rows',
+      'user_id',
+    ]);
   });
 
   test('when any combination is bound, then the binds are exactly the ones its statement names', () => {
@@ -71,7 +82,10 @@ describe('listCall', () => {
         for (const after of [null, { createdAt: AT, id: ID }]) {
           const c = listCall({ ...base, createdAfter, createdBefore, after });
           seen.add(c.name);
-          expect([c.name, Object.keys(c.binds).sort()]).toEqual([c.name, [...catalog.get(c.name).binds].sort()]);
+          expect([c.name, Object.keys(c.binds).sort()]).toEqual([
+            c.name,
+            [...catalog.get(c.name).binds].sort(),
+          ]);
         }
       }
     }

@@ -182,7 +182,9 @@ describe('applyOracleScripts', () => {
     expect(broken.table.get('package:p_v1.pks')?.STATUS).toBe('failed');
     const fixed = fakeOracle();
     fixed.table.set('package:p_v1.pks', { ...broken.table.get('package:p_v1.pks')! });
-    expect(await applyOracleScripts(fixed.exec, [pkg(V1.replace(':= 1', ':= 2'))])).toEqual(['package:p_v1.pks']);
+    expect(await applyOracleScripts(fixed.exec, [pkg(V1.replace(':= 1', ':= 2'))])).toEqual([
+      'package:p_v1.pks',
+    ]);
     expect(fixed.table.get('package:p_v1.pks')?.STATUS).toBe('applied');
   });
 

@@ -25,11 +25,19 @@ describe('oracleOptionsFromEnv', () => {
       connectString: 'localhost:1521/FREEPDB1',
       ...ORACLE_DEFAULTS,
     });
-    expect(ORACLE_DEFAULTS).toMatchObject({ poolMin: 10, poolMax: 10, callTimeoutMs: 5000, bulkCallTimeoutMs: 30000 });
+    expect(ORACLE_DEFAULTS).toMatchObject({
+      poolMin: 10,
+      poolMax: 10,
+      callTimeoutMs: 5000,
+      bulkCallTimeoutMs: 30000,
+    });
   });
 
   test('when only ORACLE_POOL_MIN is given, then the pool stays fixed-size at that size (at least 1)', () => {
-    expect(oracleOptionsFromEnv({ ...BASE, ORACLE_POOL_MIN: '24' })).toMatchObject({ poolMin: 24, poolMax: 24 });
+    expect(oracleOptionsFromEnv({ ...BASE, ORACLE_POOL_MIN: '24' })).toMatchObject({
+      poolMin: 24,
+      poolMax: 24,
+    });
     expect(oracleOptionsFromEnv({ ...BASE, ORACLE_POOL_MIN: '0' })).toMatchObject({ poolMin: 0, poolMax: 1 });
   });
 
@@ -134,14 +142,20 @@ describe('OracleDatabase pool figures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as { port: number };
     const env = { ...BASE, ORACLE_CONNECT_STRING: `127.0.0.1:${port}/FREEPDB1` };
-    const db = await OracleDatabase.open({ ...oracleOptionsFromEnv(env)!, poolMin: 0, poolMax: 1, queueTimeoutMs: 3000 });
+    const db = await OracleDatabase.open({
+      ...oracleOptionsFromEnv(env)!,
+      poolMin: 0,
+      poolMax: 1,
+      queueTimeoutMs: 3000,
+    });
     const probe = { name: 'probe', text: 'SELECT 1 FROM dual', binds: [] };
     try {
       expect(db.poolStats()).toEqual({ active: 0, idle: 0, waiting: 0, max: 1 });
       const first = db.execute(probe).catch((e: unknown) => e);
       const second = db.execute(probe).catch((e: unknown) => e);
       const deadline = Date.now() + 2000;
-      while (db.poolStats().waiting === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (db.poolStats().waiting === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(db.poolStats().waiting).toBe(1);
       refusing = true;
       for (const s of sockets) s.destroy();

@@ -35,12 +35,16 @@ describe('reading the partitions', () => {
     expect(parseHighValue("TIMESTAMP' 2026-02-01 00:00:00'")).toEqual(new Date('2026-02-01T00:00:00Z'));
     expect(parseHighValue("TIMESTAMP'2026-02-01 00:00:00.000'")).toEqual(new Date('2026-02-01T00:00:00Z'));
     expect(() => parseHighValue('MAXVALUE')).toThrow('unexpected HIGH_VALUE');
-    expect(() => parseHighValue("TO_DATE(' 2026-02-01 00:00:00', 'SYYYY-MM-DD')")).toThrow('unexpected HIGH_VALUE');
+    expect(() => parseHighValue("TO_DATE(' 2026-02-01 00:00:00', 'SYYYY-MM-DD')")).toThrow(
+      'unexpected HIGH_VALUE',
+    );
   });
 
   test('when rows come in any order, then partitions run in position order, each interval one the month before its bound', () => {
     const parts = partitionsFromRows([...ROWS].reverse());
-    expect(parts.map((p) => [p.name, p.from?.toISOString() ?? null, p.to?.toISOString(), p.interval])).toEqual([
+    expect(
+      parts.map((p) => [p.name, p.from?.toISOString() ?? null, p.to?.toISOString(), p.interval]),
+    ).toEqual([
       ['RECORDS_P0', null, '2025-01-01T00:00:00.000Z', false],
       ['SYS_P101', '2025-12-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', true],
       ['SYS_P102', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', true],
@@ -51,7 +55,9 @@ describe('reading the partitions', () => {
   });
 
   test('when a partition name would need quoting, then it is refused before any DDL is built', () => {
-    expect(() => partitionsFromRows([row('bad"name', 1, '2026-01-01')])).toThrow('unexpected records partition name');
+    expect(() => partitionsFromRows([row('bad"name', 1, '2026-01-01')])).toThrow(
+      'unexpected records partition name',
+    );
     expect(() => partitionsFromRows([row('SYS_P1; DROP', 1, '2026-01-01')])).toThrow();
   });
 });
@@ -68,11 +74,9 @@ describe('the retention plan', () => {
     const drop = partitionsToDrop(parts, { premakeMonths: 3, retentionMonths: 3 }, NOW);
     expect(drop.map((p) => p.name)).toEqual(['SYS_P101', 'SYS_P102']);
     // Keep 1: cutoff 2026-04-01; RECORDS_P0 ends before it but is the range section (ORA-14758).
-    expect(partitionsToDrop(parts, { premakeMonths: 3, retentionMonths: 1 }, NOW).map((p) => p.name)).toEqual([
-      'SYS_P101',
-      'SYS_P102',
-      'SYS_P104',
-    ]);
+    expect(partitionsToDrop(parts, { premakeMonths: 3, retentionMonths: 1 }, NOW).map((p) => p.name)).toEqual(
+      ['SYS_P101', 'SYS_P102', 'SYS_P104'],
+    );
   });
 });
 
@@ -95,7 +99,10 @@ function scriptedDb(rows: OraclePartitionRow[], failDrop?: (name: string) => unk
     },
   };
   const db = {
-    withConnection: <T>(fn: (conn: unknown, e: OracleExecutor) => Promise<T>, o: { callTimeoutMs?: number } = {}) => {
+    withConnection: <T>(
+      fn: (conn: unknown, e: OracleExecutor) => Promise<T>,
+      o: { callTimeoutMs?: number } = {},
+    ) => {
       timeouts.push(o.callTimeoutMs);
       return fn({}, exec);
     },
@@ -124,7 +131,10 @@ describe('the retention run', () => {
 
   test('when nothing has expired, then one dictionary read and no DDL', async () => {
     const s = scriptedDb(ROWS);
-    const result = await oraclePartitions(s.db, catalog).maintain({ premakeMonths: 3, retentionMonths: 0 }, { now: NOW });
+    const result = await oraclePartitions(s.db, catalog).maintain(
+      { premakeMonths: 3, retentionMonths: 0 },
+      { now: NOW },
+    );
     expect(result.dropped).toEqual([]);
     expect(s.sent).toEqual([]);
   });
@@ -159,12 +169,14 @@ describe('the retention run', () => {
   test('when one partition is dropped by name, then only an expired interval month is accepted', async () => {
     const s = scriptedDb(ROWS);
     const partitions = oraclePartitions(s.db, catalog);
-    await expect(partitions.drop('SYS_P105', policy, { now: NOW })).rejects.toThrow('after the retention cutoff');
+    await expect(partitions.drop('SYS_P105', policy, { now: NOW })).rejects.toThrow(
+      'after the retention cutoff',
+    );
     await expect(partitions.drop('RECORDS_P0', policy, { now: NOW })).rejects.toThrow('range section');
     await expect(partitions.drop('SYS_P999', policy, { now: NOW })).rejects.toThrow('no partition SYS_P999');
-    await expect(partitions.drop('SYS_P101', { premakeMonths: 3, retentionMonths: 0 }, { now: NOW })).rejects.toThrow(
-      'keep forever',
-    );
+    await expect(
+      partitions.drop('SYS_P101', { premakeMonths: 3, retentionMonths: 0 }, { now: NOW }),
+    ).rejects.toThrow('keep forever');
     await partitions.drop('sys_p101', policy, { now: NOW });
     expect(s.remaining()).not.toContain('SYS_P101');
   });

@@ -284,7 +284,11 @@ describe('bulk insert', () => {
 
   test('when the items go through the driver JSON encoding, then ids are 32 hex digits and payloads come back identical', () => {
     const chunk = make(3, (i) => ({ i, nested: { list: [i, 'x', null, true], n: 0.1 + i } }));
-    const items = throughOson(bulkInsertBinds(chunk, null).items?.val) as { id: string; user_id: string; payload: unknown }[];
+    const items = throughOson(bulkInsertBinds(chunk, null).items?.val) as {
+      id: string;
+      user_id: string;
+      payload: unknown;
+    }[];
     expect(items.map((x) => x.id)).toEqual(chunk.map((r) => r.id.replace(/-/g, '')));
     for (const x of items) expect(x.id).toMatch(/^[0-9a-f]{32}$/);
     expect(items.map((x) => x.user_id)).toEqual(chunk.map((r) => r.userId));

@@ -343,7 +343,9 @@ describe('migrations and packages', () => {
     expect(texts[0]).toMatch(/payload\s+JSON \(OBJECT\)\s+NOT NULL/);
     expect(texts[0]).not.toMatch(/JSON_VALUE\(payload, '\$\.type\(\)'\)/);
     expect(texts[0]).toMatch(/TIMESTAMP\(3\) WITH TIME ZONE/);
-    expect(texts[1]).toBe('CREATE INDEX records_user_created_idx ON records (user_id, created_utc, id) LOCAL');
+    expect(texts[1]).toBe(
+      'CREATE INDEX records_user_created_idx ON records (user_id, created_utc, id) LOCAL',
+    );
     // ORA-14762: no domain index (a JSON search index is one) on an interval-partitioned table.
     expect(ddl).not.toMatch(/\bSEARCH INDEX\b|\bINDEXTYPE\b/i);
     for (const t of texts) expect(t).not.toMatch(/;\s*$/);

@@ -51,24 +51,40 @@ describe('readiness on Oracle', () => {
     [1017, 'ORA-01017: invalid username or password'],
     [28000, 'ORA-28000: the account is locked'],
     [28001, 'ORA-28001: the password has expired'],
-  ])('when the database refuses the account (ORA-%s), then /ready is false and names the reason', async (num, reason) => {
-    const storage = oracleStorage(failingDb(ora(num)).db);
-    const report = await checkReadiness({ database: storage, cache: NO_CACHE, lifecycle: { draining: false } });
-    expect(report).toEqual({
-      ready: false,
-      failing: `database: the database refused the account (${reason})`,
-      checks: { database: false },
-    });
-  });
+  ])(
+    'when the database refuses the account (ORA-%s), then /ready is false and names the reason',
+    async (num, reason) => {
+      const storage = oracleStorage(failingDb(ora(num)).db);
+      const report = await checkReadiness({
+        database: storage,
+        cache: NO_CACHE,
+        lifecycle: { draining: false },
+      });
+      expect(report).toEqual({
+        ready: false,
+        failing: `database: the database refused the account (${reason})`,
+        checks: { database: false },
+      });
+    },
+  );
 
   test('when the database is only unreachable, then /ready is false with the plain reason, as before', async () => {
     const storage = oracleStorage(failingDb(ora(12541)).db);
-    const report = await checkReadiness({ database: storage, cache: NO_CACHE, lifecycle: { draining: false } });
+    const report = await checkReadiness({
+      database: storage,
+      cache: NO_CACHE,
+      lifecycle: { draining: false },
+    });
     expect(report).toEqual({ ready: false, failing: 'database', checks: { database: false } });
   });
 
   test('when the app runs over a refused account, then /ready answers not-ready with the reason and /data 500 without Retry-After', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', AUTH_MODE: 'none' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_ENABLED: 'false',
+      AUTH_MODE: 'none',
+    });
     const storage = oracleStorage(failingDb(ora(28000)).db);
     const app = await createApp({ config, storage, logger: createLogger('silent') });
     const server = createServer(app.koa.callback());
