@@ -111,7 +111,7 @@ def check_compose(rep: Report) -> None:
     )
     probe = ' '.join(map(str, oracle.get('healthcheck', {}).get('test', [])))
     rep.check(
-        '$$APP_USER/$$APP_USER_PASSWORD@' in probe and 'FREEPDB1' in probe,
+        '$APP_USER/$APP_USER_PASSWORD@' in probe and 'FREEPDB1' in probe,
         'profile oracle: healthy only once APP_USER can log in (the entrypoint creates it after FREEPDB1 opens)',
         probe,
     )

@@ -34,7 +34,8 @@ PARTITION BY RANGE (created_utc) INTERVAL (NUMTOYMINTERVAL(1, 'MONTH'))
 -- The list: one user's records, newest first, keyset-paginated on (created_utc, id), read by a
 -- descending range scan. LOCAL, so dropping an old month (retention) touches no other month's
 -- index. (The primary key's index on id is global: it cannot be local without the partition key
--- in it; DROP PARTITION ... UPDATE INDEXES keeps it usable.) No JSON search index: Oracle refuses
--- domain indexes on interval-partitioned tables (ORA-14762), and payload filters use JSON_EXISTS.
+-- in it; DROP PARTITION ... UPDATE INDEXES keeps it usable.) No Oracle Text index on payload:
+-- Oracle refuses domain indexes on interval-partitioned tables (ORA-14762), and payload filters
+-- are to use JSON_EXISTS, which needs none.
 CREATE INDEX records_user_created_idx ON records (user_id, created_utc, id) LOCAL
 /
