@@ -18,6 +18,8 @@ export interface OracleOptions {
   queueTimeoutMs: number;
   /** Longest round trip before NJS-123, which answers 504. */
   callTimeoutMs: number;
+  /** The same for one bulk insert chunk, which carries up to 1000 rows in one round trip. */
+  bulkCallTimeoutMs: number;
   stmtCacheSize: number;
   /** Seconds a connection may idle before the pool pings it on checkout. */
   poolPingInterval: number;
@@ -26,11 +28,14 @@ export interface OracleOptions {
 /** The pool settings when only the connection is given: the keys' defaults and fixed tuning. */
 export const ORACLE_DEFAULTS = {
   poolMin: oracleKeys.ORACLE_POOL_MIN.default,
-  // ORACLE_POOL_MAX has no declared default: unset, it is this or ORACLE_POOL_MIN when higher.
-  poolMax: 50,
+  // ORACLE_POOL_MAX has no declared default: unset, it is ORACLE_POOL_MIN. A fixed-size pool is
+  // the node-oracledb guide's recommendation against connection storms (docs/oracle.md).
+  poolMax: oracleKeys.ORACLE_POOL_MIN.default,
+  // Only matters when ORACLE_POOL_MAX is set above ORACLE_POOL_MIN.
   poolIncrement: 2,
   queueTimeoutMs: oracleKeys.ORACLE_QUEUE_TIMEOUT_MS.default,
   callTimeoutMs: oracleKeys.ORACLE_CALL_TIMEOUT_MS.default,
+  bulkCallTimeoutMs: oracleKeys.ORACLE_BULK_CALL_TIMEOUT_MS.default,
   // The catalog holds 12 statements plus migration statements; 40 keeps all cached per session.
   stmtCacheSize: 40,
   poolPingInterval: 60,
@@ -38,9 +43,10 @@ export const ORACLE_DEFAULTS = {
 
 type OracleKeys = KeyValues<typeof oracleKeys>;
 
+/** ORACLE_POOL_MAX, or unset ORACLE_POOL_MIN (at least 1): equal bounds, a fixed-size pool. */
 function poolMaxOf(v: Loose<OracleKeys>): number | undefined {
   if (v.ORACLE_POOL_MAX !== undefined || v.ORACLE_POOL_MIN === undefined) return v.ORACLE_POOL_MAX;
-  return Math.max(ORACLE_DEFAULTS.poolMax, v.ORACLE_POOL_MIN);
+  return Math.max(1, v.ORACLE_POOL_MIN);
 }
 
 /** With ORACLE_CONNECT_STRING set: the user and password it needs, a pool whose min fits its max. */
@@ -70,6 +76,7 @@ export function oracleOptions(v: OracleKeys): OracleOptions | undefined {
     poolIncrement: ORACLE_DEFAULTS.poolIncrement,
     queueTimeoutMs: v.ORACLE_QUEUE_TIMEOUT_MS,
     callTimeoutMs: v.ORACLE_CALL_TIMEOUT_MS,
+    bulkCallTimeoutMs: v.ORACLE_BULK_CALL_TIMEOUT_MS,
     stmtCacheSize: ORACLE_DEFAULTS.stmtCacheSize,
     poolPingInterval: ORACLE_DEFAULTS.poolPingInterval,
   };

@@ -42,11 +42,11 @@ export const oracleKeys = {
     secret: true,
   }),
   ORACLE_POOL_MIN: integer({ default: 10, min: 0, max: 10000, doc: 'Oracle sessions kept open.' }),
-  // No default here: unset, it is 50 or ORACLE_POOL_MIN when that is higher (oracle-options.ts).
+  // No default here: unset, it is ORACLE_POOL_MIN, a fixed-size pool (oracle-options.ts).
   ORACLE_POOL_MAX: integer({
     min: 1,
     max: 10000,
-    doc: 'Most Oracle sessions (default 50, or ORACLE_POOL_MIN when that is higher).',
+    doc: 'Most Oracle sessions (default ORACLE_POOL_MIN: a fixed-size pool, as the node-oracledb guide recommends).',
   }),
   ORACLE_QUEUE_TIMEOUT_MS: integer({
     default: 5000,
@@ -59,6 +59,12 @@ export const oracleKeys = {
     min: 1,
     max: 600000,
     doc: 'Longest Oracle round trip before the request answers 504.',
+  }),
+  ORACLE_BULK_CALL_TIMEOUT_MS: integer({
+    default: 30000,
+    min: 1,
+    max: 600000,
+    doc: 'Longest Oracle round trip of one bulk insert chunk (up to 1000 rows or 2 MiB of payload) before the request answers 504.',
   }),
 };
 
@@ -77,12 +83,12 @@ export const migrationKeys = {
     default: 0,
     min: 0,
     max: 1200,
-    doc: 'PostgreSQL/PGlite: full months before the current one to keep; older monthly partitions are dropped with their records. 0: keep forever.',
+    doc: 'Full months before the current one to keep; older monthly partitions are dropped with their records (PostgreSQL, PGlite and Oracle). 0: keep forever.',
   }),
   PARTITION_MAINTAIN_SECONDS: integer({
     default: 3600,
     min: 0,
     max: 86400,
-    doc: 'PostgreSQL/PGlite: run the partition maintenance at start and then this often. 0: never in the server (run the partitions job instead).',
+    doc: 'Run the partition maintenance at start and then this often (PostgreSQL, PGlite; on Oracle the retention). 0: never in the server (run the partitions job instead).',
   }),
 };

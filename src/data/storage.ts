@@ -39,7 +39,10 @@ export interface Storage {
   readonly kind: StorageKind;
   readonly records: RecordsRepository;
   readonly idempotency: IdempotencyStore;
-  /** Absent where the database makes its partitions itself (Oracle's INTERVAL partitioning). */
+  /**
+   * The monthly partitions' maintenance. On Oracle, which makes its partitions itself (INTERVAL
+   * partitioning), only the retention: nothing is created. Absent for a storage that has none.
+   */
   readonly partitions?: PartitionMaintenance;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;

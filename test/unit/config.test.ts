@@ -80,7 +80,7 @@ describe('configuration', () => {
     const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
     // Declared without a default because it depends on another key (oracle-options.ts, auth-options.ts).
     const derived: Record<string, string> = {
-      ORACLE_POOL_MAX: '`50`',
+      ORACLE_POOL_MAX: '`ORACLE_POOL_MIN`',
       AUTH_JWT_ALGORITHMS: '`HS256` / `RS256,ES256`',
     };
     const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

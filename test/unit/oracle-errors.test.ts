@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { AppError } from '../../src/domain/errors.js';
 import {
+  credentialRefusal,
   isDriverError,
   mapOracleError,
   oracleUnavailable,
@@ -43,11 +44,17 @@ type Row = [label: string, make: () => unknown, status: number, code: string];
 
 const rows: Row[] = [
   ['ORA-00001 unique constraint violated', () => ora(1), 409, 'DAPI-4091'],
-  ['ORA-20001 records_api: array lengths differ', () => ora(20001), 400, 'DAPI-4001'],
-  ['ORA-20002 records_api: empty user id', () => ora(20002), 400, 'DAPI-4001'],
-  ['ORA-20003 records_api: bad id', () => ora(20003), 400, 'DAPI-4001'],
-  ['ORA-20004 records_api: payload not an object', () => ora(20004), 400, 'DAPI-4001'],
-  ['ORA-20999 another application error', () => ora(20999), 400, 'DAPI-4001'],
+  ['ORA-20001 records_api_v1: item count differs', () => ora(20001), 400, 'DAPI-4001'],
+  // Only the package's own codes are the client's fault; Oracle-supplied PL/SQL raises in the
+  // same range (Oracle Text reports through ORA-20000), and 20002..20004 are retired.
+  ['ORA-20000 raised by Oracle-supplied code (Oracle Text)', () => ora(20000), 500, 'DAPI-5001'],
+  ['ORA-20002 retired records_api code', () => ora(20002), 500, 'DAPI-5001'],
+  ['ORA-20004 retired records_api code', () => ora(20004), 500, 'DAPI-5001'],
+  ['ORA-20999 another application error', () => ora(20999), 500, 'DAPI-5001'],
+  ['ORA-01017 invalid username or password', () => ora(1017), 500, 'DAPI-5001'],
+  ['ORA-28000 account locked', () => ora(28000), 500, 'DAPI-5001'],
+  ['ORA-28001 password expired', () => ora(28001), 500, 'DAPI-5001'],
+  ['ORA-42700 JSON type modifier refuses the value', () => ora(42700), 400, 'DAPI-4001'],
   ['NJS-123 call timeout (Thin)', () => njs('ERR_CALL_TIMEOUT_EXCEEDED', 5000), 504, 'DAPI-5041'],
   [
     'DPI-1067 call timeout (Thick)',
@@ -104,6 +111,8 @@ const rows: Row[] = [
   ...[
     18, 20, 28, 60, 1033, 1034, 1089, 1092, 3113, 3114, 3135, 8177, 12170, 12514, 12516, 12519, 12520, 12528,
     12537, 12541, 12547,
+    // A package replaced or invalidated under the session: running it again succeeds.
+    4021, 4061, 4065, 4068, 6508,
   ].map((n): Row => [
     `ORA-${String(n).padStart(5, '0')} database unavailable`,
     () => ora(n),
@@ -162,10 +171,30 @@ describe('mapOracleError', () => {
 });
 
 describe('oracleUnavailable, isDriverError and sessionIsSuspect', () => {
-  test('when getting a connection fails for any reason, then it answers 503 with Retry-After', () => {
-    const mapped = oracleUnavailable(ora(1017, 'invalid credential or not authorized'));
-    expect(mapped.status).toBe(503);
-    expect(mapped.retryAfterSeconds).toBe(1);
+  test('when getting a connection fails, then it answers 503 with Retry-After', () => {
+    for (const err of [ora(12541), njs('ERR_CONN_REQUEST_TIMEOUT', 5000), new Error('anything')]) {
+      const mapped = oracleUnavailable(err);
+      expect(mapped.status).toBe(503);
+      expect(mapped.retryAfterSeconds).toBe(1);
+    }
+  });
+
+  test('when the database refuses the account, then no retry is offered: 500 without Retry-After, and the reason is named', () => {
+    for (const [num, reason] of [
+      [1017, 'ORA-01017: invalid username or password'],
+      [28000, 'ORA-28000: the account is locked'],
+      [28001, 'ORA-28001: the password has expired'],
+    ] as const) {
+      const mapped = oracleUnavailable(ora(num));
+      expect(mapped.status).toBe(500);
+      expect(mapped.retryAfterSeconds).toBeUndefined();
+      expect(sessionIsSuspect(mapped)).toBe(false);
+      expect(credentialRefusal(ora(num))).toBe(reason);
+      // Also once mapped: the storage reads the reason from the AppError's cause.
+      expect(credentialRefusal(mapped)).toBe(reason);
+    }
+    expect(credentialRefusal(ora(12541))).toBeUndefined();
+    expect(credentialRefusal(new Error('ORA-01017: text only'))).toBeUndefined();
   });
 
   test('when an error carries an ORA-/NJS-/DPI- code, then it is a driver error; otherwise not', () => {

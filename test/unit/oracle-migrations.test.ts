@@ -1,7 +1,8 @@
 /**
  * The Oracle migration runner's rules, on an in-memory schema_migrations: since Oracle DDL
  * commits as it goes, a failed script is marked 'failed' and resumed at the statement that
- * failed; an applied migration never runs again nor may change; a changed package is recreated.
+ * failed; an applied migration never runs again nor may change; nor may an applied package
+ * (packages are versioned by name), while one that failed to compile is created again.
  */
 import { AppError } from '../../src/domain/errors.js';
 import type {
@@ -9,12 +10,16 @@ import type {
   OracleExecuteOptions,
   OracleExecutor,
 } from '../../src/data/oracle/oracle-database.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   applyOracleScripts,
+  loadOraclePackages,
   ORACLE_MIGRATION_STATEMENTS,
   type OracleScript,
 } from '../../src/data/oracle/oracle-migrations.js';
-import { splitScript, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
+import { OracleSqlCatalog, splitScript, type OracleStatement } from '../../src/data/oracle/oracle-sql.js';
 
 interface MigrationRow {
   CHECKSUM: string;
@@ -148,26 +153,59 @@ describe('applyOracleScripts', () => {
     expect(f.ran).toEqual([]);
   });
 
-  test('when a package changes, then it is recreated; when it does not compile, then it is marked failed', async () => {
-    const pkg = (source: string): OracleScript => ({
-      version: 'package:p.pks',
-      kind: 'package',
-      checksum: `sum-of-${source}`,
-      statements: splitScript(source, 'p.pks'),
-      object: { name: 'P', type: 'PACKAGE' },
-    });
-    const v1 = 'CREATE OR REPLACE PACKAGE p AS\n  x CONSTANT NUMBER := 1;\nEND p;\n/\n';
-    const v2 = v1.replace(':= 1', ':= 2');
+  const pkg = (source: string): OracleScript => ({
+    version: 'package:p_v1.pks',
+    kind: 'package',
+    checksum: `sum-of-${source}`,
+    statements: splitScript(source, 'p_v1.pks'),
+    object: { name: 'P_V1', type: 'PACKAGE' },
+  });
+  const V1 = 'CREATE OR REPLACE PACKAGE p_v1 AS\n  x CONSTANT NUMBER := 1;\nEND p_v1;\n/\n';
+
+  test('when an applied package changed, then the start stops and asks for a new version rather than replace it under running instances', async () => {
     const f = fakeOracle();
-    expect(await applyOracleScripts(f.exec, [pkg(v1)])).toEqual(['package:p.pks']);
-    expect(f.ran[0]).toMatch(/END p;$/);
-    expect(await applyOracleScripts(f.exec, [pkg(v1)])).toEqual([]);
-    expect(await applyOracleScripts(f.exec, [pkg(v2)])).toEqual(['package:p.pks']);
-    const broken = fakeOracle({ compileErrors: 1 });
-    await expect(applyOracleScripts(broken.exec, [pkg(v1)])).rejects.toThrow(
-      'PACKAGE P does not compile: 3:7 PLS-00103',
+    expect(await applyOracleScripts(f.exec, [pkg(V1)])).toEqual(['package:p_v1.pks']);
+    expect(f.ran[0]).toMatch(/END p_v1;$/);
+    expect(await applyOracleScripts(f.exec, [pkg(V1)])).toEqual([]);
+    await expect(applyOracleScripts(f.exec, [pkg(V1.replace(':= 1', ':= 2'))])).rejects.toThrow(
+      'packages are versioned by name',
     );
-    expect(broken.table.get('package:p.pks')?.STATUS).toBe('failed');
+    // Nothing was sent: CREATE OR REPLACE of a package in use is what waits (ORA-04021).
+    expect(f.ran).toHaveLength(1);
+  });
+
+  test('when a package does not compile, then it is marked failed, and the fixed file is created again', async () => {
+    const broken = fakeOracle({ compileErrors: 1 });
+    await expect(applyOracleScripts(broken.exec, [pkg(V1)])).rejects.toThrow(
+      'PACKAGE P_V1 does not compile: 3:7 PLS-00103',
+    );
+    expect(broken.table.get('package:p_v1.pks')?.STATUS).toBe('failed');
+    const fixed = fakeOracle();
+    fixed.table.set('package:p_v1.pks', { ...broken.table.get('package:p_v1.pks')! });
+    expect(await applyOracleScripts(fixed.exec, [pkg(V1.replace(':= 1', ':= 2'))])).toEqual([
+      'package:p_v1.pks',
+    ]);
+    expect(fixed.table.get('package:p_v1.pks')?.STATUS).toBe('applied');
+  });
+
+  test('when only comments of a package file change, then its checksum does not (no new version needed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oracle-pkg-'));
+    try {
+      const read = () => loadOraclePackages(dir)[0]?.checksum;
+      writeFileSync(join(dir, 'p_v1.pks'), `-- first words\n${V1}`);
+      const before = read();
+      writeFileSync(join(dir, 'p_v1.pks'), `-- other words, and more of them\n${V1}`);
+      expect(read()).toBe(before);
+      writeFileSync(join(dir, 'p_v1.pks'), V1.replace(':= 1', ':= 2'));
+      expect(read()).not.toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('when compile errors are read, then compiler warnings (PLW-, ATTRIBUTE WARNING) are not among them', () => {
+    const { text } = OracleSqlCatalog.load().get('packageErrors');
+    expect(text).toMatch(/FROM user_errors\s+WHERE name = :name AND type = :type AND attribute = 'ERROR'/);
   });
 
   test('when the runner sends its own statements, then each comes from sql/oracle/queries with exactly its binds', async () => {

@@ -2,7 +2,7 @@
  * Oracle settings from the environment, the pool attributes made of them, and the pool against
  * an address where nothing listens (a closed loopback port): the real driver, no server.
  */
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { ORACLE_DEFAULTS, oracleOptionsFromEnv } from '../../src/config/oracle-options.js';
 import { OracleDatabase, poolAttributes } from '../../src/data/oracle/oracle-database.js';
 
@@ -18,14 +18,27 @@ describe('oracleOptionsFromEnv', () => {
     expect(oracleOptionsFromEnv({ ORACLE_CONNECT_STRING: '  ', ORACLE_USER: 'x' })).toBeUndefined();
   });
 
-  test('when only the connection is given, then the pool takes the defaults (min 10, max 50)', () => {
+  test('when only the connection is given, then the pool is fixed-size (min = max = 10) and bulk has its own timeout', () => {
     expect(oracleOptionsFromEnv(BASE)).toEqual({
       user: 'data_api',
       password: 's3cret',
       connectString: 'localhost:1521/FREEPDB1',
       ...ORACLE_DEFAULTS,
     });
-    expect(ORACLE_DEFAULTS).toMatchObject({ poolMin: 10, poolMax: 50 });
+    expect(ORACLE_DEFAULTS).toMatchObject({
+      poolMin: 10,
+      poolMax: 10,
+      callTimeoutMs: 5000,
+      bulkCallTimeoutMs: 30000,
+    });
+  });
+
+  test('when only ORACLE_POOL_MIN is given, then the pool stays fixed-size at that size (at least 1)', () => {
+    expect(oracleOptionsFromEnv({ ...BASE, ORACLE_POOL_MIN: '24' })).toMatchObject({
+      poolMin: 24,
+      poolMax: 24,
+    });
+    expect(oracleOptionsFromEnv({ ...BASE, ORACLE_POOL_MIN: '0' })).toMatchObject({ poolMin: 0, poolMax: 1 });
   });
 
   test('when sizes and timeouts are given, then they are used', () => {
@@ -35,8 +48,15 @@ describe('oracleOptionsFromEnv', () => {
       ORACLE_POOL_MAX: '8',
       ORACLE_QUEUE_TIMEOUT_MS: '1500',
       ORACLE_CALL_TIMEOUT_MS: '2500',
+      ORACLE_BULK_CALL_TIMEOUT_MS: '12000',
     });
-    expect(o).toMatchObject({ poolMin: 2, poolMax: 8, queueTimeoutMs: 1500, callTimeoutMs: 2500 });
+    expect(o).toMatchObject({
+      poolMin: 2,
+      poolMax: 8,
+      queueTimeoutMs: 1500,
+      callTimeoutMs: 2500,
+      bulkCallTimeoutMs: 12000,
+    });
   });
 
   test.each([
@@ -47,19 +67,22 @@ describe('oracleOptionsFromEnv', () => {
     [{ ORACLE_POOL_MIN: '20', ORACLE_POOL_MAX: '5' }, 'ORACLE_POOL_MIN'],
     [{ ORACLE_QUEUE_TIMEOUT_MS: '-1' }, 'ORACLE_QUEUE_TIMEOUT_MS'],
     [{ ORACLE_CALL_TIMEOUT_MS: '1.5' }, 'ORACLE_CALL_TIMEOUT_MS'],
+    [{ ORACLE_BULK_CALL_TIMEOUT_MS: '0' }, 'ORACLE_BULK_CALL_TIMEOUT_MS'],
+    [{ ORACLE_POOL_MIN: '11', ORACLE_POOL_MAX: '10' }, 'ORACLE_POOL_MIN'],
   ])('when %o, then the error names %s', (change, name) => {
     expect(() => oracleOptionsFromEnv({ ...BASE, ...change })).toThrow(new RegExp(`^${name}: `));
   });
 
-  test('when the pool is configured, then the driver gets queue timeout, statement cache and ping interval', () => {
+  test('when the pool is configured, then the driver gets a fixed size, queue timeout, statement cache, ping interval and statistics', () => {
     const attrs = poolAttributes(oracleOptionsFromEnv(BASE)!);
     expect(attrs).toMatchObject({
       connectString: 'localhost:1521/FREEPDB1',
       poolMin: 10,
-      poolMax: 50,
+      poolMax: 10,
       queueTimeout: 5000,
       stmtCacheSize: 40,
       poolPingInterval: 60,
+      enableStatistics: true,
     });
     // callTimeout is a connection property, set on every checkout, not a pool attribute.
     expect(attrs).not.toHaveProperty('callTimeout');
@@ -102,5 +125,48 @@ describe('OracleDatabase when no Oracle answers', () => {
     } finally {
       await expect(db.close(0)).resolves.toBeUndefined();
     }
+  });
+});
+
+describe('OracleDatabase pool figures', () => {
+  test('when a request waits for the only session, then poolStats reports it waiting (pool.getStatistics)', async () => {
+    // A listener that accepts and never answers: the one session stays "being opened", so the
+    // pool (max 1) queues the next request, as it would while every session is busy.
+    const sockets = new Set<Socket>();
+    let refusing = false;
+    const silent = createServer((socket) => {
+      socket.on('error', () => undefined);
+      if (refusing) socket.destroy();
+      else sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const env = { ...BASE, ORACLE_CONNECT_STRING: `127.0.0.1:${port}/FREEPDB1` };
+    const db = await OracleDatabase.open({
+      ...oracleOptionsFromEnv(env)!,
+      poolMin: 0,
+      poolMax: 1,
+      queueTimeoutMs: 3000,
+    });
+    const probe = { name: 'probe', text: 'SELECT 1 FROM dual', binds: [] };
+    try {
+      expect(db.poolStats()).toEqual({ active: 0, idle: 0, waiting: 0, max: 1 });
+      const first = db.execute(probe).catch((e: unknown) => e);
+      const second = db.execute(probe).catch((e: unknown) => e);
+      const deadline = Date.now() + 2000;
+      while (db.poolStats().waiting === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(db.poolStats().waiting).toBe(1);
+      refusing = true;
+      for (const s of sockets) s.destroy();
+      await Promise.all([first, second]);
+    } finally {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+      await db.close(0);
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+    // A closed pool refuses getStatistics: a scrape during shutdown reads 0, not an error.
+    expect(db.poolStats().waiting).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The pure half of the Oracle repository, without a server: ids, row mapping, the bind objects
- * of each statement, bulk chunking and array building, and which JSON numbers Oracle can keep.
+ * of each statement, bulk chunking and the chunk's JSON value, and which JSON numbers Oracle can keep.
  * JSON checks use the installed node-oracledb's own OSON encoder and decoder, the code that turns
  * a payload into the bytes a JSON column receives.
  */
@@ -10,6 +10,7 @@ import { oracledb } from '../../src/data/oracle/oracle-database.js';
 import {
   assertStorablePayload,
   assertStorableUserId,
+  BULK_LIMITS,
   bulkInsertBinds,
   bulkRecords,
   chunkForBulk,
@@ -19,8 +20,6 @@ import {
   insertRecordBinds,
   isOracleNumber,
   isUuid,
-  listBinds,
-  listFetchOptions,
   rawToUuid,
   returningToRecord,
   rowToRecord,
@@ -200,43 +199,6 @@ describe('statement binds', () => {
     expect(b.out_version).toEqual({ dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_NUMBER });
   });
 
-  test('when a list has no filters, then every optional bind is a typed NULL', () => {
-    const b = listBinds({ userId: 'u1', limit: 21, createdAfter: null, createdBefore: null, after: null });
-    expect(b).toEqual({
-      user_id: { type: oracledb().DB_TYPE_VARCHAR, val: 'u1' },
-      created_after: { type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: null },
-      created_before: { type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: null },
-      cursor_created_at: { type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: null },
-      cursor_id: { type: oracledb().DB_TYPE_RAW, val: null },
-      max_rows: { type: oracledb().DB_TYPE_NUMBER, val: 21 },
-    });
-  });
-
-  test('when a list has filters and a cursor, then they are bound as instants and RAW', () => {
-    const before = new Date('2025-04-01T00:00:00.000Z');
-    const b = listBinds({
-      userId: 'u1',
-      limit: 5,
-      createdAfter: AT,
-      createdBefore: before,
-      after: { createdAt: AT, id: ID },
-    });
-    expect(b.created_after?.val).toBe(AT);
-    expect(b.created_before?.val).toBe(before);
-    expect(b.cursor_created_at).toEqual({ type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: AT });
-    expect(b.cursor_id).toEqual({ type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) });
-    expect(() =>
-      listBinds({
-        ...{ userId: 'u', limit: 1, createdAfter: null, createdBefore: null },
-        after: { createdAt: AT, id: 'x' },
-      }),
-    ).toThrow(AppError);
-  });
-
-  test('when a page of n rows is fetched, then n rows are buffered and one more prefetched', () => {
-    expect(listFetchOptions(21)).toEqual({ fetchArraySize: 21, prefetchRows: 22 });
-  });
-
   test('when an update or delete has no expected version, then it binds a NULL number (NVL keeps any)', () => {
     const u = updatePayloadBinds(ID, { v: 2 }, null);
     expect(u.expected_version).toEqual({ type: oracledb().DB_TYPE_NUMBER, val: null });
@@ -301,22 +263,16 @@ describe('bulk insert', () => {
     }
   });
 
-  test('when a chunk is bound, then the arrays are parallel, sized to the chunk, and the payloads one JSON array', () => {
+  test('when a chunk is bound, then it is one JSON array of {id, user_id, payload}, its count and the shared time', () => {
     const chunk = make(4);
     const b = bulkInsertBinds(chunk, null);
-    expect(b.ids).toEqual({
-      type: oracledb().DB_TYPE_RAW,
-      val: chunk.map((r) => uuidToRaw(r.id)),
-      maxArraySize: 4,
-      maxSize: 16,
+    expect(Object.keys(b).sort()).toEqual(['created_at', 'expected_count', 'items']);
+    expect(b.items).toEqual({
+      type: oracledb().DB_TYPE_JSON,
+      val: chunk.map((r) => ({ id: uuidToRaw(r.id).toString('hex'), user_id: r.userId, payload: r.payload })),
     });
-    expect(b.user_ids).toEqual({
-      type: oracledb().DB_TYPE_VARCHAR,
-      val: ['u0', 'u1', 'u2', 'u0'],
-      maxArraySize: 4,
-      maxSize: 512,
-    });
-    expect(b.payloads).toEqual({ type: oracledb().DB_TYPE_JSON, val: chunk.map((r) => r.payload) });
+    // No array bind (maxArraySize): nothing is bound to a PL/SQL collection.
+    expect(b.items).not.toHaveProperty('maxArraySize');
     expect(b.expected_count).toEqual({ type: oracledb().DB_TYPE_NUMBER, val: 4 });
     expect(b.created_at).toEqual({
       dir: oracledb().BIND_INOUT,
@@ -324,7 +280,26 @@ describe('bulk insert', () => {
       val: null,
     });
     expect(bulkInsertBinds(chunk, AT).created_at?.val).toBe(AT);
-    expect(throughOson(b.payloads?.val)).toEqual(chunk.map((r) => r.payload));
+  });
+
+  test('when the items go through the driver JSON encoding, then ids are 32 hex digits and payloads come back identical', () => {
+    const chunk = make(3, (i) => ({ i, nested: { list: [i, 'x', null, true], n: 0.1 + i } }));
+    const items = throughOson(bulkInsertBinds(chunk, null).items?.val) as {
+      id: string;
+      user_id: string;
+      payload: unknown;
+    }[];
+    expect(items.map((x) => x.id)).toEqual(chunk.map((r) => r.id.replace(/-/g, '')));
+    for (const x of items) expect(x.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(items.map((x) => x.user_id)).toEqual(chunk.map((r) => r.userId));
+    expect(items.map((x) => x.payload)).toEqual(chunk.map((r) => r.payload));
+  });
+
+  test('when the default chunk limits are read, then a batch the default body limit allows is one chunk of at most 2 MiB', () => {
+    expect(BULK_LIMITS).toEqual({ maxItems: 1000, maxBytes: 2 * 1024 * 1024 });
+    // 1 MiB of payloads (the default BODY_LIMIT_BYTES holds less than that) is one call.
+    const batch = make(1000, () => ({ s: 'x'.repeat(1024) }));
+    expect(chunkForBulk(batch)).toHaveLength(1);
   });
 
   test('when a chunk is empty, then no call is built (the package would refuse it too)', () => {

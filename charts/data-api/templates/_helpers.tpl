@@ -113,15 +113,15 @@ inside terminationGracePeriodSeconds, so all four are added.
 
 {{/*
 The pool size (per process) the pool-saturation alert divides by: ORACLE_POOL_MAX on Oracle
-(the service's default is 50, or ORACLE_POOL_MIN when that is larger), DB_POOL_MAX (default 20)
-on PostgreSQL.
+(the service's default is ORACLE_POOL_MIN, at least 1: a fixed-size pool; 10 when neither is
+set), DB_POOL_MAX (default 20) on PostgreSQL.
 */}}
 {{- define "data-api.dbPoolMax" -}}
 {{- $c := .Values.config }}
 {{- if include "data-api.isSet" $c.ORACLE_CONNECT_STRING }}
 {{- if include "data-api.isSet" $c.ORACLE_POOL_MAX }}{{ $c.ORACLE_POOL_MAX | int }}
-{{- else if include "data-api.isSet" $c.ORACLE_POOL_MIN }}{{ max 50 ($c.ORACLE_POOL_MIN | int) }}
-{{- else }}50{{ end }}
+{{- else if include "data-api.isSet" $c.ORACLE_POOL_MIN }}{{ max 1 ($c.ORACLE_POOL_MIN | int) }}
+{{- else }}10{{ end }}
 {{- else }}
 {{- if include "data-api.isSet" $c.DB_POOL_MAX }}{{ $c.DB_POOL_MAX | int }}{{ else }}20{{ end }}
 {{- end }}

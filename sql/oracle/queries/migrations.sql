@@ -42,5 +42,10 @@ UPDATE schema_migrations SET status = 'failed', error_code = :error_code WHERE v
 UPDATE schema_migrations SET status = 'applied', applied_at = SYSTIMESTAMP WHERE version = :version;
 
 /* @name packageErrors */
--- CREATE OR REPLACE succeeds even when the unit does not compile; USER_ERRORS tells.
-SELECT line, position, text FROM user_errors WHERE name = :name AND type = :type ORDER BY sequence;
+-- CREATE OR REPLACE succeeds even when the unit does not compile; USER_ERRORS tells. It also
+-- holds the compiler's warnings (PLW-, ATTRIBUTE 'WARNING') where PLSQL_WARNINGS enables them:
+-- those must not stop the start.
+SELECT line, position, text
+FROM user_errors
+WHERE name = :name AND type = :type AND attribute = 'ERROR'
+ORDER BY sequence;

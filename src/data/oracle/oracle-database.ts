@@ -44,10 +44,17 @@ export interface OracleConnection {
   close(options?: { drop?: boolean }): Promise<void>;
 }
 
+/** What pool.getStatistics() returns when the pool has enableStatistics (else null). */
+interface OraclePoolStatistics {
+  /** Requests waiting in the pool's queue for a free session now. */
+  readonly currentQueueLength: number;
+}
+
 interface OraclePool {
   readonly connectionsOpen: number;
   readonly connectionsInUse: number;
   readonly poolMax: number;
+  getStatistics(): OraclePoolStatistics | null;
   getConnection(): Promise<OracleConnection>;
   close(drainSeconds?: number): Promise<void>;
 }
@@ -92,8 +99,11 @@ export function poolAttributes(options: OracleOptions): Record<string, unknown> 
     queueTimeout: options.queueTimeoutMs,
     stmtCacheSize: options.stmtCacheSize,
     poolPingInterval: options.poolPingInterval,
-    // A fixed-size pool avoids connection storms; a growing one frees idle sessions after 60 s.
+    // Sessions above poolMin close after 60 s idle. By default there are none: poolMin and
+    // poolMax are equal (a fixed-size pool, against connection storms; docs/oracle.md).
     poolTimeout: 60,
+    // For the metrics: getStatistics() (the queue length) answers null without it.
+    enableStatistics: true,
     // Keeps idle sessions alive through firewalls that drop quiet TCP connections (minutes).
     expireTime: 2,
   };
@@ -123,23 +133,30 @@ function executor(conn: OracleConnection): OracleExecutor {
 export class OracleDatabase {
   readonly kind = 'oracle' as const;
 
-  /** Sessions of the pool by state, for the metrics. */
+  /** Sessions of the pool by state, and the requests queued for one, for the metrics. */
   poolStats(): { active: number; idle: number; waiting: number; max: number } {
     const open = this.pool.connectionsOpen;
     const inUse = this.pool.connectionsInUse;
-    return { active: inUse, idle: Math.max(0, open - inUse), waiting: 0, max: this.pool.poolMax };
+    let waiting = 0;
+    try {
+      waiting = this.pool.getStatistics()?.currentQueueLength ?? 0;
+    } catch {
+      // A closed pool refuses getStatistics (NJS-065); a scrape during shutdown reads 0.
+    }
+    return { active: inUse, idle: Math.max(0, open - inUse), waiting, max: this.pool.poolMax };
   }
-
 
   private constructor(
     private readonly pool: OraclePool,
     private readonly callTimeoutMs: number,
+    /** The longest round trip of a bulk insert chunk (ORACLE_BULK_CALL_TIMEOUT_MS). */
+    readonly bulkCallTimeoutMs: number,
   ) {}
 
   /**
    * Creates the pool. In Thin mode this resolves at once and opens poolMin sessions in the
    * background, so it does not prove Oracle is reachable: the first statement (migrations, at
-   * start) or ping() does, failing with 503 when it is not.
+   * start) or ping() does, failing with 503 when it is not (500 when it refuses the account).
    */
   static async open(options: OracleOptions): Promise<OracleDatabase> {
     let pool: OraclePool;
@@ -148,21 +165,25 @@ export class OracleDatabase {
     } catch (err) {
       throw oracleUnavailable(err);
     }
-    return new OracleDatabase(pool, options.callTimeoutMs);
+    return new OracleDatabase(pool, options.callTimeoutMs, options.bulkCallTimeoutMs);
   }
 
   /**
    * Runs fn on one pooled session and gives it back. A failure rolls back what fn did not
-   * commit; a session that lost its server or timed out is dropped instead of reused.
+   * commit; a session that lost its server or timed out is dropped instead of reused. Each round
+   * trip may take callTimeoutMs (ORACLE_CALL_TIMEOUT_MS unless told otherwise).
    */
-  async withConnection<T>(fn: (conn: OracleConnection, exec: OracleExecutor) => Promise<T>): Promise<T> {
+  async withConnection<T>(
+    fn: (conn: OracleConnection, exec: OracleExecutor) => Promise<T>,
+    options: { callTimeoutMs?: number } = {},
+  ): Promise<T> {
     let conn: OracleConnection;
     try {
       conn = await this.pool.getConnection();
     } catch (err) {
       throw oracleUnavailable(err);
     }
-    conn.callTimeout = this.callTimeoutMs;
+    conn.callTimeout = options.callTimeoutMs ?? this.callTimeoutMs;
     let drop = false;
     try {
       return await fn(conn, executor(conn));

@@ -8,12 +8,14 @@
  */
 import { AppError, ERRORS } from '../../domain/errors.js';
 
-/** Codes raised by sql/oracle/packages/records_api.pkb; records_api.pks documents the same list. */
+/**
+ * The codes sql/oracle/packages/records_api_v*.pkb raises (its .pks lists the same). Only these
+ * answer 400: Oracle's own PL/SQL packages raise in -20000..-20999 as well (Oracle Text reports
+ * through ORA-20000), and those are server faults. Retired: 20002..20004 (an empty user id, a bad
+ * id, a payload not an object), refused by the table's constraints since records_api_v1.
+ */
 export const RECORDS_API_ERRORS: Readonly<Record<number, string>> = {
-  20001: 'The bulk insert received arrays of different lengths.',
-  20002: 'A user id is empty; Oracle Database would store it as NULL.',
-  20003: 'A record id is missing or is not 16 bytes.',
-  20004: 'A payload is not a JSON object.',
+  20001: 'The bulk insert received a different number of items than it was told.',
 };
 
 /** ORA- numbers (errorNum) for a unique-key violation. */
@@ -33,6 +35,11 @@ const UNAVAILABLE_ORA = new Set([
   20, // maximum number of processes exceeded
   28, // your session has been killed
   60, // deadlock detected (retrying is the remedy, as for PostgreSQL's 40P01)
+  4021, // timeout waiting to lock an object (a package being replaced)
+  4061, // existing state of a package has been invalidated
+  4065, // not executed, a stored procedure was altered or dropped
+  4068, // existing state of packages has been discarded
+  6508, // could not find the program unit being called (replaced under this session)
   1033, // initialization or shutdown in progress
   1034, // Oracle not available
   1089, // immediate shutdown in progress
@@ -74,7 +81,15 @@ const INVALID_VALUE_ORA = new Set([
   1400, // cannot insert NULL: an empty user_id arrives as NULL
   2290, // check constraint violated
   12899, // value too large for column
+  42700, // a JSON value that the column's JSON type modifier refuses (payload not an object)
 ]);
+
+/** ORA- numbers that mean the service's own account is refused: an operator must act, no retry helps. */
+const CREDENTIALS_ORA: Readonly<Record<number, string>> = {
+  1017: 'ORA-01017: invalid username or password',
+  28000: 'ORA-28000: the account is locked',
+  28001: 'ORA-28001: the password has expired',
+};
 /** NJS- codes for a JSON value Oracle's JSON type cannot hold. */
 const UNSUPPORTED_JSON_CODES = new Set([
   'NJS-114', // OSON field name longer than the server allows
@@ -107,10 +122,11 @@ export function mapOracleError(err: unknown): AppError {
   if (errorNum !== undefined && CONFLICT_ORA.has(errorNum)) {
     return new AppError('conflict', { detail: 'A record with this id exists already.', cause: err });
   }
-  if (errorNum !== undefined && errorNum >= 20000 && errorNum <= 20999) {
-    const detail = RECORDS_API_ERRORS[errorNum] ?? 'The database refused a value in this request.';
-    return new AppError('validationFailed', { detail, extra: { database_code: errorNum }, cause: err });
+  const own = errorNum === undefined ? undefined : RECORDS_API_ERRORS[errorNum];
+  if (own !== undefined) {
+    return new AppError('validationFailed', { detail: own, extra: { database_code: errorNum }, cause: err });
   }
+  if (credentialRefusal(err) !== undefined) return accountRefused(err);
   if (TIMEOUT_CODES.has(code) || (errorNum !== undefined && TIMEOUT_ORA.has(errorNum))) {
     return new AppError('databaseTimeout', { detail: 'The database did not answer in time.', cause: err });
   }
@@ -138,9 +154,31 @@ export function isDriverError(err: unknown): boolean {
   return errorNum !== undefined || /^(ORA|NJS|DPI)-\d+$/.test(code);
 }
 
-/** For failures to get a connection from the pool at all: always 503, whatever the code. */
+/**
+ * What the database said when it refused the service's account (ORA-01017, ORA-28000,
+ * ORA-28001), or undefined for any other error. Those are a misconfiguration, not an outage:
+ * they stop the start and make /ready say why, rather than answer 503 with Retry-After.
+ */
+export function credentialRefusal(err: unknown): string | undefined {
+  const cause = err instanceof AppError ? err.cause : err;
+  const { errorNum } = fields(cause);
+  return errorNum === undefined ? undefined : CREDENTIALS_ORA[errorNum];
+}
+
+function accountRefused(err: unknown): AppError {
+  return new AppError('internal', {
+    detail: 'The database refused the account of this server; an operator must fix it (see /ready).',
+    cause: err,
+  });
+}
+
+/**
+ * For failures to get a connection from the pool at all: 503 with Retry-After, except a refused
+ * account (credentialRefusal), which no retry mends: 500.
+ */
 export function oracleUnavailable(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (credentialRefusal(err) !== undefined) return accountRefused(err);
   return retryLater('The database cannot be reached; retry later.', err);
 }
 

@@ -48,8 +48,10 @@ export function findOptions(): OracleExecuteOptions {
 
 /**
  * The response to store: headers as a JSON object (the column's native JSON type), the body as
- * a BLOB. node-oracledb writes a BLOB-typed Buffer through a temporary LOB, so its size is not
- * bound by RAW's 32,767 bytes; an empty body arrives as NULL and reads back empty.
+ * the Buffer itself (DB_TYPE_RAW, node-oracledb's BUFFER) into the BLOB column. In a SQL
+ * statement node-oracledb sends it inline, up to 1 GB and without a temporary LOB (bound as
+ * DB_TYPE_BLOB it would create and write one for every response); an empty body arrives as
+ * NULL and reads back empty.
  */
 export function completeBinds(
   subject: string,
@@ -62,7 +64,7 @@ export function completeBinds(
     fingerprint: varchar(fingerprint),
     status: number(response.status),
     headers: { type: oracledb().DB_TYPE_JSON, val: { ...response.headers } },
-    body: { type: oracledb().DB_TYPE_BLOB, val: response.body },
+    body: { type: oracledb().DB_TYPE_RAW, val: response.body },
   };
 }
 

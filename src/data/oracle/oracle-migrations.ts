@@ -12,6 +12,10 @@
  * - a row claimed by an instance is 'running'; other instances wait for it. A row left 'running'
  *   by a crashed instance stops the start after the wait: set it to 'failed' to resume.
  * - an applied migration whose file changed stops the start: migrations are append-only.
+ * - so does an applied package whose statements changed (comments aside): packages are versioned
+ *   by name (records_api_v1, _v2, ...), never replaced while other instances may run them
+ *   (ORA-04021, ORA-04061/04065/06508; records_api_v1.pks says more). A package that failed to
+ *   compile is created again when its file changes: nothing runs a package that does not compile.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -33,11 +37,15 @@ export interface OracleScript {
 
 function script(file: string, source: string, kind: OracleScript['kind']): OracleScript {
   const name = basename(file);
+  const statements = splitScript(source, name);
+  // A package's checksum covers what is sent (whole-line comments dropped): editing its comments
+  // is not a new version.
+  const hashed = kind === 'migration' ? source : statements.map((st) => st.text).join('\n/\n');
   const s: OracleScript = {
     version: kind === 'migration' ? name.replace(/\.sql$/, '') : `package:${name}`,
     kind,
-    checksum: createHash('sha256').update(source).digest('hex'),
-    statements: splitScript(source, name),
+    checksum: createHash('sha256').update(hashed).digest('hex'),
+    statements,
   };
   if (kind === 'package') {
     s.object = {
@@ -185,8 +193,10 @@ class Runner {
       if (row.STATUS === 'applied') {
         if (same) return false;
         if (s.kind === 'migration') throw new Error(`migration ${s.version} changed after it was applied`);
-        if (await this.reclaim(s, row, 0)) return this.run(s, 0).then(() => true);
-        continue;
+        throw new Error(
+          `${s.version} changed after it was applied: packages are versioned by name, so copy it to ` +
+            'the next version (records_api_v2, and its call in records.sql) instead of editing it (docs/oracle.md)',
+        );
       }
       if (row.STATUS === 'failed') {
         if (!same && s.kind === 'migration') {
@@ -235,9 +245,8 @@ export async function migrateOracle(
   scripts: OracleScript[] = [...loadOracleMigrations(), ...loadOraclePackages()],
   options: OracleMigrateOptions = {},
 ): Promise<string[]> {
-  return db.withConnection(async (conn: OracleConnection, exec) => {
-    // DDL such as building the search index can outlast the per-request call timeout.
-    conn.callTimeout = 0;
-    return applyOracleScripts(exec, scripts, options);
+  // DDL such as building an index over existing rows can outlast any per-request bound.
+  return db.withConnection((_conn: OracleConnection, exec) => applyOracleScripts(exec, scripts, options), {
+    callTimeoutMs: 0,
   });
 }

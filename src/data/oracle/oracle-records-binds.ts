@@ -5,8 +5,8 @@
  */
 import { AppError } from '../../domain/errors.js';
 import type { JsonObject, JsonValue } from '../../domain/json-value.js';
-import type { ListQuery, NewRecord, StoredRecord, DeletedRecord } from '../../domain/records.js';
-import { oracledb, type OracleBind, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
+import type { NewRecord, StoredRecord, DeletedRecord } from '../../domain/records.js';
+import { oracledb, type OracleBind, type OracleBinds } from './oracle-database.js';
 
 // Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text
 // order of lowercase UUIDs (as PostgreSQL's uuid), and any letter case of input finds the row.
@@ -121,8 +121,6 @@ export function assertStorablePayload(payload: JsonObject): void {
 
 const raw = (id: string): OracleBind => ({ type: oracledb().DB_TYPE_RAW, val: uuidToRaw(id) });
 const json = (payload: JsonObject): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: payload });
-// Dates travel as TIMESTAMP WITH TIME ZONE in UTC: no session time zone is involved either way.
-const instant = (d: Date | null): OracleBind => ({ type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: d });
 const version = (v: number | null): OracleBind => ({ type: oracledb().DB_TYPE_NUMBER, val: v });
 const out = (type: OracleBind['type'], maxSize?: number): OracleBind =>
   maxSize === undefined ? { dir: oracledb().BIND_OUT, type } : { dir: oracledb().BIND_OUT, type, maxSize };
@@ -140,25 +138,6 @@ export function insertRecordBinds(record: NewRecord): OracleBinds {
 
 export function idBinds(id: string): OracleBinds {
   return { id: raw(id) };
-}
-
-export function listBinds(q: ListQuery): OracleBinds {
-  if (q.after && !isUuid(q.after.id)) {
-    throw new AppError('invalidCursor', { detail: 'The cursor does not name a record id.' });
-  }
-  return {
-    user_id: { type: oracledb().DB_TYPE_VARCHAR, val: q.userId },
-    created_after: instant(q.createdAfter),
-    created_before: instant(q.createdBefore),
-    cursor_created_at: instant(q.after?.createdAt ?? null),
-    cursor_id: { type: oracledb().DB_TYPE_RAW, val: q.after ? uuidToRaw(q.after.id) : null },
-    max_rows: { type: oracledb().DB_TYPE_NUMBER, val: q.limit },
-  };
-}
-
-/** One round trip for the page: fetchArraySize rows, plus one prefetched to see the end. */
-export function listFetchOptions(limit: number): OracleExecuteOptions {
-  return { fetchArraySize: limit, prefetchRows: limit + 1 };
 }
 
 export function updatePayloadBinds(id: string, payload: JsonObject, expected: number | null): OracleBinds {
@@ -215,17 +194,22 @@ export function returningToRecord(
 }
 
 export interface BulkLimits {
-  /** Most rows in one call (the PL/SQL arrays' maxArraySize). */
+  /** Most rows in one call. */
   maxItems: number;
-  /** Most serialized payload bytes in one call, well under the JSON type's document size limit. */
+  /** Most serialized payload bytes in one call, so that a round trip stays well inside its timeout. */
   maxBytes: number;
 }
 
-export const BULK_LIMITS: BulkLimits = { maxItems: 1000, maxBytes: 8 * 1024 * 1024 };
+/**
+ * 1000 rows (the contract's most) or 2 MiB of payload, twice the default BODY_LIMIT_BYTES: with
+ * the default limits every batch is one call; a larger body limit gives chunks of at most 2 MiB,
+ * each with its own ORACLE_BULK_CALL_TIMEOUT_MS.
+ */
+export const BULK_LIMITS: BulkLimits = { maxItems: 1000, maxBytes: 2 * 1024 * 1024 };
 
 /**
  * Splits a batch, in input order, into calls of at most maxItems rows and maxBytes of payload;
- * a single larger row goes alone. With the default limits, a contract-sized batch is one call.
+ * a single larger row goes alone.
  */
 export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIMITS): NewRecord[][] {
   const chunks: NewRecord[][] = [];
@@ -246,23 +230,17 @@ export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIM
 }
 
 /**
- * Binds for records_api.bulk_insert: parallel PL/SQL arrays of ids and user ids, the payloads as
- * one JSON array (index-by arrays cannot carry the JSON type), the count the package checks the
- * arrays against, and the creation time, IN OUT so every chunk of a batch shares it.
+ * Binds for records_api_v1.bulk_insert: the chunk as one JSON array of {id (32 hex digits),
+ * user_id, payload} bound as DB_TYPE_JSON (no PL/SQL collection: the package reads it with
+ * JSON_TABLE), the count the package checks it against, and the creation time, IN OUT so every
+ * chunk of a batch shares it.
  */
 export function bulkInsertBinds(chunk: NewRecord[], createdAt: Date | null): OracleBinds {
   if (chunk.length === 0) throw new Error('a bulk insert call needs at least one record');
-  const ids = chunk.map((r) => uuidToRaw(r.id));
-  const userIds = chunk.map((r) => r.userId);
-  const payloads = chunk.map((r) => r.payload);
-  if (ids.length !== userIds.length || ids.length !== payloads.length) {
-    throw new Error('bulk insert arrays differ in length');
-  }
+  const items = chunk.map((r) => ({ id: uuidToRaw(r.id).toString('hex'), user_id: r.userId, payload: r.payload }));
   return {
-    ids: { type: oracledb().DB_TYPE_RAW, val: ids, maxArraySize: ids.length, maxSize: 16 },
-    user_ids: { type: oracledb().DB_TYPE_VARCHAR, val: userIds, maxArraySize: userIds.length, maxSize: 512 },
-    payloads: { type: oracledb().DB_TYPE_JSON, val: payloads },
-    expected_count: { type: oracledb().DB_TYPE_NUMBER, val: ids.length },
+    items: { type: oracledb().DB_TYPE_JSON, val: items },
+    expected_count: { type: oracledb().DB_TYPE_NUMBER, val: items.length },
     created_at: { dir: oracledb().BIND_INOUT, type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: createdAt },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The records repository on Oracle Database: the named statements of sql/oracle/queries, and
- * bulk inserts through the records_api PL/SQL package (array binds, FORALL) in one round trip.
- * Same behaviour as PostgresRecordsRepository; the shared contract suite checks both.
+ * bulk inserts through the records_api_v1 PL/SQL package (the chunk as one JSON value, inserted
+ * set-based) in one round trip. Same behaviour as PostgresRecordsRepository; the shared contract
+ * suite checks both.
  */
 import type { JsonObject } from '../../domain/json-value.js';
 import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../../domain/records.js';
@@ -18,21 +19,20 @@ import {
   idBinds,
   insertRecordBinds,
   isUuid,
-  listBinds,
-  listFetchOptions,
   returningToRecord,
   rowToRecord,
   updatePayloadBinds,
   type BulkLimits,
   type OracleRecordRow,
 } from './oracle-records-binds.js';
+import { listCall, ORACLE_LIST_STATEMENTS } from './oracle-list-query.js';
 import type { OracleSqlCatalog, OracleStatement } from './oracle-sql.js';
 
 export const ORACLE_RECORD_STATEMENTS = [
   'insertRecord',
   'bulkInsertRecords',
   'findRecordById',
-  'listRecordsByUser',
+  ...ORACLE_LIST_STATEMENTS,
   'updateRecordPayload',
   'deleteRecord',
   'findRecordVersion',
@@ -68,8 +68,9 @@ export class OracleRecordsRepository implements RecordsRepository {
 
   /**
    * All or none: every chunk runs on one session and one transaction, committed with the last
-   * call. A batch within the chunk limits (any batch the contract allows, unless its payloads
-   * pass 8 MiB) is a single round trip that also commits.
+   * call; any failure rolls the whole transaction back (withConnection). A batch within the
+   * chunk limits (any batch the default body limit allows) is a single round trip that also
+   * commits. Each round trip may take ORACLE_BULK_CALL_TIMEOUT_MS, not the per-request bound.
    */
   async insertMany(records: NewRecord[]): Promise<StoredRecord[]> {
     if (records.length === 0) return [];
@@ -85,11 +86,11 @@ export class OracleRecordsRepository implements RecordsRepository {
           autoCommit: i === chunks.length - 1,
         });
         const value: unknown = res.outBinds?.created_at;
-        if (!(value instanceof Date)) throw new Error('records_api.bulk_insert returned no creation time');
+        if (!(value instanceof Date)) throw new Error('records_api_v1.bulk_insert returned no creation time');
         at = value;
       }
       return at as Date;
-    });
+    }, { callTimeoutMs: this.db.bulkCallTimeoutMs });
     return bulkRecords(records, createdAt);
   }
 
@@ -101,11 +102,8 @@ export class OracleRecordsRepository implements RecordsRepository {
   }
 
   async listByUser(q: ListQuery): Promise<StoredRecord[]> {
-    const res = await this.db.execute<OracleRecordRow>(
-      this.sql.listRecordsByUser,
-      listBinds(q),
-      listFetchOptions(q.limit),
-    );
+    const call = listCall(q);
+    const res = await this.db.execute<OracleRecordRow>(this.sql[call.name], call.binds, call.options);
     return (res.rows ?? []).map(rowToRecord);
   }
 
