@@ -16,6 +16,7 @@ import yaml
 from chart_capacity import check_capacity
 from chart_policy import check_every_key, check_policy
 from chart_promql import METRICS_TS, check_promql, metric_names
+from chart_scrape import check_against_real_series
 from chart_render import (
     lint,
     manifests,
@@ -91,6 +92,7 @@ def main() -> None:
 
     rendered_texts: list[str] = []
     prometheus_rule: dict[str, Any] | None = None
+    service_monitor: dict[str, Any] | None = None
     for rel, versions in VALUE_SETS.items():
         rep.section(f'{rel}: lint, render, validate')
         values = values_for(rel)
@@ -108,6 +110,7 @@ def main() -> None:
         check_policy(rep, rel, docs, merged_values(rel))
         check_capacity(rep, rel, docs, merged_values(rel))
         prometheus_rule = next((d for d in docs if d['kind'] == 'PrometheusRule'), prometheus_rule)
+        service_monitor = next((d for d in docs if d['kind'] == 'ServiceMonitor'), service_monitor)
         dash = next((d for d in docs if d['metadata']['name'].endswith('-dashboard')), None)
         if dash is not None:
             file_json = json.loads((CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8'))
@@ -230,6 +233,8 @@ def main() -> None:
 
     full = merged_values('ci/full-values.yaml')
     check_promql(rep, prometheus_rule, bool(full['autoscaling']['enabled']))
+    dashboard_json = json.loads((CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8'))
+    check_against_real_series(rep, prometheus_rule, service_monitor, dashboard_json)
 
     rep.section('metric names used by the alerts and the dashboard')
     dashboard = (CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8')

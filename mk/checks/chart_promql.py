@@ -299,6 +299,7 @@ METRICS_TS = CHART.parents[1] / 'src' / 'observability' / 'metrics.ts'
 def metric_names(texts: list[str]) -> set[str]:
     names = set()
     for t in texts:
-        for m in re.finditer(r'\b([a-z_][a-z0-9_]*)\{', t):
-            names.add(re.sub(r'_(bucket|sum|count)$', '', m.group(1)))
+        for m in re.finditer(r'(?<![\w:])([a-z_:][a-z0-9_:]*)\{', t):
+            if ':' not in m.group(1):  # recording rules' outputs are not the app's metrics
+                names.add(re.sub(r'_(bucket|sum|count)$', '', m.group(1)))
     return names - {'by', 'on', 'ignoring', 'without'}
