@@ -43,7 +43,10 @@ CONFIG_KEYS_CLI := dist/src/cli/config-keys.js
 $(CONFIG_KEYS_CLI): $(wildcard src/config/*.ts) src/cli/config-keys.ts package-lock.json | $(NPM_STAMP)
 	npx tsc -p tsconfig.build.json
 
-chart-check: chart-tools $(CONFIG_KEYS_CLI) ## Render the Helm chart and validate it (Kubernetes schemas, CRDs, PromQL, policy)
+# chart-check also runs the compiled service (with a real Prometheus scraping it, mk/checks/chart_scrape.py):
+# the whole build, not only the configuration CLI.
+chart-check: chart-tools $(CONFIG_KEYS_CLI) ## Render the Helm chart and validate it (Kubernetes schemas, CRDs, PromQL, policy, rules against a real scrape)
+	npx tsc -p tsconfig.build.json && node dist/src/cli/contract-json.js
 	PYTHONDONTWRITEBYTECODE=1 $(CHART_PY) mk/checks/chart_check.py
 
 docker-check: $(CHART_VENV)/.docker-tools $(CONFIG_KEYS_CLI) ## Validate Dockerfile, .dockerignore, docker-compose.yml, CI workflow (no engine needed)

@@ -143,8 +143,16 @@ export async function createApp({
   koa.use(auditLog(logger));
   koa.use(problemResponses(logger));
   koa.use(requireHost());
-  if (config.maxRequestsInFlight > 0) {
-    koa.use(shedLoad(config.maxRequestsInFlight, NOT_LIMITED, () => metrics.requestsShed.inc()));
+  if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0) {
+    koa.use(
+      shedLoad({
+        maxRequests: config.maxRequestsInFlight,
+        maxBodyBytes: config.maxBodyBytesInFlight,
+        bodyLimitBytes: config.bodyLimitBytes,
+        exempt: NOT_LIMITED,
+        onShed: () => metrics.requestsShed.inc(),
+      }),
+    );
   }
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.

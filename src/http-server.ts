@@ -19,7 +19,10 @@ function writeProblem(socket: Duplex, err: AppError): void {
   );
 }
 
-export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutMs'>): Server {
+export function createHttpServer(
+  koa: Koa,
+  config: Pick<Config, 'requestTimeoutMs' | 'keepAliveTimeoutMs'>,
+): Server {
   // Node checks request timeouts on this interval (30 s by default); a quarter of the timeout
   // keeps the answer close to REQUEST_TIMEOUT_MS.
   const server = createServer(
@@ -31,9 +34,10 @@ export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutM
     koa.callback(),
   );
   server.requestTimeout = config.requestTimeoutMs;
-  // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = Math.min(66_000, config.requestTimeoutMs);
+  // KEEP_ALIVE_TIMEOUT_MS: above the idle timeout of the load balancer in front, so the balancer
+  // closes an idle connection first and never sends a request on one the server is closing.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.headersTimeout = Math.min(config.keepAliveTimeoutMs + 1000, config.requestTimeoutMs);
   // CONNECT (a proxy tunnel) is never served here.
   server.on('connect', (_req, socket: Duplex) => {
     writeProblem(socket, new AppError('malformedRequest', { detail: 'CONNECT is not served here.' }));

@@ -13,8 +13,10 @@ from typing import Any
 
 import helm_python as helm
 import yaml
+from chart_capacity import check_capacity
 from chart_policy import check_every_key, check_policy
 from chart_promql import METRICS_TS, check_promql, metric_names
+from chart_scrape import check_against_real_series
 from chart_render import (
     lint,
     manifests,
@@ -90,6 +92,7 @@ def main() -> None:
 
     rendered_texts: list[str] = []
     prometheus_rule: dict[str, Any] | None = None
+    service_monitor: dict[str, Any] | None = None
     for rel, versions in VALUE_SETS.items():
         rep.section(f'{rel}: lint, render, validate')
         values = values_for(rel)
@@ -105,7 +108,9 @@ def main() -> None:
         validate_kubernetes(rep, rel, docs, versions)
         validate_crds(rep, rel, docs)
         check_policy(rep, rel, docs, merged_values(rel))
+        check_capacity(rep, rel, docs, merged_values(rel))
         prometheus_rule = next((d for d in docs if d['kind'] == 'PrometheusRule'), prometheus_rule)
+        service_monitor = next((d for d in docs if d['kind'] == 'ServiceMonitor'), service_monitor)
         dash = next((d for d in docs if d['metadata']['name'].endswith('-dashboard')), None)
         if dash is not None:
             file_json = json.loads((CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8'))
@@ -130,7 +135,8 @@ def main() -> None:
     }
     for key, value in pending_samples.items():
         every.setdefault(key, value)
-    every_docs = manifests(render({'config': every}))
+    # Every key set (pools of 50 and more): a budget to match.
+    every_docs = manifests(render({'config': every, 'database': {'connectionBudget': 100000}}))
     check_every_key(rep, every_docs, every)
 
     rep.section('values the chart must refuse')
@@ -174,6 +180,50 @@ def main() -> None:
     )
     render_refused(
         rep,
+        'more connections than database.connectionBudget (40 pods at most x (DB_POOL_MAX 10 + 1) > 90)',
+        deep_merge(base, {'autoscaling': {'maxReplicas': 32}, 'config': {'DB_POOL_MAX': 10}}),
+        'exceed database.connectionBudget 90',
+    )
+    render_refused(
+        rep,
+        'WORKERS multiplying the connections past the budget (13 pods x 2 workers x 6 > 90)',
+        deep_merge(base, {'config': {'WORKERS': 2}}),
+        'x WORKERS 2 x (pool max 5 + 1 readiness connection)',
+    )
+    render_refused(
+        rep,
+        'Oracle with its default fixed pool of 10 sessions (13 pods x 11 > 90)',
+        {
+            'config': {
+                'ORACLE_CONNECT_STRING': 'oracle.db.svc:1521/FREEPDB1',
+                'ORACLE_USER': 'data_api',
+                'ORACLE_PASSWORD': 'chart-check-only',
+                'CURSOR_SECRET': base['config']['CURSOR_SECRET'],
+                'AUTH_JWT_SECRET': base['config']['AUTH_JWT_SECRET'],
+            }
+        },
+        'pool max 10 + 1 readiness connection',
+    )
+    render_refused(
+        rep,
+        'a memory request below the limit',
+        deep_merge(base, {'resources': {'requests': {'memory': '256Mi'}}}),
+        'must equal resources.limits.memory',
+    )
+    render_refused(
+        rep,
+        'a heap too small for WORKERS (512Mi over 8 workers)',
+        deep_merge(base, {'config': {'WORKERS': 8}, 'database': {'connectionBudget': 10000}}),
+        'the heap of each worker would be',
+    )
+    render_refused(
+        rep,
+        'topologySpread.zone.minDomains with ScheduleAnyway',
+        deep_merge(base, {'topologySpread': {'zone': {'minDomains': 3}}}),
+        'minDomains needs',
+    )
+    render_refused(
+        rep,
         'a config key src/config/ does not know (values.schema.json)',
         deep_merge(base, {'config': {'NOT_A_CONFIG_KEY': 'x'}}),
         'NOT_A_CONFIG_KEY',
@@ -182,8 +232,9 @@ def main() -> None:
     check_runbook(rep, prometheus_rule)
 
     full = merged_values('ci/full-values.yaml')
-    pool_max = int(full['config'].get('DB_POOL_MAX') or 20)
-    check_promql(rep, prometheus_rule, pool_max)
+    check_promql(rep, prometheus_rule, bool(full['autoscaling']['enabled']))
+    dashboard_json = json.loads((CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8'))
+    check_against_real_series(rep, prometheus_rule, service_monitor, dashboard_json)
 
     rep.section('metric names used by the alerts and the dashboard')
     dashboard = (CHART / 'dashboards' / 'data-api.json').read_text(encoding='utf-8')

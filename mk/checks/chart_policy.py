@@ -13,10 +13,47 @@ from common import Report
 from config_keys import read_config_keys
 
 
+def is_hook(d: dict[str, Any]) -> bool:
+    return 'helm.sh/hook' in (d['metadata'].get('annotations') or {})
+
+
 def _one(docs: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
-    # The dashboard ConfigMap is not the service's configuration.
-    found = [d for d in docs if d['kind'] == kind and not d['metadata']['name'].endswith('-dashboard')]
+    # The dashboard ConfigMap is not the service's configuration; hooks (the migration Job's
+    # Secret, the test pod) are not the release's running parts.
+    found = [
+        d for d in docs if d['kind'] == kind and not d['metadata']['name'].endswith('-dashboard') and not is_hook(d)
+    ]
     return found[0] if len(found) == 1 else None
+
+
+def expected_egress_ports(values: dict[str, Any], which: str) -> set[int]:
+    """What _helpers.tpl's data-api.egressPorts should give: the values' ports, else the configuration's."""
+    given = values['networkPolicy']['egress'][which]['ports']
+    if given:
+        return set(given)
+    cfg = values['config']
+
+    def port_of(text: str | None, default: int) -> int:
+        if not text:
+            return default
+        host = re.sub(r'^[a-z+]+://([^@/]*@)?', '', text)
+        host = re.sub(r'[/?].*$', '', host)
+        m = re.search(r':(\d+)$', host)
+        if m:
+            return int(m.group(1))
+        return 443 if text.startswith('https://') else 80 if text.startswith('http://') else default
+
+    if which == 'database':
+        if cfg.get('ORACLE_CONNECT_STRING'):
+            return {port_of(cfg['ORACLE_CONNECT_STRING'], 1521)}
+        return {port_of(cfg.get('DATABASE_URL'), 5432)}
+    if which == 'redis':
+        if cfg.get('REDIS_CLUSTER_NODES'):
+            return {port_of(n.strip(), 6379) for n in cfg['REDIS_CLUSTER_NODES'].split(',')}
+        return {port_of(cfg.get('REDIS_URL'), 6379)}
+    if which == 'identityProvider':
+        return {port_of(cfg.get('AUTH_JWKS_URL'), 443)}
+    return {port_of(cfg.get('OTEL_EXPORTER_OTLP_ENDPOINT'), 4318)}
 
 
 def _subset(small: dict[str, str], big: dict[str, str]) -> bool:
@@ -145,9 +182,10 @@ def check_policy(rep: Report, rel: str, docs: list[dict[str, Any]], values: dict
             sm is not None
             and svc is not None
             and _subset(sm['spec']['selector']['matchLabels'], svc['metadata']['labels'])
-            and sm['spec']['endpoints'][0]['port'] == 'http'
+            and sm['spec']['endpoints'][0]['port'] == values['serviceMonitor']['port']
+            and any(p['name'] == values['serviceMonitor']['port'] for p in svc['spec']['ports'])
             and sm['spec']['endpoints'][0]['path'] == '/metrics',
-            f'{rel}: ServiceMonitor scrapes /metrics on the Service port http',
+            f'{rel}: ServiceMonitor scrapes /metrics on the Service port {values["serviceMonitor"]["port"]}',
         )
 
 
@@ -161,10 +199,13 @@ def _check_network_policy(
         return
     assert np is not None
     spec = np['spec']
+    names = next((e['values'] for e in spec['podSelector'].get('matchExpressions', [])), [])
     rep.check(
         _subset(spec['podSelector']['matchLabels'], pod_labels)
+        and pod_labels['app.kubernetes.io/name'] in names
+        and f'{pod_labels["app.kubernetes.io/name"]}-migrate' in names
         and sorted(spec['policyTypes']) == ['Egress', 'Ingress'],
-        f'{rel}: NetworkPolicy governs ingress and egress of the pods',
+        f'{rel}: NetworkPolicy governs ingress and egress of the pods and of the migration Job',
     )
     peers = [p for rule in spec.get('ingress', []) for p in rule.get('from', [])]
     rep.check(
@@ -174,15 +215,21 @@ def _check_network_policy(
         + (', Prometheus)' if values['serviceMonitor']['enabled'] else ')'),
     )
     egress = values['networkPolicy']['egress']
-    allowed = {53} | set(egress['database']['ports']) | set(egress['redis']['ports'])
+    allowed = {53} | expected_egress_ports(values, 'database') | expected_egress_ports(values, 'redis')
     # Bearer tokens verify against the identity provider's JWKS: it must be reachable.
     jwks = bool(values['config'].get('AUTH_JWKS_URL'))
     if jwks:
-        allowed |= set(egress['identityProvider']['ports'])
+        allowed |= expected_egress_ports(values, 'identityProvider')
     # Traces go to the OpenTelemetry collector.
     otlp = bool(values['config'].get('OTEL_EXPORTER_OTLP_ENDPOINT'))
     if otlp:
-        allowed |= set(egress['otlpCollector']['ports'])
+        allowed |= expected_egress_ports(values, 'otlpCollector')
+    dns_rule = spec['egress'][0]
+    local = {p['ipBlock']['cidr'] for p in dns_rule.get('to', []) if 'ipBlock' in p}
+    rep.check(
+        local == set(egress['dns']['nodeLocalAddresses']) and {p['port'] for p in dns_rule['ports']} == {53},
+        f'{rel}: DNS to kube-dns and to NodeLocal DNSCache ({", ".join(sorted(local)) or "none"})',
+    )
     ports = {p['port'] for rule in spec.get('egress', []) for p in rule.get('ports', [])}
     extra = [w for w, on in (('the identity provider (AUTH_JWKS_URL)', jwks), ('the OTLP collector', otlp)) if on]
     rep.check(

@@ -90,11 +90,22 @@ def check_compose(rep: Report) -> None:
         'api: NODE_ENV=development, DATABASE_URL to postgres, REDIS_URL=redis://redis:6379',
     )
     rep.check(len(env.get('CURSOR_SECRET', '')) >= 32, 'api: CURSOR_SECRET default is 32+ characters')
+    bouncer, api_b = services.get('pgbouncer', {}), services.get('api-pgbouncer', {})
+    ini = doc.get('configs', {}).get('pgbouncer-ini', {}).get('content', '')
+    rep.check(
+        profiles.get('pgbouncer') == {'pgbouncer'}
+        and profiles.get('api-pgbouncer') == {'pgbouncer'}
+        and re.search(r'^pool_mode = transaction$', ini, flags=re.M) is not None
+        and 'apt-get install' in bouncer.get('build', {}).get('dockerfile_inline', '')
+        and '@pgbouncer:6432/' in api_b.get('environment', {}).get('DATABASE_URL', '')
+        and api_b.get('environment', {}).get('DB_POOLER') == 'transaction',
+        "profile pgbouncer: Debian's pgbouncer in transaction mode, api-pgbouncer through it with DB_POOLER=transaction",
+    )
     rep.check(
         api.get('build', {}).get('context') == '.' and (ROOT / 'Dockerfile').is_file() and api.get('read_only') is True,
         'api: built from ./Dockerfile, read-only root filesystem',
     )
-    for name in ('api', 'api-oracle'):
+    for name in ('api', 'api-oracle', 'api-pgbouncer'):
         unknown = sorted(set(services.get(name, {}).get('environment', {})) - known)
         rep.check(not unknown, f'{name}: every environment key is a config key of src/config/', str(unknown))
     oracle, api_o = services.get('oracle', {}), services.get('api-oracle', {})
@@ -149,3 +160,10 @@ def check_workflow(rep: Report) -> None:
     for step in ('make lint', 'make typecheck', 'make test', 'make chart-check', 'make docker-check'):
         rep.check(step in text, f'the workflow runs {step}')
     rep.check('docker/build-push-action' in text or 'docker build ' in text, 'the workflow builds the image')
+    uses = re.findall(r'^\s*(?:-\s+)?uses:\s*(\S+)', text, flags=re.M)
+    unpinned = sorted({u for u in uses if not re.fullmatch(r'[\w.-]+/[\w./-]+@[0-9a-f]{40}', u)})
+    rep.check(
+        bool(uses) and not unpinned,
+        f'every action ({len(uses)} uses) is pinned by a 40-hex commit SHA',
+        ', '.join(unpinned),
+    )

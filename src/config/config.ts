@@ -33,9 +33,13 @@ function configOf(v: KeyValues) {
     dbPoolMax: v.DB_POOL_MAX,
     dbConnectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
     dbStatementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS,
+    dbPooler: v.DB_POOLER,
+    dbPoolerSettings: v.DB_POOLER_SETTINGS,
     /** Set when ORACLE_CONNECT_STRING is: Oracle is then the database. */
     oracle: oracleOptions(v),
     migrateOnStart: v.MIGRATE_ON_START,
+    migrateTimeoutMs: v.MIGRATE_TIMEOUT_MS,
+    migrateLockTimeoutMs: v.MIGRATE_LOCK_TIMEOUT_MS,
     /** Records partitions (PostgreSQL and PGlite; docs/partitioning.md). */
     partitions: {
       premakeMonths: v.PARTITION_PREMAKE_MONTHS,
@@ -52,6 +56,7 @@ function configOf(v: KeyValues) {
     redisBreakerCooldownMs: v.REDIS_BREAKER_COOLDOWN_MS,
     /** Requests in progress at once before new ones answer 503 (0: no limit). */
     maxRequestsInFlight: v.MAX_REQUESTS_IN_FLIGHT,
+    maxBodyBytesInFlight: v.MAX_BODY_BYTES_IN_FLIGHT,
     rateLimitEnabled: v.RATE_LIMIT_ENABLED,
     rateLimitReadPerMinute: v.RATE_LIMIT_READ_PER_MINUTE,
     rateLimitWritePerMinute: v.RATE_LIMIT_WRITE_PER_MINUTE,
@@ -78,6 +83,7 @@ function configOf(v: KeyValues) {
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
     workers: v.WORKERS,
+    keepAliveTimeoutMs: v.KEEP_ALIVE_TIMEOUT_MS,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
   };

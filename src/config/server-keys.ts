@@ -21,6 +21,12 @@ export const trafficKeys = {
     max: 1000000,
     doc: 'Most requests in progress at once per process; past it, new ones answer 503 at once (0: no limit).',
   }),
+  MAX_BODY_BYTES_IN_FLIGHT: integer({
+    default: 33554432,
+    min: 0,
+    max: 10737418240,
+    doc: 'Most request body bytes in progress at once per process (declared Content-Length, or BODY_LIMIT_BYTES when unknown); past it, new requests with a body answer 503 at once (0: no limit).',
+  }),
   RATE_LIMIT_ENABLED: flag({
     default: true,
     doc: 'Limit requests per subject (user_id in the query, else the client address); over the limit answers 429.',
@@ -104,6 +110,12 @@ export const processKeys = {
     min: 1,
     max: 64,
     doc: 'Worker processes on this host (node:cluster), e.g. one per core. Above 1 needs DATABASE_URL or Oracle (the embedded database is one process).',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: integer({
+    default: 65000,
+    min: 1000,
+    max: 3600000,
+    doc: 'How long an idle keep-alive connection stays open; keep it above the idle timeout of the load balancer in front (AWS ALB and nginx 60 s, GCP 600 s, Envoy 1 h).',
   }),
   SHUTDOWN_DELAY_MS: integer({
     default: 0,

@@ -1,5 +1,5 @@
 /** Keys of the database: PostgreSQL or the embedded PGlite, Oracle, migrations and partitions. */
-import { flag, integer, text, url } from './key-kinds.js';
+import { flag, integer, oneOf, text, url } from './key-kinds.js';
 
 export const databaseKeys = {
   DATABASE_URL: url({
@@ -14,7 +14,8 @@ export const databaseKeys = {
     default: './data/pglite',
     doc: 'Where the embedded database keeps its files; memory:// keeps nothing.',
   }),
-  DB_POOL_MAX: integer({ default: 20, min: 1, max: 1000, doc: 'Most PostgreSQL connections.' }),
+  // Small: each process holds this many, times WORKERS, times the pods (the chart's budget).
+  DB_POOL_MAX: integer({ default: 10, min: 1, max: 1000, doc: 'Most PostgreSQL connections per process.' }),
   DB_CONNECT_TIMEOUT_MS: integer({
     default: 5000,
     min: 100,
@@ -26,6 +27,14 @@ export const databaseKeys = {
     min: 100,
     max: 600000,
     doc: 'Longest a statement may run before it is cancelled and the request answers 504.',
+  }),
+  DB_POOLER: oneOf(['none', 'transaction', 'transaction-prepared'], {
+    default: 'none',
+    doc: 'What stands between the service and PostgreSQL: none (or a session-mode pooler): start-up parameters and named statements; transaction: a transaction-mode pooler that tracks no prepared statements (PgBouncer before 1.21): no start-up parameters, unnamed statements; transaction-prepared: one that tracks them (PgBouncer 1.21+ with max_prepared_statements): no start-up parameters, named statements.',
+  }),
+  DB_POOLER_SETTINGS: oneOf(['set-local', 'role'], {
+    default: 'set-local',
+    doc: 'Behind a transaction-mode pooler, where statement_timeout, search_path and plan_cache_mode come from: set-local: SET LOCAL in a transaction around every statement; role: the role (ALTER ROLE ... SET), checked at start.',
   }),
 };
 
@@ -72,6 +81,18 @@ export const migrationKeys = {
   MIGRATE_ON_START: flag({
     default: true,
     doc: 'Apply pending migrations when the server starts (they are idempotent and locked).',
+  }),
+  MIGRATE_TIMEOUT_MS: integer({
+    default: 300000,
+    min: 1000,
+    max: 86400000,
+    doc: 'PostgreSQL: statement_timeout of the migration transaction, the wait for another instance migrating included (not DB_STATEMENT_TIMEOUT_MS).',
+  }),
+  MIGRATE_LOCK_TIMEOUT_MS: integer({
+    default: 5000,
+    min: 100,
+    max: 3600000,
+    doc: 'PostgreSQL: lock_timeout of a migration statement waiting for a table lock held by traffic; past it the migration fails and is retried, rather than queueing every request behind it.',
   }),
   PARTITION_PREMAKE_MONTHS: integer({
     default: 3,

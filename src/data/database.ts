@@ -28,6 +28,8 @@ export interface Database extends Queryable {
   poolStats?(): PoolStats;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+  /** Rejects when the session settings the configuration needs are not in force (a pooler's role). */
+  checkSession?(): Promise<void>;
   close(): Promise<void>;
 }
 

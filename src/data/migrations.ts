@@ -34,10 +34,20 @@ export function loadMigrations(dir: string): Migration[] {
 /** The runner's statements, in sql/postgres/queries/migrations.sql. */
 export const MIGRATION_STATEMENTS = [
   'createMigrationsTable',
+  'migrationStatementTimeout',
+  'migrationLockTimeout',
   'migrationLock',
   'appliedMigrations',
   'recordMigration',
 ] as const;
+
+/** MIGRATE_TIMEOUT_MS and MIGRATE_LOCK_TIMEOUT_MS (their defaults when not given). */
+export interface MigrationTimeouts {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUTS: MigrationTimeouts = { statementTimeoutMs: 300_000, lockTimeoutMs: 5000 };
 
 /** Applies what is pending; returns the versions applied now. */
 export async function migrate(
@@ -45,11 +55,14 @@ export async function migrate(
   schema: string,
   migrations: Migration[],
   catalog: SqlCatalog = postgresCatalog(),
+  timeouts: MigrationTimeouts = DEFAULT_TIMEOUTS,
 ): Promise<string[]> {
   const sql = (name: (typeof MIGRATION_STATEMENTS)[number]) => catalog.get(name);
   return db.transaction(async (tx) => {
+    await tx.query(sql('migrationStatementTimeout'), { timeout_ms: String(timeouts.statementTimeoutMs) });
     // The lock comes first: CREATE ... IF NOT EXISTS is not safe against a concurrent create.
     await tx.query(sql('migrationLock'));
+    await tx.query(sql('migrationLockTimeout'), { timeout_ms: String(timeouts.lockTimeoutMs) });
     await tx.exec(fillSlots(sql('createMigrationsTable'), { schema }));
     const applied = new Map(
       (await tx.query<{ version: string; checksum: string }>(sql('appliedMigrations'))).map((r) => [

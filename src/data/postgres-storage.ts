@@ -41,6 +41,8 @@ export async function openPostgresStorage(config: Readonly<Config>, logger: Stor
         poolMax: config.dbPoolMax,
         connectTimeoutMs: config.dbConnectTimeoutMs,
         statementTimeoutMs: config.dbStatementTimeoutMs,
+        pooler: config.dbPooler,
+        poolerSettings: config.dbPoolerSettings,
       })
     : await (await import('./pglite.js')).createPglite(config.pgliteDataDir, config.databaseSchema);
   logger.info(
@@ -48,8 +50,12 @@ export async function openPostgresStorage(config: Readonly<Config>, logger: Stor
     'database selected',
   );
   const catalog = postgresCatalog();
+  await db.checkSession?.();
   if (config.migrateOnStart) {
-    const applied = await migrate(db, config.databaseSchema, loadMigrations(POSTGRES_MIGRATIONS_DIR), catalog);
+    const applied = await migrate(db, config.databaseSchema, loadMigrations(POSTGRES_MIGRATIONS_DIR), catalog, {
+      statementTimeoutMs: config.migrateTimeoutMs,
+      lockTimeoutMs: config.migrateLockTimeoutMs,
+    });
     logger.info({ applied }, 'migrations up to date');
   }
   return postgresStorage(db, catalog);

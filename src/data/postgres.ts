@@ -3,6 +3,8 @@ import pg from 'pg';
 import type { Database, Queryable } from './database.js';
 import { positional } from './database.js';
 import { dropsConnection, mapPgError, mapTransactionError, unavailable } from './pg-errors.js';
+import { dedicatedPing, PING_TIMEOUT_MS } from './pg-ping.js';
+import { roleSettingsProblems, sessionPlan, type PoolerMode, type PoolerSettings } from './pg-session.js';
 import type { Statement } from './sql-catalog.js';
 
 export interface PostgresOptions {
@@ -11,17 +13,26 @@ export interface PostgresOptions {
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** DB_POOLER: a transaction-mode pooler in front (pg-session.ts); default none. */
+  pooler?: PoolerMode;
+  /** DB_POOLER_SETTINGS; default set-local. */
+  poolerSettings?: PoolerSettings;
 }
 
 // Keep bigint counts exact as strings (pg's default) but parse nothing else by hand: jsonb
 // arrives parsed, timestamptz as Date, integer as number.
 
-function clientQueryable(client: pg.PoolClient): Queryable {
+function clientQueryable(client: pg.PoolClient, named: boolean): Queryable {
   return {
     async query<R>(stmt: Statement, values?: Record<string, unknown>): Promise<R[]> {
       try {
-        // Named: each connection parses a statement once (docs/adr/0002-postgres-driver.md).
-        const res = await client.query({ name: stmt.name, text: stmt.text, values: positional(stmt, values) });
+        // Named: each connection parses a statement once (docs/adr/0002-postgres-driver.md);
+        // unnamed behind a pooler that cannot carry them from one server connection to another.
+        const res = await client.query({
+          ...(named && { name: stmt.name }),
+          text: stmt.text,
+          values: positional(stmt, values),
+        });
         return res.rows as R[];
       } catch (err) {
         throw mapPgError(err);
@@ -39,20 +50,19 @@ function clientQueryable(client: pg.PoolClient): Queryable {
 
 /** Opens a pool; connections are made lazily, so this never touches the network. */
 export function createPostgres(options: PostgresOptions): Database {
+  const session = { pooler: 'none', poolerSettings: 'set-local', ...options } as const;
+  const plan = sessionPlan(session);
+  const connection = { connectionString: options.url, application_name: 'data-api', ...plan.startup };
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...connection,
     max: options.poolMax,
     connectionTimeoutMillis: options.connectTimeoutMs,
-    statement_timeout: options.statementTimeoutMs,
-    // Generic plans: each named statement is planned once per connection. Planning a query over
-    // the monthly partitions costs more than running it (2.4 ms against 0.7 ms for a first page
-    // over 28 partitions, docs/partitioning.md); a generic plan prunes the partitions outside
-    // its bounds when it starts. The statements are written for it: no optional conditions.
-    options: `-c search_path=${options.schema} -c plan_cache_mode=force_generic_plan`,
-    application_name: 'data-api',
   });
   // An idle client that loses its server emits 'error' on the pool; the next query reconnects.
   pool.on('error', () => undefined);
+  // Readiness on a connection of its own (pg-ping.ts): one more per process than DB_POOL_MAX.
+  const readiness = dedicatedPing(connection, Math.min(options.connectTimeoutMs, PING_TIMEOUT_MS));
+  const begin = plan.setLocal ? `BEGIN; ${plan.setLocal}` : 'BEGIN';
 
   async function acquire(): Promise<pg.PoolClient> {
     try {
@@ -66,7 +76,9 @@ export function createPostgres(options: PostgresOptions): Database {
     const client = await acquire();
     let broken: Error | undefined;
     try {
-      return await fn(client);
+      const result = await fn(client);
+      readiness.succeeded();
+      return result;
     } catch (err) {
       if (dropsConnection(err)) broken = err as Error;
       throw err;
@@ -75,36 +87,46 @@ export function createPostgres(options: PostgresOptions): Database {
     }
   }
 
+  function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return withClient(async (client) => {
+      const tx = clientQueryable(client, plan.named);
+      try {
+        await client.query(begin);
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw mapTransactionError(err);
+      }
+    });
+  }
+
   return {
     kind: 'postgres',
     query<R>(stmt: Statement, values?: Record<string, unknown>): Promise<R[]> {
-      return withClient((client) => clientQueryable(client).query<R>(stmt, values));
+      // Behind a pooler with SET LOCAL: the settings hold only inside a transaction.
+      if (plan.setLocal) return transaction((tx) => tx.query<R>(stmt, values));
+      return withClient((client) => clientQueryable(client, plan.named).query<R>(stmt, values));
     },
-    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return withClient(async (client) => {
-        const tx = clientQueryable(client);
-        try {
-          await client.query('BEGIN');
-          const result = await fn(tx);
-          await client.query('COMMIT');
-          return result;
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw mapTransactionError(err);
-        }
-      });
-    },
+    transaction,
     exec(script: string): Promise<void> {
-      return withClient((client) => clientQueryable(client).exec(script));
+      if (plan.setLocal) return transaction((tx) => tx.exec(script));
+      return withClient((client) => clientQueryable(client, plan.named).exec(script));
     },
     async ping(): Promise<void> {
-      await withClient(async (client) => {
-        try {
-          await client.query('SELECT 1');
-        } catch (err) {
-          throw mapPgError(err);
-        }
-      });
+      try {
+        await readiness.ping();
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+    async checkSession(): Promise<void> {
+      if (session.pooler === 'none' || session.poolerSettings !== 'role') return;
+      const problems = await withClient((client) => roleSettingsProblems(client, session));
+      if (problems.length > 0) {
+        throw new Error(`DB_POOLER_SETTINGS=role, but the role's settings differ: ${problems.join('; ')}`);
+      }
     },
     poolStats() {
       return {
@@ -114,8 +136,9 @@ export function createPostgres(options: PostgresOptions): Database {
         max: options.poolMax,
       };
     },
-    close(): Promise<void> {
-      return pool.end();
+    async close(): Promise<void> {
+      await readiness.close();
+      await pool.end();
     },
   };
 }

@@ -219,7 +219,7 @@ describe('CORS', () => {
       const line = logLines.find((l) => l.request_id === 'cors-preflight-1');
       expect(line).toMatchObject({ method: 'OPTIONS', route: '/data/bulk', status: 204 });
       const metrics = (await s.request('GET', '/metrics')).text;
-      expect(metrics).toMatch(/method="OPTIONS",endpoint="\/data\/bulk",status="204"/);
+      expect(metrics).toMatch(/method="OPTIONS",route="\/data\/bulk",status="204"/);
     });
 
     test('then after the preflight the actual request from the page goes through', async () => {

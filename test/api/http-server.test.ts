@@ -71,3 +71,32 @@ describe('HTTP-level errors', () => {
     expect((await s.request('GET', '/health')).status).toBe(200);
   });
 });
+
+describe('KEEP_ALIVE_TIMEOUT_MS', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer('pglite', { KEEP_ALIVE_TIMEOUT_MS: '1500' });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  test('when a keep-alive connection stays idle, then the server closes it after KEEP_ALIVE_TIMEOUT_MS and not before', async () => {
+    const { hostname, port } = new URL(s.url);
+    const socket = connect(Number(port), hostname);
+    let answeredAt = 0;
+    const closedAt = await new Promise<number>((resolve, reject) => {
+      socket.on('connect', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        if (chunk.toString().startsWith('HTTP/1.1 200')) answeredAt = Date.now();
+      });
+      socket.on('close', () => resolve(Date.now()));
+      socket.on('error', reject);
+    });
+    expect(answeredAt).toBeGreaterThan(0);
+    const idle = closedAt - answeredAt;
+    // Node checks the timeout on its own timer: a little after the setting, never before it.
+    expect(idle).toBeGreaterThanOrEqual(1400);
+    expect(idle).toBeLessThan(4000);
+  });
+});

@@ -70,3 +70,42 @@ describe('load shedding (MAX_REQUESTS_IN_FLIGHT)', () => {
     expect((await s.request('GET', '/data?user_id=held')).body.items).toHaveLength(2);
   });
 });
+
+describe('load shedding (MAX_BODY_BYTES_IN_FLIGHT)', () => {
+  let s: TestServer;
+  const size = Buffer.byteLength(BODY);
+  beforeAll(async () => {
+    // Room for one held body and a half: a second body of the same size is past the bound.
+    s = await startServer('pglite', { MAX_BODY_BYTES_IN_FLIGHT: String(Math.floor(size * 1.5)) });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  test('when the body bytes in progress would pass the bound, then a new request with a body is 503 overloaded, one without a body is served, and bodies are taken again after', async () => {
+    const held = await heldRequest(s.url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const refused = await s.request('POST', '/data', { body: { user_id: 'held', payload: { n: 2 } } });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'DAPI-5033', title: 'Overloaded' });
+    expect(refused.body.detail).toMatch(/request body bytes in progress/);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    // A body of unknown length (chunked) counts as BODY_LIMIT_BYTES.
+    const chunked = await fetch(`${s.url}/data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Blob([BODY]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(503);
+    // Reads carry no body: still served.
+    expect((await s.request('GET', '/data?user_id=held')).status).toBe(200);
+    expect(await metricValue(s, 'requests_shed_total')).toBe(2);
+
+    expect((await held.finish()).split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+    const after = await s.request('POST', '/data', { body: { user_id: 'held', payload: { n: 3 } } });
+    expect(after.status).toBe(201);
+    expect((await s.request('GET', '/data?user_id=held')).body.items).toHaveLength(2);
+  });
+});

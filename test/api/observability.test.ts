@@ -80,16 +80,16 @@ describe('logs and metrics', () => {
   test('when /metrics is scraped, then requests, records created, users and the pool are there', async () => {
     const text = (await s.request('GET', '/metrics')).text;
     expect(text).toMatch(
-      /^request_duration_seconds_bucket\{le="0\.005",method="POST",endpoint="\/data",status="201"\} \d+$/m,
+      /^request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/data",status="201"\} \d+$/m,
     );
     expect(
-      await metricValue(s, 'requests_total{method="GET",endpoint="/data/{id}",status="200"}'),
+      await metricValue(s, 'requests_total{method="GET",route="/data/{id}",status="200"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(await metricValue(s, 'data_records_created_total')).toBe(4);
     expect(await metricValue(s, 'unique_users_active')).toBe(3);
     expect(await metricValue(s, 'db_pool_connections{state="max"}')).toBe(10);
     expect(text).toContain('process_resident_memory_bytes');
-    expect(text).not.toMatch(/endpoint="\/data\/[0-9a-f]{8}-/);
+    expect(text).not.toMatch(/route="\/data\/[0-9a-f]{8}-/);
   });
 
   test('when a concrete path refuses a method, then the 405 is labelled with that path, not the template it resembles', async () => {
@@ -98,8 +98,8 @@ describe('logs and metrics', () => {
     const line = lines.find((l) => l.msg === 'request' && l.request_id === 'bulk-405');
     expect(line).toMatchObject({ method: 'GET', route: '/data/bulk', status: 405 });
     expect(
-      await metricValue(s, 'requests_total{method="GET",endpoint="/data/bulk",status="405"}'),
+      await metricValue(s, 'requests_total{method="GET",route="/data/bulk",status="405"}'),
     ).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(s, 'requests_total{method="GET",endpoint="/data/{id}",status="405"}')).toBe(0);
+    expect(await metricValue(s, 'requests_total{method="GET",route="/data/{id}",status="405"}')).toBe(0);
   });
 });

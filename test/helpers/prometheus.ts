@@ -121,10 +121,33 @@ async function halt(running: Running): Promise<void> {
 }
 
 /**
+ * The target labels the Prometheus Operator gives every target of a ServiceMonitor endpoint
+ * (namespace, service, pod, container, endpoint: the port's name, job: the Service's name), set by
+ * relabelling as its generated scrape configuration does; honor_labels stays false, so a label the
+ * app also exports arrives renamed exported_<name>.
+ */
+export function operatorRelabelling(labels: {
+  namespace: string;
+  service: string;
+  pod: string;
+  container: string;
+  endpoint: string;
+}): object[] {
+  return [
+    ...Object.entries(labels).map(([target_label, replacement]) => ({ target_label, replacement })),
+    { target_label: 'job', replacement: labels.service },
+  ];
+}
+
+/**
  * Starts Prometheus scraping http://<scrapeTarget>/metrics every second as job `data-api`, and
  * resolves once /-/ready answers. scrapeTarget is host:port on a loopback address.
+ * relabelConfigs: target relabelling (e.g. operatorRelabelling) applied before each scrape.
  */
-export async function startPrometheus(scrapeTarget: string): Promise<TestPrometheus> {
+export async function startPrometheus(
+  scrapeTarget: string,
+  options: { relabelConfigs?: object[] } = {},
+): Promise<TestPrometheus> {
   assertLoopback(scrapeTarget);
   const { prometheus } = await ensurePrometheus();
   const dir = await mkdtemp(join(tmpdir(), 'dapi-prometheus-'));
@@ -134,7 +157,13 @@ export async function startPrometheus(scrapeTarget: string): Promise<TestPrometh
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
     scrape_configs: [
-      { job_name: 'data-api', metrics_path: '/metrics', static_configs: [{ targets: [scrapeTarget] }] },
+      {
+        job_name: 'data-api',
+        metrics_path: '/metrics',
+        honor_labels: false,
+        static_configs: [{ targets: [scrapeTarget] }],
+        relabel_configs: options.relabelConfigs ?? [],
+      },
     ],
   };
   await writeFile(configFile, JSON.stringify(config, null, 2));

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import {
   ensurePrometheus,
   instantQuery,
+  operatorRelabelling,
   startPrometheus,
   type TestPrometheus,
 } from '../helpers/prometheus.js';
@@ -96,8 +97,53 @@ describe('GET /metrics read by Prometheus', () => {
     // The series the alerts read arrive with the labels they select on (route template, status).
     const reads = await instantQuery(
       prometheus.url,
-      'sum(requests_total{job="data-api",method="GET",endpoint="/data/{id}",status="200"})',
+      'sum(requests_total{job="data-api",method="GET",route="/data/{id}",status="200"})',
     );
     expect(Number(reads[0]?.value[1])).toBe(2);
+  }, 90_000);
+
+  test('when Prometheus scrapes with the target labels of a ServiceMonitor, then route and status arrive as the app wrote them and nothing is renamed exported_', async () => {
+    const target = new URL(s.url).host;
+    // The Operator's labels of every target: `endpoint` (the port's name) is the one the app's
+    // former label of the same name collided with.
+    const operator = await startPrometheus(target, {
+      relabelConfigs: operatorRelabelling({
+        namespace: 'data-api',
+        service: 'data-api',
+        pod: 'data-api-7d9f8b6c5-x2x9q',
+        container: 'data-api',
+        endpoint: 'http',
+      }),
+    });
+    try {
+      const query = 'requests_total{namespace="data-api",service="data-api",route="/data/{id}",status="200"}';
+      const deadline = Date.now() + SCRAPE_DEADLINE_MS;
+      let samples = await instantQuery(operator.url, query);
+      while (samples.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        samples = await instantQuery(operator.url, query);
+      }
+      expect(samples).toHaveLength(1);
+      expect(samples[0]!.metric).toEqual({
+        __name__: 'requests_total',
+        container: 'data-api',
+        endpoint: 'http',
+        instance: target,
+        job: 'data-api',
+        method: 'GET',
+        namespace: 'data-api',
+        pod: 'data-api-7d9f8b6c5-x2x9q',
+        route: '/data/{id}',
+        service: 'data-api',
+        status: '200',
+      });
+      // No series of the app carries a label the target labels pushed aside.
+      const exported = await fetch(`${operator.url}/api/v1/labels`).then(
+        (r) => r.json() as Promise<{ data: string[] }>,
+      );
+      expect(exported.data.filter((l) => l.startsWith('exported_'))).toEqual([]);
+    } finally {
+      await operator.stop();
+    }
   }, 90_000);
 });

@@ -51,7 +51,7 @@ describe('two instances share one rate-limit budget through Redis', () => {
     const sample = 'rate_limited_requests_total{kind="read"}';
     expect((await metricValue(a, sample)) + (await metricValue(b, sample))).toBe(50);
     // Refused before routing, yet counted under the path template.
-    const refusedSample = 'requests_total{method="GET",endpoint="/data",status="429"}';
+    const refusedSample = 'requests_total{method="GET",route="/data",status="429"}';
     expect((await metricValue(a, refusedSample)) + (await metricValue(b, refusedSample))).toBe(50);
     const refused = results.find((r) => r.status === 429)!;
     expect(refused.body.code).toBe('DAPI-4291');

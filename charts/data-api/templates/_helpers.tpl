@@ -114,7 +114,7 @@ inside terminationGracePeriodSeconds, so all four are added.
 {{/*
 The pool size (per process) the pool-saturation alert divides by: ORACLE_POOL_MAX on Oracle
 (the service's default is ORACLE_POOL_MIN, at least 1: a fixed-size pool; 10 when neither is
-set), DB_POOL_MAX (default 20) on PostgreSQL.
+set), DB_POOL_MAX (default 10) on PostgreSQL.
 */}}
 {{- define "data-api.dbPoolMax" -}}
 {{- $c := .Values.config }}
@@ -123,7 +123,7 @@ set), DB_POOL_MAX (default 20) on PostgreSQL.
 {{- else if include "data-api.isSet" $c.ORACLE_POOL_MIN }}{{ max 1 ($c.ORACLE_POOL_MIN | int) }}
 {{- else }}10{{ end }}
 {{- else }}
-{{- if include "data-api.isSet" $c.DB_POOL_MAX }}{{ $c.DB_POOL_MAX | int }}{{ else }}20{{ end }}
+{{- if include "data-api.isSet" $c.DB_POOL_MAX }}{{ $c.DB_POOL_MAX | int }}{{ else }}10{{ end }}
 {{- end }}
 {{- end }}
 
@@ -138,6 +138,7 @@ The service refuses the same at start (src/config/config.ts); refusing here fail
 of leaving pods in CrashLoopBackOff.
 */}}
 {{- define "data-api.validate" -}}
+{{- include "data-api.validateCapacity" . }}
 {{- $secretKeys := include "data-api.secretKeys" . | fromJsonArray }}
 {{- $c := .Values.config }}
 {{- $production := eq (toString $c.NODE_ENV) "production" }}
@@ -179,4 +180,126 @@ of leaving pods in CrashLoopBackOff.
 {{- if not (gt (include "data-api.terminationGracePeriodSeconds" . | int) $drainSeconds) }}
 {{- fail "terminationGracePeriodSeconds must exceed SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS" }}
 {{- end }}
+{{- end }}
+
+{{/* WORKERS: worker processes per pod (the service's default is 1). */}}
+{{- define "data-api.workers" -}}
+{{- if include "data-api.isSet" .Values.config.WORKERS }}{{ .Values.config.WORKERS | int }}{{ else }}1{{ end }}
+{{- end }}
+
+{{/* The most pods at once: the HPA's maxReplicas (or replicaCount) plus the rollout's surge. */}}
+{{- define "data-api.maxPods" -}}
+{{- $replicas := ternary (.Values.autoscaling.maxReplicas | int) (.Values.replicaCount | int) .Values.autoscaling.enabled }}
+{{- $surge := toString .Values.maxSurge }}
+{{- if hasSuffix "%" $surge }}
+{{- /* Kubernetes rounds a percent surge up. */}}
+{{- $pct := trimSuffix "%" $surge | int }}
+{{- add $replicas (div (add (mul $replicas $pct) 99) 100) }}
+{{- else }}
+{{- add $replicas ($surge | int) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Database connections the release may open at once: every pod at the peak of a rollout at the
+HPA's maximum, each worker with its pool and its readiness connection, plus the migration Job.
+*/}}
+{{- define "data-api.connectionDemand" -}}
+{{- $perProcess := add (include "data-api.dbPoolMax" . | int) 1 }}
+{{- $job := ternary 1 0 .Values.migrations.job.enabled }}
+{{- add (mul (include "data-api.maxPods" . | int) (include "data-api.workers" . | int) $perProcess) $job }}
+{{- end }}
+
+{{/* A memory quantity (512Mi, 1Gi, 600M, 536870912) in MiB, rounded down; fails on anything else. */}}
+{{- define "data-api.mebibytes" -}}
+{{- $q := toString . }}
+{{- $units := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "" 1 }}
+{{- $m := regexFind "^[0-9]+(Ki|Mi|Gi|Ti|k|K|M|G|T)?$" $q }}
+{{- if not $m }}{{ fail (printf "resources.limits.memory %q: expected a whole number with an optional unit (512Mi, 1Gi)" $q) }}{{ end }}
+{{- $unit := regexReplaceAll "^[0-9]+" $q "" }}
+{{- $n := regexReplaceAll "[A-Za-z]+$" $q "" | int64 }}
+{{- div (mul $n (get $units $unit)) 1048576 }}
+{{- end }}
+
+{{/* --max-old-space-size of each worker: heapPercent of the memory limit per worker. */}}
+{{- define "data-api.heapMiB" -}}
+{{- $limit := include "data-api.mebibytes" (dig "limits" "memory" "" (.Values.resources | default dict)) | int }}
+{{- $workers := include "data-api.workers" . | int }}
+{{- $primary := ternary 64 0 (gt $workers 1) }}
+{{- div (mul (div (sub $limit $primary) $workers) (.Values.memory.heapPercent | int)) 100 }}
+{{- end }}
+
+{{/* The port of a URL or host:port text, or the default given (list url default). */}}
+{{- define "data-api.portOf" -}}
+{{- $text := index . 0 | toString }}
+{{- $default := index . 1 }}
+{{- $hostPort := regexReplaceAll "[/?].*$" (regexReplaceAll "^[a-z+]+://([^@/]*@)?" $text "") "" }}
+{{- $port := regexFind ":[0-9]+$" $hostPort | trimPrefix ":" }}
+{{- if $port }}{{ $port }}{{ else if hasPrefix "https://" $text }}443{{ else if hasPrefix "http://" $text }}80{{ else }}{{ $default }}{{ end }}
+{{- end }}
+
+{{/*
+The egress ports of one NetworkPolicy rule as a JSON list: the values' list when given, else the
+ports of the configuration (the database, Redis, the identity provider, the OTLP collector).
+*/}}
+{{- define "data-api.egressPorts" -}}
+{{- $root := index . 0 }}
+{{- $which := index . 1 }}
+{{- $c := $root.Values.config }}
+{{- $given := get (get $root.Values.networkPolicy.egress $which) "ports" }}
+{{- $ports := list }}
+{{- if $given }}
+{{- $ports = $given }}
+{{- else if eq $which "database" }}
+{{- if include "data-api.isSet" $c.ORACLE_CONNECT_STRING }}
+{{- $ports = list (include "data-api.portOf" (list $c.ORACLE_CONNECT_STRING 1521)) }}
+{{- else if include "data-api.isSet" $c.DATABASE_URL }}
+{{- $ports = list (include "data-api.portOf" (list $c.DATABASE_URL 5432)) }}
+{{- else }}{{ $ports = list 5432 }}{{ end }}
+{{- else if eq $which "redis" }}
+{{- if include "data-api.isSet" $c.REDIS_CLUSTER_NODES }}
+{{- range splitList "," (toString $c.REDIS_CLUSTER_NODES) }}{{ $ports = append $ports (include "data-api.portOf" (list (trim .) 6379)) }}{{ end }}
+{{- else if include "data-api.isSet" $c.REDIS_URL }}
+{{- $ports = list (include "data-api.portOf" (list $c.REDIS_URL 6379)) }}
+{{- else }}{{ $ports = list 6379 }}{{ end }}
+{{- else if eq $which "identityProvider" }}
+{{- $ports = list (include "data-api.portOf" (list ($c.AUTH_JWKS_URL | default "") 443)) }}
+{{- else }}
+{{- $ports = list (include "data-api.portOf" (list ($c.OTEL_EXPORTER_OTLP_ENDPOINT | default "") 4318)) }}
+{{- end }}
+{{- $out := list }}
+{{- range $ports }}{{ $out = append $out (int .) }}{{ end }}
+{{- $out | uniq | toJson }}
+{{- end }}
+
+{{/*
+The capacity rules: connections against the budget, memory request = limit, a heap that fits.
+*/}}
+{{- define "data-api.validateCapacity" -}}
+{{- $demand := include "data-api.connectionDemand" . | int }}
+{{- $budget := .Values.database.connectionBudget | int }}
+{{- if gt $demand $budget }}
+{{- $pool := include "data-api.dbPoolMax" . | int }}
+{{- fail (printf "database connections: %d pods at most (%s %d + maxSurge %v) x WORKERS %d x (pool max %d + 1 readiness connection)%s = %d exceed database.connectionBudget %d: lower autoscaling.maxReplicas, WORKERS or the pool (DB_POOL_MAX, ORACLE_POOL_MAX), put PgBouncer in front (docs/kubernetes-deployment.md#capacity), or raise the budget after raising the database's max_connections" (include "data-api.maxPods" . | int) (ternary "autoscaling.maxReplicas" "replicaCount" .Values.autoscaling.enabled) (ternary (.Values.autoscaling.maxReplicas | int) (.Values.replicaCount | int) .Values.autoscaling.enabled) .Values.maxSurge (include "data-api.workers" . | int) $pool (ternary " + 1 migration Job" "" .Values.migrations.job.enabled) $demand $budget) }}
+{{- end }}
+{{- $req := dig "requests" "memory" "" (.Values.resources | default dict) | toString }}
+{{- $lim := dig "limits" "memory" "" (.Values.resources | default dict) | toString }}
+{{- if not $lim }}{{ fail "resources.limits.memory is required (the heap size is derived from it)" }}{{ end }}
+{{- if ne (include "data-api.mebibytes" $req) (include "data-api.mebibytes" $lim) }}
+{{- fail (printf "resources.requests.memory (%s) must equal resources.limits.memory (%s): a pod above its memory request is the first the kubelet evicts under node memory pressure" $req $lim) }}
+{{- end }}
+{{- if lt (include "data-api.heapMiB" . | int) 96 }}
+{{- fail (printf "the heap of each worker would be %d MiB (memory.heapPercent %v of %s over WORKERS %d): raise resources.limits.memory or lower WORKERS" (include "data-api.heapMiB" . | int) .Values.memory.heapPercent $lim (include "data-api.workers" . | int)) }}
+{{- end }}
+{{- if and .Values.topologySpread.enabled .Values.topologySpread.zone.minDomains (ne .Values.topologySpread.zone.whenUnsatisfiable "DoNotSchedule") }}
+{{- fail "topologySpread.zone.minDomains needs topologySpread.zone.whenUnsatisfiable: DoNotSchedule (Kubernetes ignores it otherwise)" }}
+{{- end }}
+{{- end }}
+
+{{/* Labels of the migration Job's pod and the helm test pod: never selected by the Service, PDB or HPA. */}}
+{{- define "data-api.componentLabels" -}}
+{{- $root := index . 0 }}
+app.kubernetes.io/name: {{ include "data-api.name" $root }}-{{ index . 1 }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}

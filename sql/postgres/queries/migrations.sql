@@ -10,6 +10,16 @@ CREATE SCHEMA IF NOT EXISTS {{schema}};
 CREATE TABLE IF NOT EXISTS {{schema}}.schema_migrations (
   version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL);
 
+/* @name migrationStatementTimeout */
+-- MIGRATE_TIMEOUT_MS for the rest of the migration transaction, the wait for the lock below
+-- included (the pool's DB_STATEMENT_TIMEOUT_MS would cut another instance's wait short).
+SELECT set_config('statement_timeout', :timeout_ms, true) AS statement_timeout;
+
+/* @name migrationLockTimeout */
+-- MIGRATE_LOCK_TIMEOUT_MS, set once the migration lock is held: DDL that waits for a table lock
+-- held by traffic gives up instead of queueing every request behind its own lock request.
+SELECT set_config('lock_timeout', :timeout_ms, true) AS lock_timeout;
+
 /* @name migrationLock */
 -- Held until the migration transaction ends.
 SELECT pg_advisory_xact_lock(7271530412) AS locked;

@@ -41,7 +41,7 @@ export function requestLog(
         'request',
       );
       if (metrics) {
-        const labels = { method: ctx.method, endpoint: route ?? 'unmatched', status: String(ctx.status) };
+        const labels = { method: ctx.method, route: route ?? 'unmatched', status: String(ctx.status) };
         metrics.requestDuration.observe(labels, seconds);
         metrics.requests.inc(labels);
       }

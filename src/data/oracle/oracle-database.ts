@@ -146,6 +146,10 @@ export class OracleDatabase {
     return { active: inUse, idle: Math.max(0, open - inUse), waiting, max: this.pool.poolMax };
   }
 
+
+  /** When a pooled call last succeeded: readiness counts it instead of queueing for a session. */
+  private lastSuccess = 0;
+
   private constructor(
     private readonly pool: OraclePool,
     private readonly callTimeoutMs: number,
@@ -186,7 +190,9 @@ export class OracleDatabase {
     conn.callTimeout = options.callTimeoutMs ?? this.callTimeoutMs;
     let drop = false;
     try {
-      return await fn(conn, executor(conn));
+      const result = await fn(conn, executor(conn));
+      this.lastSuccess = Date.now();
+      return result;
     } catch (err) {
       // Driver errors become AppErrors; errors of our own code (AppError, Error) pass unchanged.
       const mapped = isDriverError(err) ? mapOracleError(err) : err;
@@ -203,8 +209,12 @@ export class OracleDatabase {
     return this.withConnection((_conn, exec) => exec.execute<R>(stmt, binds, options));
   }
 
-  /** Resolves when a pooled session answers a round trip (readiness). */
+  /**
+   * Resolves when a pooled call succeeded in the last 2 s (a busy pool is not a down database:
+   * readiness must not queue behind the requests), else when a pooled session answers a round trip.
+   */
   async ping(): Promise<void> {
+    if (Date.now() - this.lastSuccess < 2000) return;
     await this.withConnection(async (conn) => {
       try {
         await conn.ping();

@@ -25,10 +25,10 @@ const LIST = catalog.get('listRecordsByUser');
 const FIND = catalog.get('findRecordById');
 const INSERT = catalog.get('insertRecord');
 
-// The service's pool settings (src/data/postgres.ts).
+// The service's pool settings (src/data/postgres.ts; DB_POOL_MAX defaults to 10).
 const pool = new pg.Pool({
   connectionString: env.DATABASE_URL,
-  max: Number(env.DB_POOL_MAX ?? 20),
+  max: Number(env.DB_POOL_MAX ?? 10),
   statement_timeout: 5000,
   options: `-c search_path=${env.DATABASE_SCHEMA ?? 'public'} -c plan_cache_mode=force_generic_plan`,
   application_name: 'data-api-bench-baseline',
