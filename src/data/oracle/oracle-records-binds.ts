@@ -4,9 +4,10 @@
  * pin it without an Oracle server.
  */
 import { AppError } from '../../domain/errors.js';
-import type { JsonObject, JsonValue } from '../../domain/json-value.js';
+import type { JsonObject, JsonText } from '../../domain/json-value.js';
 import type { ListQuery, NewRecord, StoredRecord, DeletedRecord } from '../../domain/records.js';
 import { oracledb, type OracleBind, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
+import { oracleJsonValue, oraclePayloadText } from './oracle-json-numbers.js';
 
 // Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text
 // order of lowercase UUIDs (as PostgreSQL's uuid), and any letter case of input finds the row.
@@ -51,7 +52,7 @@ export function rowToRecord(row: OracleRecordRow): StoredRecord {
   return {
     id: rawToUuid(row.ID),
     userId: row.USER_ID,
-    payload: row.PAYLOAD,
+    payload: oraclePayloadText(row.PAYLOAD),
     createdAt: row.CREATED_AT,
     updatedAt: row.UPDATED_AT,
     version: row.VERSION,
@@ -68,59 +69,8 @@ export function assertStorableUserId(userId: string, pointer = '/user_id'): void
   }
 }
 
-/**
- * True when node-oracledb can encode n as an Oracle NUMBER inside the JSON type. The digit and
- * exponent test is the driver's own (writeOracleNumber); the magnitude test is NUMBER's range.
- */
-export function isOracleNumber(n: number): boolean {
-  if (!Number.isFinite(n)) return false;
-  if (n === 0) return true;
-  const abs = Math.abs(n);
-  if (abs >= 1e126 || abs < 1e-130) return false;
-  const [mantissa = '', exp = '0'] = String(abs).split('e');
-  let digits = mantissa;
-  let exponent = Number(exp);
-  const dot = digits.indexOf('.');
-  if (dot >= 0) {
-    exponent -= digits.length - dot - 1;
-    digits = digits.slice(0, dot) + digits.slice(dot + 1);
-  }
-  digits = digits.replace(/^0+/, '');
-  const trimmed = digits.replace(/0+$/, '');
-  exponent += digits.length - trimmed.length;
-  return trimmed.length <= 40 && exponent < 126 && exponent > -131;
-}
-
-/** The JSON Pointer of the first number Oracle NUMBER cannot hold, or null. */
-export function findUnstorableNumber(value: JsonValue, pointer = ''): string | null {
-  if (typeof value === 'number') return isOracleNumber(value) ? null : pointer || '/';
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableNumber(value[i] as JsonValue, `${pointer}/${i}`);
-      if (found) return found;
-    }
-  } else if (isPlainObject(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      const found = findUnstorableNumber(child, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-/** Refuses, with a pointer, a payload the JSON type would lose a number of (rather than alter it). */
-export function assertStorablePayload(payload: JsonObject): void {
-  const at = findUnstorableNumber(payload);
-  if (at !== null) {
-    throw new AppError('unsupportedJsonValue', {
-      detail: `The payload number at ${at} is outside the range Oracle Database stores exactly (1e-130 to 1e126).`,
-      errors: [{ location: 'body', pointer: `/payload${at === '/' ? '' : at}`, detail: 'number out of range' }],
-    });
-  }
-}
-
 const raw = (id: string): OracleBind => ({ type: oracledb().DB_TYPE_RAW, val: uuidToRaw(id) });
-const json = (payload: JsonObject): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: payload });
+const json = (payload: JsonText): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: oracleJsonValue(payload) });
 // Dates travel as TIMESTAMP WITH TIME ZONE in UTC: no session time zone is involved either way.
 const instant = (d: Date | null): OracleBind => ({ type: oracledb().DB_TYPE_TIMESTAMP_TZ, val: d });
 const version = (v: number | null): OracleBind => ({ type: oracledb().DB_TYPE_NUMBER, val: v });
@@ -161,7 +111,7 @@ export function listFetchOptions(limit: number): OracleExecuteOptions {
   return { fetchArraySize: limit, prefetchRows: limit + 1 };
 }
 
-export function updatePayloadBinds(id: string, payload: JsonObject, expected: number | null): OracleBinds {
+export function updatePayloadBinds(id: string, payload: JsonText, expected: number | null): OracleBinds {
   return {
     id: raw(id),
     payload: json(payload),
@@ -202,7 +152,7 @@ function returned<T>(outBinds: Record<string, unknown> | undefined, name: string
  * statement matched no row. The payload is the one bound: the JSON type keeps it exactly.
  */
 export function returningToRecord(
-  sent: { id: string; userId?: string; payload: JsonObject },
+  sent: { id: string; userId?: string; payload: JsonText },
   outBinds: Record<string, unknown> | undefined,
 ): StoredRecord | null {
   const createdAt = returned<Date>(outBinds, 'out_created_at');
@@ -232,7 +182,7 @@ export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIM
   let current: NewRecord[] = [];
   let bytes = 0;
   for (const r of records) {
-    const size = Buffer.byteLength(JSON.stringify(r.payload));
+    const size = Buffer.byteLength(r.payload);
     if (current.length > 0 && (current.length >= limits.maxItems || bytes + size > limits.maxBytes)) {
       chunks.push(current);
       current = [];
@@ -254,7 +204,7 @@ export function bulkInsertBinds(chunk: NewRecord[], createdAt: Date | null): Ora
   if (chunk.length === 0) throw new Error('a bulk insert call needs at least one record');
   const ids = chunk.map((r) => uuidToRaw(r.id));
   const userIds = chunk.map((r) => r.userId);
-  const payloads = chunk.map((r) => r.payload);
+  const payloads = chunk.map((r) => oracleJsonValue(r.payload));
   if (ids.length !== userIds.length || ids.length !== payloads.length) {
     throw new Error('bulk insert arrays differ in length');
   }
