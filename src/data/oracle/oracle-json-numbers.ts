@@ -80,7 +80,9 @@ export function isExactDouble(text: string): boolean {
 export function oracleNumberKind(text: string): OracleNumberKind {
   const s = significant(text);
   if (s.zero) return 'number';
-  if (s.digits.length <= ORACLE_NUMBER_DIGITS && s.order >= -130 && s.order <= 125) return 'number';
+  // No digit below 10^-130: NUMBER's smallest unit (1.5e-130 needs a digit at 10^-131).
+  const last = s.order - s.digits.length + 1;
+  if (s.digits.length <= ORACLE_NUMBER_DIGITS && last >= -130 && s.order <= 125) return 'number';
   return isExactDouble(text) ? 'binary-double' : 'none';
 }
 
