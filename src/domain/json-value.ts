@@ -79,11 +79,19 @@ export function numberTokenEnd(text: string, i: number): number {
   return end;
 }
 
-/** The end of the string starting at the quote at i (after its closing quote). */
+/**
+ * The end of the string starting at the quote at i (after its closing quote; past the end when
+ * it is not closed). A quote closes it unless an odd number of backslashes stands before it.
+ */
 export function stringEnd(text: string, i: number): number {
-  let k = i + 1;
-  for (; k < text.length && text.charCodeAt(k) !== 0x22; k++) if (text.charCodeAt(k) === 0x5c) k++;
-  return k + 1;
+  for (let from = i + 1; ; ) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return text.length + 1;
+    let slash = quote - 1;
+    while (text.charCodeAt(slash) === 0x5c) slash--;
+    if ((quote - 1 - slash) % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
 }
 
 /** True when some number token of the JSON text would change through a double. */
