@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/errors.js';
-import { doubleKeepsText } from '../domain/json-numbers.js';
+import { doubleKeepsText, plainShortNumber } from '../domain/json-numbers.js';
 import { inspectJson, numberTokenEnd, parseJsonExact, stringEnd } from '../domain/json-value.js';
 
 export interface BodyLimits {
@@ -121,7 +121,9 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = numberTokenEnd(text, i);
-      if (!inexactNumbers && !doubleKeepsText(text.slice(i, end))) inexactNumbers = true;
+      if (!inexactNumbers && !plainShortNumber(text, i, end) && !doubleKeepsText(text.slice(i, end))) {
+        inexactNumbers = true;
+      }
       i = end;
       continue;
     }

@@ -35,15 +35,38 @@ export function numberParts(text: string): NumberParts {
   };
 }
 
-/** A JSON number token that JSON.parse keeps exactly: up to 15 digits, no point, no exponent, not -0. */
-const SMALL_INTEGER = /^(?:0|-?[1-9]\d{0,14})$/;
+/**
+ * True when the number token text[start, end) is, without converting it, known to be the text a
+ * double writes back: plain (no exponent, no trailing zero after the point), at most 15 digits,
+ * between 1e-6 and 1e21, not -0. Any 15 significant digits survive a double, so no shorter text
+ * names the same double, and the shortest is what JSON.stringify writes. Reads the characters in
+ * place: the request scan calls it for every number of a body.
+ */
+export function plainShortNumber(text: string, start: number, end: number): boolean {
+  const negative = text.charCodeAt(start) === 0x2d;
+  const first = negative ? start + 1 : start;
+  if (end - first === 1 && text.charCodeAt(first) === 0x30) return !negative;
+  let digits = 0;
+  let dot = -1;
+  for (let k = first; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x30 && c <= 0x39) digits++;
+    else if (c === 0x2e && dot < 0) dot = k;
+    else return false;
+  }
+  if (digits > 15 || digits === 0) return false;
+  if (dot < 0) return text.charCodeAt(first) !== 0x30;
+  if (dot === end - 1 || text.charCodeAt(end - 1) === 0x30) return false;
+  // 0.00000x is under 1e-6: a double writes it with an exponent.
+  return !(text.charCodeAt(first) === 0x30 && text.startsWith('00000', dot + 1));
+}
 
 /**
  * True when JSON.parse and JSON.stringify give this number token back unchanged: its double
  * writes the same text. False for 2^53 + 1, 1.0, 1E+2, -0 or 0.1000000000000000055511151231257827.
  */
 export function doubleKeepsText(token: string): boolean {
-  return SMALL_INTEGER.test(token) || String(Number(token)) === token;
+  return plainShortNumber(token, 0, token.length) || String(Number(token)) === token;
 }
 
 /** How many digits the number has in plain decimal notation, as PostgreSQL's numeric writes it. */

@@ -6,7 +6,13 @@
  * which JSON.stringify writes back as it is. Stored payloads travel as JSON text (JsonText).
  * docs/payload-numbers.md.
  */
-import { doubleKeepsText, numberProblem, storedGrowth, type NumberLimits } from './json-numbers.js';
+import {
+  doubleKeepsText,
+  numberProblem,
+  plainShortNumber,
+  storedGrowth,
+  type NumberLimits,
+} from './json-numbers.js';
 
 declare global {
   interface JSON {
@@ -84,7 +90,7 @@ export function numberTokenEnd(text: string, i: number): number {
  * it is not closed). A quote closes it unless an odd number of backslashes stands before it.
  */
 export function stringEnd(text: string, i: number): number {
-  for (let from = i + 1; ; ) {
+  for (let from = i + 1; ;) {
     const quote = text.indexOf('"', from);
     if (quote < 0) return text.length + 1;
     let slash = quote - 1;
@@ -102,7 +108,7 @@ export function hasInexactNumber(text: string): boolean {
       i = stringEnd(text, i);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = numberTokenEnd(text, i);
-      if (!doubleKeepsText(text.slice(i, end))) return true;
+      if (!plainShortNumber(text, i, end) && !doubleKeepsText(text.slice(i, end))) return true;
       i = end;
     } else i++;
   }

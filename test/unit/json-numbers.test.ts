@@ -62,6 +62,19 @@ describe('which numbers a double keeps', () => {
   ])('when %s is parsed, then a double would change it', (text) => expect(doubleKeepsText(text)).toBe(false));
 });
 
+test('when plain decimals of up to 17 digits are checked, then the quick answer is what a double writes', () => {
+  let seed = 3;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let i = 0; i < 20_000; i++) {
+    const digits = Array.from({ length: 1 + random(17) }, () => random(10)).join('');
+    const point = random(digits.length + 8) - 7;
+    const text =
+      point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : `${digits.slice(0, point)}.${digits.slice(point)}`;
+    const token = `${random(2) ? '-' : ''}${text.replace(/\.$/, '').replace(/^0+(?=\d)/, '')}`;
+    expect([token, doubleKeepsText(token)]).toEqual([token, String(Number(token)) === token]);
+  }
+});
+
 describe('the rules a stored number keeps', () => {
   const limits = { maxDigits: 1000 };
   test.each([
