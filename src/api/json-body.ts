@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/errors.js';
-import { doubleKeepsText, plainShortNumber } from '../domain/json-numbers.js';
-import { inspectJson, numberTokenEnd, parseJsonExact, stringEnd } from '../domain/json-value.js';
+import { doubleKeepsText, numberTokenAt } from '../domain/json-numbers.js';
+import { inspectJson, parseJsonExact, stringEnd } from '../domain/json-value.js';
 
 export interface BodyLimits {
   bodyLimitBytes: number;
@@ -120,11 +120,9 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
       continue;
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      const end = numberTokenEnd(text, i);
-      if (!inexactNumbers && !plainShortNumber(text, i, end) && !doubleKeepsText(text.slice(i, end))) {
-        inexactNumbers = true;
-      }
-      i = end;
+      const end = numberTokenAt(text, i);
+      if (end < 0 && !inexactNumbers) inexactNumbers = !doubleKeepsText(text.slice(i, -end));
+      i = Math.abs(end);
       continue;
     }
     if (c === 0x7b || c === 0x5b) {

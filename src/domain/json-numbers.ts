@@ -36,29 +36,44 @@ export function numberParts(text: string): NumberParts {
 }
 
 /**
- * True when the number token text[start, end) is, without converting it, known to be the text a
- * double writes back: plain (no exponent, no trailing zero after the point), at most 15 digits,
+ * Reads the number token starting at i, in one pass over its characters (the request scan calls
+ * it for every number of a body), and returns where it ends: as is when the token is known,
+ * without converting it, to be the text its double writes back, negated when doubleKeepsText
+ * must decide. Known: plain (no exponent, no trailing zero after the point), at most 15 digits,
  * between 1e-6 and 1e21, not -0. Any 15 significant digits survive a double, so no shorter text
- * names the same double, and the shortest is what JSON.stringify writes. Reads the characters in
- * place: the request scan calls it for every number of a body.
+ * names the same double, and the shortest is what JSON.stringify writes. JSON.parse checks the
+ * syntax itself.
  */
-export function plainShortNumber(text: string, start: number, end: number): boolean {
-  const negative = text.charCodeAt(start) === 0x2d;
-  const first = negative ? start + 1 : start;
-  if (end - first === 1 && text.charCodeAt(first) === 0x30) return !negative;
+export function numberTokenAt(text: string, i: number): number {
+  const negative = text.charCodeAt(i) === 0x2d;
+  const first = negative ? i + 1 : i;
   let digits = 0;
   let dot = -1;
-  for (let k = first; k < end; k++) {
+  let plain = true;
+  let k = first;
+  for (; k < text.length; k++) {
     const c = text.charCodeAt(k);
     if (c >= 0x30 && c <= 0x39) digits++;
-    else if (c === 0x2e && dot < 0) dot = k;
-    else return false;
+    else if (c === 0x2e) {
+      plain &&= dot < 0;
+      dot = k;
+    } else if (c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d) plain = false;
+    else break;
   }
-  if (digits > 15 || digits === 0) return false;
-  if (dot < 0) return text.charCodeAt(first) !== 0x30;
-  if (dot === end - 1 || text.charCodeAt(end - 1) === 0x30) return false;
-  // 0.00000x is under 1e-6: a double writes it with an exponent.
-  return !(text.charCodeAt(first) === 0x30 && text.startsWith('00000', dot + 1));
+  const zeroFirst = text.charCodeAt(first) === 0x30;
+  if (plain && digits === 1 && dot < 0 && zeroFirst)
+    plain = !negative; // 0 and -0
+  else if (plain && dot < 0) plain = digits >= 1 && digits <= 15 && !zeroFirst;
+  else if (plain) {
+    plain =
+      digits <= 15 &&
+      dot > first &&
+      dot < k - 1 &&
+      text.charCodeAt(k - 1) !== 0x30 &&
+      // 0.00000x is under 1e-6: a double writes it with an exponent.
+      !(zeroFirst && text.startsWith('00000', dot + 1));
+  }
+  return plain ? k : -k;
 }
 
 /**
@@ -66,7 +81,7 @@ export function plainShortNumber(text: string, start: number, end: number): bool
  * writes the same text. False for 2^53 + 1, 1.0, 1E+2, -0 or 0.1000000000000000055511151231257827.
  */
 export function doubleKeepsText(token: string): boolean {
-  return plainShortNumber(token, 0, token.length) || String(Number(token)) === token;
+  return numberTokenAt(token, 0) === token.length || String(Number(token)) === token;
 }
 
 /** How many digits the number has in plain decimal notation, as PostgreSQL's numeric writes it. */

@@ -9,7 +9,7 @@
 import {
   doubleKeepsText,
   numberProblem,
-  plainShortNumber,
+  numberTokenAt,
   storedGrowth,
   type NumberLimits,
 } from './json-numbers.js';
@@ -72,20 +72,6 @@ export function parseJsonExact(text: string, inexact = hasInexactNumber(text)): 
 }
 
 /**
- * The end of the number token starting at i (JSON grammar characters; JSON.parse checks the
- * syntax itself).
- */
-export function numberTokenEnd(text: string, i: number): number {
-  let end = i + 1;
-  for (; end < text.length; end++) {
-    const c = text.charCodeAt(end);
-    if (!((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d))
-      break;
-  }
-  return end;
-}
-
-/**
  * The end of the string starting at the quote at i (after its closing quote; past the end when
  * it is not closed). A quote closes it unless an odd number of backslashes stands before it.
  */
@@ -107,9 +93,9 @@ export function hasInexactNumber(text: string): boolean {
     if (c === 0x22) {
       i = stringEnd(text, i);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      const end = numberTokenEnd(text, i);
-      if (!plainShortNumber(text, i, end) && !doubleKeepsText(text.slice(i, end))) return true;
-      i = end;
+      const end = numberTokenAt(text, i);
+      if (end < 0 && !doubleKeepsText(text.slice(i, -end))) return true;
+      i = Math.abs(end);
     } else i++;
   }
   return false;
