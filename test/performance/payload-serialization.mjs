@@ -4,6 +4,7 @@
 // (JSON.stringify). After: jsonb's text, compacted, spliced into the record's text. Also the
 // request side: a body parsed plainly and one that keeps number text. Needs `make build` first.
 //   node test/performance/payload-serialization.mjs      (ROUNDS=7 MS=500)
+import { performance } from 'node:perf_hooks';
 import { compactJsonText, parseJsonExact } from '../../dist/src/domain/json-value.js';
 import { pageBytes, entryOf } from '../../dist/src/services/record-views.js';
 
