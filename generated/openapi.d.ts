@@ -284,7 +284,11 @@ export interface components {
         };
         /** @description A JSON merge patch (RFC 7396) of the record's changeable part. */
         RecordMergePatch: {
-            /** @description Merged into the stored payload; a member set to `null` is removed. */
+            /**
+             * @description Merged into the stored payload; a member set to `null` is removed. Numbers are kept
+             *     exactly as in `Payload`: members the patch does not name keep their digits, and the
+             *     members it sets have the digits it sends.
+             */
             payload?: {
                 [key: string]: unknown;
             };
