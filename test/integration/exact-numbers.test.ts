@@ -165,6 +165,18 @@ for (const kind of BACKENDS) {
       // 2^53 and 2^53 + 1 are one double but two requests: the same key with the other is refused.
       const other = await post(a, '/data', body.replace('9007199254740993', '9007199254740992'), key);
       expect(other.status).toBe(422);
+      // Written differently, stored the same (1E+2 is 100): one request; stored differently
+      // (1.0 keeps its scale): two.
+      const alias = { 'idempotency-key': `exact-alias-${kind}` };
+      const hundred = await post(a, '/data', '{"user_id":"exact-idem","payload":{"n":1E+2,"m":1e21}}', alias);
+      const again = await post(b, '/data', '{"user_id":"exact-idem","payload":{"n":100,"m":1e+21}}', alias);
+      expect([again.status, again.headers.get('idempotent-replayed'), again.text]).toEqual([
+        201,
+        'true',
+        hundred.text,
+      ]);
+      const scaled = await post(a, '/data', '{"user_id":"exact-idem","payload":{"n":100.0,"m":1e21}}', alias);
+      expect(scaled.status).toBe(422);
       const bulkBody = `{"items":[${body}]}`;
       const bulkFirst = await post(a, '/data/bulk', bulkBody, { 'idempotency-key': `exact-bulk-${kind}` });
       const bulkReplay = await post(b, '/data/bulk', bulkBody, { 'idempotency-key': `exact-bulk-${kind}` });
