@@ -475,6 +475,19 @@ describe('hostile requests to the embedded database', () => {
       'DAPI-4001',
     ],
     ['a merge patch payload is -0', (t) => patch(t, '{"payload":-0}'), 'DAPI-4001'],
+    // The same checks on the parse that keeps number text (1.0 sends a body down it).
+    ['a kept number sits beside U+0000', () => post(create('{"n":1.0,"s":"a\\u0000"}')), 'DAPI-4004'],
+    [
+      'a kept number sits beside a duplicate member',
+      () => post(create('{"n":1.0,"a":1,"a":2}')),
+      'DAPI-4002',
+    ],
+    ['kept numbers nest 100,000 deep', () => post(create(`{"n":1.0,"a":${nestArrays(DEEP)}}`)), 'DAPI-4004'],
+    [
+      '90 KB of kept numbers',
+      () => post(create(`{"n":[${Array(10_000).fill('1.000000').join(',')}]}`)),
+      'DAPI-4131',
+    ],
   ]);
 
   refuses('when %s, then 400 validation-failed', [
