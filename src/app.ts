@@ -84,6 +84,7 @@ export async function createApp({
     {
       payloadLimitBytes: config.payloadLimitBytes,
       jsonMaxDepth: config.jsonMaxDepth,
+      jsonMaxNumberDigits: config.jsonMaxNumberDigits,
       bulkMaxItems: config.bulkMaxItems,
       cursorSecret: config.cursorSecret,
     },
@@ -127,7 +128,11 @@ export async function createApp({
         referenceTtlSeconds: config.cacheReferenceTtlSeconds,
       }),
     },
-    { bodyLimitBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth + ENVELOPE_DEPTH },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      maxDepth: config.jsonMaxDepth + ENVELOPE_DEPTH,
+      maxNumberDigits: config.jsonMaxNumberDigits,
+    },
     securityHandlers(),
   );
 

@@ -71,6 +71,7 @@ function configOf(v: KeyValues) {
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     payloadLimitBytes: v.PAYLOAD_LIMIT_BYTES,
     jsonMaxDepth: v.JSON_MAX_DEPTH,
+    jsonMaxNumberDigits: v.JSON_MAX_NUMBER_DIGITS,
     bulkMaxItems: v.BULK_MAX_ITEMS,
     /** cursorSecret, and cursorSecretGenerated: true when CURSOR_SECRET was unset. */
     ...cursorSecretOf(v),

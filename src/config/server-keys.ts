@@ -70,6 +70,12 @@ export const requestKeys = {
     max: 1000,
     doc: 'Deepest nesting of objects and arrays accepted in a payload.',
   }),
+  JSON_MAX_NUMBER_DIGITS: integer({
+    default: 1000,
+    min: 20,
+    max: 16383,
+    doc: 'Most digits of one payload number, written out in plain decimal notation as stored (1e300 has 301); more answers 400.',
+  }),
   BULK_MAX_ITEMS: integer({
     default: 1000,
     min: 1,

@@ -2,7 +2,7 @@
  * The records repository (src/domain/records.ts) on PostgreSQL, server or PGlite: the named
  * statements of sql/postgres/queries.
  */
-import type { JsonObject } from '../domain/json-value.js';
+import { compactJsonText, type JsonText } from '../domain/json-value.js';
 import type {
   DeletedRecord,
   ListQuery,
@@ -16,17 +16,19 @@ import type { SqlCatalog, Statement } from './sql-catalog.js';
 interface Row {
   id: string;
   user_id: string;
-  payload: JsonObject;
+  /** jsonb as its text (payload::text in the statements): the driver parses nothing. */
+  payload: string;
   created_at: Date;
   updated_at: Date;
   version: number;
 }
 
 function toRecord(row: Row): StoredRecord {
+  if (typeof row.payload !== 'string') throw new Error('records.payload did not arrive as JSON text');
   return {
     id: row.id,
     userId: row.user_id,
-    payload: row.payload,
+    payload: compactJsonText(row.payload) as JsonText,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
@@ -99,13 +101,16 @@ export class PostgresRecordsRepository implements RecordsRepository {
     const rows = await this.db.query<Row>(this.sql.insertRecord, {
       id: record.id,
       user_id: record.userId,
-      payload: JSON.stringify(record.payload),
+      payload: record.payload,
     });
     return toRecord(rows[0] as Row);
   }
 
   async insertMany(records: NewRecord[]): Promise<StoredRecord[]> {
-    const items = JSON.stringify(records.map((r) => ({ id: r.id, user_id: r.userId, payload: r.payload })));
+    // The payloads go in as their text: jsonb reads the numbers exactly.
+    const items = `[${records
+      .map((r) => `{"id":${JSON.stringify(r.id)},"user_id":${JSON.stringify(r.userId)},"payload":${r.payload}}`)
+      .join(',')}]`;
     const rows = await this.db.query<Row>(this.sql.bulkInsertRecords, { items });
     const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
     return records.map((r) => byId.get(r.id) as StoredRecord);
@@ -131,13 +136,13 @@ export class PostgresRecordsRepository implements RecordsRepository {
 
   async updatePayload(
     id: string,
-    payload: JsonObject,
+    payload: JsonText,
     expectedVersion: number | null,
   ): Promise<StoredRecord | null> {
     if (!UUID.test(id)) return null;
     const rows = await this.byId<Row>(this.sql.updateRecordPayload, {
       id,
-      payload: JSON.stringify(payload),
+      payload,
       expected_version: expectedVersion,
     });
     return rows[0] ? toRecord(rows[0]) : null;

@@ -2,12 +2,13 @@
  * The record model and the repository every storage backend implements (PostgreSQL, PGlite,
  * Oracle: src/data). Plain objects only; no SQL, no HTTP.
  */
-import type { JsonObject } from './json-value.js';
+import type { JsonText } from './json-value.js';
 
 export interface StoredRecord {
   id: string;
   userId: string;
-  payload: JsonObject;
+  /** As the store wrote it: numbers exactly, in its normal form (PostgreSQL: 1E+2 is 100). */
+  payload: JsonText;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -16,7 +17,7 @@ export interface StoredRecord {
 export interface NewRecord {
   id: string;
   userId: string;
-  payload: JsonObject;
+  payload: JsonText;
 }
 
 export interface DeletedRecord {
@@ -42,11 +43,7 @@ export interface RecordsRepository {
   findById(id: string): Promise<StoredRecord | null>;
   listByUser(query: ListQuery): Promise<StoredRecord[]>;
   /** Replaces the payload when the version matches (null: any); null when nothing matched. */
-  updatePayload(
-    id: string,
-    payload: JsonObject,
-    expectedVersion: number | null,
-  ): Promise<StoredRecord | null>;
+  updatePayload(id: string, payload: JsonText, expectedVersion: number | null): Promise<StoredRecord | null>;
   /** Deletes when the version matches (null: any); what was deleted, or null when nothing matched. */
   delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null>;
   findVersion(id: string): Promise<number | null>;

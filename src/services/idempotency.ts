@@ -7,12 +7,25 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyStore } from '../domain/idempotency.js';
 import { AppError } from '../domain/errors.js';
+import { plainDecimal } from '../domain/json-numbers.js';
+import { isExactNumber } from '../domain/json-value.js';
 import type { Reply } from './reply.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface IdempotencyOptions {
   ttlSeconds: number;
+}
+
+/**
+ * Numbers in the form the database stores them (docs/payload-numbers.md), so that `1E+2` and
+ * `100` are one request, as they are one record, while 2^53 and 2^53 + 1 stay two.
+ */
+function asStored(_key: string, value: unknown): unknown {
+  if (isExactNumber(value)) return JSON.rawJSON(plainDecimal(value.rawJSON));
+  if (typeof value === 'number' && String(value).includes('e'))
+    return JSON.rawJSON(plainDecimal(String(value)));
+  return value;
 }
 
 export class Idempotency {
@@ -52,7 +65,7 @@ export class Idempotency {
     const fingerprint = createHash('sha256')
       .update(request.operation)
       .update('\n')
-      .update(JSON.stringify(request.body))
+      .update(JSON.stringify(request.body, asStored))
       .digest('hex');
     const held = await this.store.claim(subject, key, fingerprint, this.options.ttlSeconds);
     if (held.state !== 'claimed') {

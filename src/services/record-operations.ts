@@ -10,12 +10,12 @@ import type { RecordCache } from '../domain/record-cache.js';
 import type { StoredRecord } from '../domain/records.js';
 import type { Idempotency } from './idempotency.js';
 import {
+  bulkBytes,
   entryOf,
   entryReply,
   etagOf,
   noneMatchHits,
   pageBytes,
-  recordJson,
   type IfNoneMatch,
 } from './record-views.js';
 import { notFound, type Precondition, type RecordsService } from './records-service.js';
@@ -78,13 +78,15 @@ export class RecordOperations {
       this.deps.observer.created(records.length);
       const users = [...new Set(records.map((r) => r.userId))];
       for (const userId of users) this.deps.observer.seen(userId);
+      const entries = records.map(entryOf);
       await this.deps.cache.written(
-        records.map((r) => ({ id: r.id, entry: entryOf(r) })),
+        records.map((r, i) => ({ id: r.id, entry: entries[i] ?? null })),
         records.map((r) => r.userId),
       );
       return {
         status: 201,
-        body: { items: records.map(recordJson) },
+        body: bulkBytes(entries),
+        type: JSON_TYPE,
         audit: { records: records.map((r) => r.id), users },
       };
     });

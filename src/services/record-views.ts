@@ -1,8 +1,8 @@
 /**
  * The representations of records: the one place a record, a cached record entry and a page of
- * records become JSON, so served, cached and warmed answers are the same bytes.
+ * records become JSON, so served, cached and warmed answers are the same bytes. The payload is
+ * the store's JSON text spliced in as it is: no parse, so no number passes through a double.
  */
-import type { components } from '../../generated/openapi.js';
 import type { RecordEntry } from '../domain/record-cache.js';
 import type { StoredRecord } from '../domain/records.js';
 import { JSON_TYPE, type Reply } from './reply.js';
@@ -10,18 +10,16 @@ import { JSON_TYPE, type Reply } from './reply.js';
 /** If-None-Match as parsed by the API: any (`*`), or the entity tags it lists (W/ dropped). */
 export type IfNoneMatch = { any: true } | { any: false; tags: string[] };
 
-export type RecordJson = components['schemas']['Record'];
-type RecordPageJson = components['schemas']['RecordPage'];
-
-export function recordJson(r: StoredRecord): RecordJson {
-  return {
-    id: r.id,
-    user_id: r.userId,
-    payload: r.payload,
-    created_at: r.createdAt.toISOString(),
-    updated_at: r.updatedAt.toISOString(),
-    version: r.version,
-  };
+/**
+ * A record as the contract's Record, members in its order. Ids and user ids go through
+ * JSON.stringify; the times (toISOString) and the version need no escaping.
+ */
+export function recordText(r: StoredRecord): string {
+  return (
+    `{"id":${JSON.stringify(r.id)},"user_id":${JSON.stringify(r.userId)},"payload":${r.payload},` +
+    `"created_at":"${r.createdAt.toISOString()}","updated_at":"${r.updatedAt.toISOString()}",` +
+    `"version":${r.version}}`
+  );
 }
 
 /** A record's entity tag: its version as a strong tag, `"3"`. */
@@ -36,13 +34,25 @@ export function noneMatchHits(cond: IfNoneMatch | undefined, version: number): b
 
 /** The cached form of a record: its JSON bytes, with the version and owner beside them. */
 export function entryOf(r: StoredRecord): RecordEntry {
-  return { version: r.version, userId: r.userId, bytes: Buffer.from(JSON.stringify(recordJson(r))) };
+  return { version: r.version, userId: r.userId, bytes: Buffer.from(recordText(r)) };
 }
 
-/** The JSON bytes of a page of a user's records. */
+/** The JSON bytes of a page of a user's records (the contract's RecordPage). */
 export function pageBytes(items: StoredRecord[], nextCursor: string | null): Buffer {
-  const page: RecordPageJson = { items: items.map(recordJson), next_cursor: nextCursor };
-  return Buffer.from(JSON.stringify(page));
+  return Buffer.from(
+    `{"items":[${items.map(recordText).join(',')}],"next_cursor":${JSON.stringify(nextCursor)}}`,
+  );
+}
+
+/** The JSON bytes of a bulk create's answer (BulkCreateResponse), from the records' cached bytes. */
+export function bulkBytes(entries: RecordEntry[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('{"items":[')];
+  for (const [i, e] of entries.entries()) {
+    if (i > 0) parts.push(Buffer.from(','));
+    parts.push(e.bytes);
+  }
+  parts.push(Buffer.from(']}'));
+  return Buffer.concat(parts);
 }
 
 /** A record answer: its bytes with its ETag. */

@@ -7,12 +7,22 @@ import { AppError } from '../domain/errors.js';
 import type { RecordsRepository, StoredRecord } from '../domain/records.js';
 import { NoopPublisher, type ChangeEvent, type ChangeType, type EventPublisher } from '../domain/events.js';
 import { CursorCodec, type CursorScope } from './cursor.js';
-import { inspectJson, isJsonObject, type JsonObject, type JsonValue } from '../domain/json-value.js';
+import {
+  inspectJson,
+  isJsonObject,
+  jsonTextOf,
+  parseJsonExact,
+  type JsonObject,
+  type JsonText,
+  type JsonValue,
+} from '../domain/json-value.js';
 import { applyMergePatch } from './merge-patch.js';
 
 export interface RecordsServiceOptions {
   payloadLimitBytes: number;
   jsonMaxDepth: number;
+  /** Most digits of one payload number (JSON_MAX_NUMBER_DIGITS). */
+  jsonMaxNumberDigits: number;
   bulkMaxItems: number;
   cursorSecret: Buffer;
 }
@@ -46,27 +56,37 @@ export class RecordsService {
     this.cursors = new CursorCodec(options.cursorSecret);
   }
 
-  /** Size and depth of a payload; `pointer` says where it sits in the request body. */
-  private checkPayload(payload: JsonObject, pointer: string): void {
-    const problem = inspectJson(payload, this.options.jsonMaxDepth, pointer);
+  /**
+   * Checks a payload (depth, strings, numbers, size; `pointer` says where it sits in the request
+   * body) and returns its text, every number as its digits. The size is the payload as the
+   * database keeps and serves it: 1e300 counts its 301 digits there.
+   */
+  private storable(payload: JsonObject, pointer: string): JsonText {
+    const { problem, numberGrowth } = inspectJson(
+      payload,
+      { maxDepth: this.options.jsonMaxDepth, maxDigits: this.options.jsonMaxNumberDigits },
+      pointer,
+    );
     if (problem) {
       throw new AppError('unsupportedJsonValue', {
         detail: `The value at ${problem.pointer} ${problem.detail}.`,
         errors: [{ location: 'body', pointer: problem.pointer, detail: problem.detail }],
       });
     }
-    const bytes = Buffer.byteLength(JSON.stringify(payload));
+    const text = jsonTextOf(payload);
+    const bytes = Buffer.byteLength(text) + numberGrowth;
     if (bytes > this.options.payloadLimitBytes) {
       throw new AppError('contentTooLarge', {
         detail: `The payload at ${pointer} is ${bytes} bytes; the limit is ${this.options.payloadLimitBytes}.`,
         errors: [{ location: 'body', pointer, detail: `over ${this.options.payloadLimitBytes} bytes` }],
       });
     }
+    return text;
   }
 
   async create(userId: string, payload: JsonObject): Promise<StoredRecord> {
-    this.checkPayload(payload, '/payload');
-    return this.announce('data.created', await this.repo.insert({ id: uuidv7(), userId, payload }));
+    const text = this.storable(payload, '/payload');
+    return this.announce('data.created', await this.repo.insert({ id: uuidv7(), userId, payload: text }));
   }
 
   /**
@@ -88,9 +108,11 @@ export class RecordsService {
         ],
       });
     }
-    items.forEach((item, i) => this.checkPayload(item.payload, `/items/${i}/payload`));
+    const texts = items.map((item, i) => this.storable(item.payload, `/items/${i}/payload`));
     // uuidv7 is monotonic within the process, so input order is id order as well.
-    const records = await this.repo.insertMany(items.map((item) => ({ id: uuidv7(), ...item })));
+    const records = await this.repo.insertMany(
+      items.map((item, i) => ({ id: uuidv7(), userId: item.userId, payload: texts[i] as JsonText })),
+    );
     await this.events.publish(records.map((r) => changeEvent('data.created', r)));
     return records;
   }
@@ -157,10 +179,10 @@ export class RecordsService {
     pre?: Precondition,
     owner: string | null = null,
   ): Promise<StoredRecord> {
-    this.checkPayload(payload, '/payload');
+    const text = this.storable(payload, '/payload');
     await this.requireOwner(id, owner);
     const expected = await this.expectedVersion(id, pre);
-    const updated = await this.repo.updatePayload(id, payload, expected);
+    const updated = await this.repo.updatePayload(id, text, expected);
     if (updated) return this.announce('data.updated', updated);
     throw await this.explainMiss(id);
   }
@@ -177,10 +199,10 @@ export class RecordsService {
       if (!current || (owner !== null && current.userId !== owner)) throw notFound();
       if (pre && !satisfies(pre, current.version)) throw preconditionFailed();
       if (patchPayload === undefined) return current;
-      const merged = applyMergePatch(current.payload, patchPayload as JsonValue);
+      // The stored text parsed without a double: untouched members keep their digits exactly.
+      const merged = applyMergePatch(parseJsonExact(current.payload) as JsonValue, patchPayload as JsonValue);
       if (!isJsonObject(merged)) throw new Error('merge of two objects is an object');
-      this.checkPayload(merged, '/payload');
-      const updated = await this.repo.updatePayload(id, merged, current.version);
+      const updated = await this.repo.updatePayload(id, this.storable(merged, '/payload'), current.version);
       if (updated) return this.announce('data.updated', updated);
     }
     throw new AppError('conflict', {

@@ -443,13 +443,52 @@ describe('hostile requests to the embedded database', () => {
     ['limit is NaN', () => list('limit=NaN'), 'DAPI-4001'],
   ]);
 
-  test('when a number underflows (1e-400, -1e-400), then it is stored as 0, the nearest double', async () => {
-    // JSON.parse rounds every number to the nearest double (as it does 0.1 or 2^53 + 1); only a
-    // number with no double near it (1e400 is Infinity) cannot be kept. 0 is faithful enough.
-    const a = await send(b.s, post(create('{"n":1e-400,"m":-1e-400}', 'tiny')));
-    b.rows++;
-    expect([a.status, a.body.payload]).toEqual([201, { n: 0, m: 0 }]);
-  });
+  // Numbers keep their digits (docs/payload-numbers.md); one no double comes near is refused
+  // rather than stored as 0, as one past a double's range is rather than stored as Infinity.
+  refuses('when a number underflows (%s), then 400: it is not rounded to 0', [
+    ['1e-400', () => post(create('{"n":1e-400}', 'tiny')), 'DAPI-4004'],
+    ['-1e-400 in a bulk item', () => bulk(create('{"m":-1e-400}', 'tiny')), 'DAPI-4004'],
+    [
+      '0.(400 zeros)1 in a merge patch',
+      (t) => patch(t, `{"payload":{"n":0.${'0'.repeat(400)}1}}`),
+      'DAPI-4004',
+    ],
+  ]);
+
+  refuses('when %s, then it is refused, not stored', [
+    ['a number has 1,001 digits', () => post(create(`{"n":0.${'1'.repeat(1000)}}`)), 'DAPI-4004'],
+    ['a zero has 20,000 digits (0e-20000)', () => post(create('{"n":0e-20000}')), 'DAPI-4004'],
+    [
+      'a zero has an exponent of 21 digits',
+      (t) => put(t, '{"payload":{"n":0e99999999999999999999}}'),
+      'DAPI-4004',
+    ],
+    [
+      '60 KB of 1e300 would be 3 MB as stored',
+      () => post(create(`{"n":[${Array(10_000).fill('1e300').join(',')}]}`)),
+      'DAPI-4131',
+    ],
+    ['the payload is 1.0, a number kept as its text', () => post(create('1.0')), 'DAPI-4001'],
+    [
+      'a bulk payload is 2^64, a number kept as its text',
+      () => bulk(create('18446744073709551616')),
+      'DAPI-4001',
+    ],
+    ['a merge patch payload is -0', (t) => patch(t, '{"payload":-0}'), 'DAPI-4001'],
+    // The same checks on the parse that keeps number text (1.0 sends a body down it).
+    ['a kept number sits beside U+0000', () => post(create('{"n":1.0,"s":"a\\u0000"}')), 'DAPI-4004'],
+    [
+      'a kept number sits beside a duplicate member',
+      () => post(create('{"n":1.0,"a":1,"a":2}')),
+      'DAPI-4002',
+    ],
+    ['kept numbers nest 100,000 deep', () => post(create(`{"n":1.0,"a":${nestArrays(DEEP)}}`)), 'DAPI-4004'],
+    [
+      '90 KB of kept numbers',
+      () => post(create(`{"n":[${Array(10_000).fill('1.000000').join(',')}]}`)),
+      'DAPI-4131',
+    ],
+  ]);
 
   refuses('when %s, then 400 validation-failed', [
     ['user_id is repeated', () => get('/data?user_id=a&user_id=b'), 'DAPI-4001'],

@@ -23,6 +23,7 @@ import {
   uniqueSchema,
 } from '../helpers/databases.js';
 import { startServerOn } from '../helpers/server.js';
+import type { JsonText } from '../../src/domain/json-value.js';
 
 const ALL = loadMigrations(POSTGRES_MIGRATIONS_DIR);
 const BEFORE_0003 = ALL.filter((m) => m.version < '0003');
@@ -120,7 +121,8 @@ describe.each(BACKENDS)('records partitions on %s', (kind) => {
         (_, i) => new Date(months(-(i % 12)).getTime() + (i % 2) * 1000),
       );
       await insertAt(t.db, 'conv', old);
-      for (let i = 0; i < 5; i++) await repo.insert({ id: uuidv7(), userId: 'conv', payload: { fresh: i } });
+      for (let i = 0; i < 5; i++)
+        await repo.insert({ id: uuidv7(), userId: 'conv', payload: `{"fresh":${i}}` as JsonText });
       const before = await walk(repo, 'conv', 7);
       expect(before).toHaveLength(65);
 
@@ -134,9 +136,13 @@ describe.each(BACKENDS)('records partitions on %s', (kind) => {
       expect(await walk(repo, 'conv', 100)).toEqual(before);
       for (const r of before.slice(0, 10)) expect(await repo.findById(r.id)).toEqual(r);
       // Writes go on: a new row lands in this month's part of the converted table.
-      const created = await repo.insert({ id: uuidv7(), userId: 'conv', payload: { after: true } });
+      const created = await repo.insert({
+        id: uuidv7(),
+        userId: 'conv',
+        payload: '{"after":true}' as JsonText,
+      });
       expect((await walk(repo, 'conv', 10))[0]).toEqual(created);
-      const updated = await repo.updatePayload(before[30]!.id, { changed: true }, 1);
+      const updated = await repo.updatePayload(before[30]!.id, '{"changed":true}' as JsonText, 1);
       expect(updated?.version).toBe(2);
       expect(await repo.delete(before[31]!.id, null)).toEqual({ userId: 'conv', version: 1 });
       const [{ count }] = (await sql<{ count: number }>(
@@ -227,7 +233,9 @@ describe.each(BACKENDS)('a row no partition accepts, on %s', (kind) => {
       const current = partitionName(months(0));
       await t.db.exec(`ALTER TABLE records DETACH PARTITION ${current}; DROP TABLE ${current}`);
       const repo = new PostgresRecordsRepository(t.db, catalog);
-      const miss = await repo.insert({ id: uuidv7(), userId: 'miss', payload: {} }).catch((e: unknown) => e);
+      const miss = await repo
+        .insert({ id: uuidv7(), userId: 'miss', payload: '{}' as JsonText })
+        .catch((e: unknown) => e);
       expect(miss).toBeInstanceOf(AppError);
       expect(miss).toMatchObject({ status: 503, retryAfterSeconds: 60, spec: { code: 'DAPI-5032' } });
       // What the mapping reads: PostgreSQL's routine; the failure names the table and no constraint.

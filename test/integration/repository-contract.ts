@@ -5,7 +5,11 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../../src/domain/errors.js';
+import { jsonTextOf, type JsonObject, type JsonText } from '../../src/domain/json-value.js';
 import type { NewRecord, RecordsRepository, StoredRecord } from '../../src/domain/records.js';
+
+/** A payload as the services hand it to a repository. */
+const json = (payload: JsonObject): JsonText => jsonTextOf(payload);
 
 export interface RepositoryUnderTest {
   repo: RecordsRepository;
@@ -20,12 +24,17 @@ export interface BackendTraits {
    * numbers as NUMBER (1e-130 <= |x| < 1e126) and refuses the rest with 400 (docs/oracle.md).
    */
   fullDoubleRange: boolean;
+  /**
+   * Whether numbers with more digits than a double keeps come back with every digit.
+   * PostgreSQL's jsonb does; the Oracle adapter refuses them with 400 (docs/oracle.md).
+   */
+  exactDigits: boolean;
 }
 
 export function describeRepositoryContract(
   name: string,
   open: () => Promise<RepositoryUnderTest>,
-  traits: BackendTraits = { fullDoubleRange: true },
+  traits: BackendTraits = { fullDoubleRange: true, exactDigits: true },
 ): void {
   describe(`records repository contract: ${name}`, () => {
     let t: RepositoryUnderTest;
@@ -38,8 +47,8 @@ export function describeRepositoryContract(
 
     test('when a record is inserted, then it reads back equal, version 1, timestamps in ms', async () => {
       const id = uuidv7();
-      const inserted = await t.repo.insert({ id, userId: 'repo-a', payload: { a: 1 } });
-      expect(inserted).toMatchObject({ id, userId: 'repo-a', payload: { a: 1 }, version: 1 });
+      const inserted = await t.repo.insert({ id, userId: 'repo-a', payload: json({ a: 1 }) });
+      expect(inserted).toMatchObject({ id, userId: 'repo-a', payload: '{"a":1}', version: 1 });
       expect(inserted.createdAt).toBeInstanceOf(Date);
       expect(inserted.createdAt.getTime()).toBe(inserted.updatedAt.getTime());
       expect(Math.abs(inserted.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -56,16 +65,40 @@ export function describeRepositoryContract(
         unicode: 'ação 日本語 🚀 \u2028',
         quote: `it's "quoted" \\ back`,
       };
-      const inserted = await t.repo.insert({ id: uuidv7(), userId: 'repo-edge', payload });
-      expect(inserted.payload).toEqual(payload);
-      expect((await t.repo.findById(inserted.id))?.payload).toEqual(payload);
+      const inserted = await t.repo.insert({ id: uuidv7(), userId: 'repo-edge', payload: json(payload) });
+      expect(JSON.parse(inserted.payload)).toEqual(payload);
+      expect(JSON.parse((await t.repo.findById(inserted.id))!.payload)).toEqual(payload);
+    });
+
+    test('when a payload holds numbers a double would round, then their digits come back or it is refused', async () => {
+      // Members in jsonb's order (shorter names first), so the text can be compared as it is.
+      const sent =
+        '{"a":9007199254740993,"pi":3.14159265358979323846264338327950288,"id64":18446744073709551615}';
+      const insert = t.repo.insert({ id: uuidv7(), userId: 'repo-digits', payload: sent as JsonText });
+      if (!traits.exactDigits) {
+        await expect(insert).rejects.toMatchObject({ status: 400 });
+        return;
+      }
+      const inserted = await insert;
+      expect(inserted.payload).toBe(sent);
+      expect((await t.repo.findById(inserted.id))?.payload).toBe(sent);
+      const replaced = '{"d":1.000000000000000000000000000000001,"n":-123456789012345678901234567890}';
+      expect((await t.repo.updatePayload(inserted.id, replaced as JsonText, 1))?.payload).toBe(replaced);
+      const [listed] = await t.repo.listByUser({
+        userId: 'repo-digits',
+        limit: 1,
+        createdAfter: null,
+        createdBefore: null,
+        after: null,
+      });
+      expect(listed?.payload).toBe(replaced);
     });
 
     test('when ids are unknown or malformed, then reads and writes find nothing', async () => {
       for (const id of [uuidv7(), 'nope', '']) {
         expect(await t.repo.findById(id)).toBeNull();
         expect(await t.repo.findVersion(id)).toBeNull();
-        expect(await t.repo.updatePayload(id, {}, null)).toBeNull();
+        expect(await t.repo.updatePayload(id, json({}), null)).toBeNull();
         expect(await t.repo.delete(id, null)).toBeNull();
       }
     });
@@ -74,7 +107,7 @@ export function describeRepositoryContract(
       const batch = Array.from({ length: 300 }, (_, i) => ({
         id: uuidv7(),
         userId: `repo-bulk-${i % 3}`,
-        payload: { i },
+        payload: json({ i }),
       }));
       const rows = await t.repo.insertMany(batch);
       expect(rows.map((r) => r.id)).toEqual(batch.map((b) => b.id));
@@ -82,10 +115,10 @@ export function describeRepositoryContract(
     });
 
     test('when one id of a batch exists already, then the batch fails with 409 and writes nothing', async () => {
-      const existing = await t.repo.insert({ id: uuidv7(), userId: 'repo-dup', payload: {} });
+      const existing = await t.repo.insert({ id: uuidv7(), userId: 'repo-dup', payload: json({}) });
       const batch: NewRecord[] = [
-        { id: uuidv7(), userId: 'repo-dup', payload: { fresh: 1 } },
-        { id: existing.id, userId: 'repo-dup', payload: { dup: 1 } },
+        { id: uuidv7(), userId: 'repo-dup', payload: json({ fresh: 1 }) },
+        { id: existing.id, userId: 'repo-dup', payload: json({ dup: 1 }) },
       ];
       const err = await t.repo.insertMany(batch).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
@@ -96,10 +129,10 @@ export function describeRepositoryContract(
     test('when a user is listed, then newest first, limited, keyset-paged and filtered', async () => {
       const made: StoredRecord[] = [];
       for (let i = 0; i < 5; i++) {
-        made.push(await t.repo.insert({ id: uuidv7(), userId: 'repo-list', payload: { i } }));
+        made.push(await t.repo.insert({ id: uuidv7(), userId: 'repo-list', payload: json({ i }) }));
         await sleep(3);
       }
-      await t.repo.insert({ id: uuidv7(), userId: 'repo-other', payload: {} });
+      await t.repo.insert({ id: uuidv7(), userId: 'repo-other', payload: json({}) });
       const base = { userId: 'repo-list', createdAfter: null, createdBefore: null, after: null };
       const all = await t.repo.listByUser({ ...base, limit: 10 });
       expect(all.map((r) => r.id)).toEqual(made.map((r) => r.id).reverse());
@@ -133,19 +166,19 @@ export function describeRepositoryContract(
     });
 
     test('when the expected version matches, then the update applies once; otherwise nothing changes', async () => {
-      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-upd', payload: { v: 1 } });
-      expect(await t.repo.updatePayload(r.id, { v: 2 }, 5)).toBeNull();
-      const updated = await t.repo.updatePayload(r.id, { v: 2 }, 1);
-      expect(updated).toMatchObject({ version: 2, payload: { v: 2 }, userId: 'repo-upd' });
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-upd', payload: json({ v: 1 }) });
+      expect(await t.repo.updatePayload(r.id, json({ v: 2 }), 5)).toBeNull();
+      const updated = await t.repo.updatePayload(r.id, json({ v: 2 }), 1);
+      expect(updated).toMatchObject({ version: 2, payload: '{"v":2}', userId: 'repo-upd' });
       expect(updated!.createdAt).toEqual(r.createdAt);
       expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(r.updatedAt.getTime());
-      expect(await t.repo.updatePayload(r.id, { v: 3 }, 1)).toBeNull();
-      expect((await t.repo.updatePayload(r.id, { v: 3 }, null))?.version).toBe(3);
+      expect(await t.repo.updatePayload(r.id, json({ v: 3 }), 1)).toBeNull();
+      expect((await t.repo.updatePayload(r.id, json({ v: 3 }), null))?.version).toBe(3);
       expect(await t.repo.findVersion(r.id)).toBe(3);
     });
 
     test('when the expected version matches, then delete removes; otherwise it keeps', async () => {
-      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: {} });
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: json({}) });
       expect(await t.repo.delete(r.id, 2)).toBeNull();
       expect(await t.repo.findById(r.id)).not.toBeNull();
       expect(await t.repo.delete(r.id, 1)).toEqual({ userId: 'repo-del', version: 1 });
@@ -153,10 +186,10 @@ export function describeRepositoryContract(
     });
 
     test('when two writers race with the same expected version, then exactly one wins', async () => {
-      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-race', payload: {} });
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-race', payload: json({}) });
       const results = await Promise.all([
-        t.repo.updatePayload(r.id, { w: 'a' }, 1),
-        t.repo.updatePayload(r.id, { w: 'b' }, 1),
+        t.repo.updatePayload(r.id, json({ w: 'a' }), 1),
+        t.repo.updatePayload(r.id, json({ w: 'b' }), 1),
       ]);
       expect(results.filter((x) => x !== null)).toHaveLength(1);
       expect(await t.repo.findVersion(r.id)).toBe(2);

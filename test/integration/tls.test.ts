@@ -28,6 +28,7 @@ import {
   type TlsPostgres,
   type TlsRedis,
 } from '../helpers/tls-servers.js';
+import type { JsonText } from '../../src/domain/json-value.js';
 
 let certs: TestCertificates | undefined;
 let postgres: TlsPostgres | undefined;
@@ -78,7 +79,7 @@ describe('PostgreSQL over TLS: DATABASE_URL with sslmode=verify-full&sslrootcert
       expect(await migrate(db, 'tls_test', loadMigrations(POSTGRES_MIGRATIONS_DIR))).not.toHaveLength(0);
       const repo = new PostgresRecordsRepository(db, SqlCatalog.load(POSTGRES_QUERIES_DIR));
       const id = randomUUID();
-      const inserted = await repo.insert({ id, userId: 'tls-user', payload: { over: 'tls' } });
+      const inserted = await repo.insert({ id, userId: 'tls-user', payload: '{"over":"tls"}' as JsonText });
       expect(await repo.findById(id)).toEqual(inserted);
       // The server's own view of this very session: encrypted.
       const [session] = await db.query<{ ssl: boolean; version: string }>(SESSION_TLS);

@@ -2,9 +2,13 @@ import { nestsDeeperThan, parseJsonText, scanJson } from '../../src/api/json-bod
 import { AppError } from '../../src/domain/errors.js';
 import { inspectJson } from '../../src/domain/json-value.js';
 
+const limits = (maxDepth: number) => ({ maxDepth, maxDigits: 1000 });
+
 describe('inspectJson', () => {
   test('when a value is storable, then no problem', () => {
-    expect(inspectJson({ a: [1, 'ok', null, true, { b: -0 }], '': 'emoji 🚀' }, 4)).toBeUndefined();
+    expect(
+      inspectJson({ a: [1, 'ok', null, true, { b: -0 }], '': 'emoji 🚀' }, limits(4)).problem,
+    ).toBeUndefined();
   });
 
   test.each([
@@ -14,14 +18,14 @@ describe('inspectJson', () => {
     [{ 'a/b~c': Infinity }, '/a~1b~0c', 'double'],
     [{ a: [[[1]]] }, '/a/0/0', 'deeper than 3'],
   ])('when %j is inspected, then the problem is at %s', (value, pointer, words) => {
-    const problem = inspectJson(value, 3);
+    const { problem } = inspectJson(value, limits(3));
     expect(problem?.pointer).toBe(pointer);
     expect(problem?.detail).toContain(words);
   });
 
   test('when nesting is hostile, then the walk does not overflow the stack', () => {
     const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000));
-    expect(inspectJson(deep, 32)?.detail).toContain('deeper than 32');
+    expect(inspectJson(deep, limits(32)).problem?.detail).toContain('deeper than 32');
   });
 });
 
@@ -34,9 +38,9 @@ describe('nestsDeeperThan', () => {
 });
 
 describe('parseJsonText', () => {
-  const limits = { bodyLimitBytes: 1024, maxDepth: 4 };
+  const body = { bodyLimitBytes: 1024, maxDepth: 4, maxNumberDigits: 1000 };
   test('when text is valid, then it is parsed', () => {
-    expect(parseJsonText(Buffer.from('{"a":1}'), limits)).toEqual({ a: 1 });
+    expect(parseJsonText(Buffer.from('{"a":1}'), body)).toEqual({ a: 1 });
   });
   test.each([
     ['{"a":1}x', 'DAPI-4002'],
@@ -46,7 +50,7 @@ describe('parseJsonText', () => {
   ])('when the text is %j, then %s', (text, code) => {
     const err = (() => {
       try {
-        parseJsonText(Buffer.from(text), limits);
+        parseJsonText(Buffer.from(text), body);
       } catch (e) {
         return e;
       }

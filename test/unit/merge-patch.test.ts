@@ -1,5 +1,5 @@
 import { applyMergePatch } from '../../src/services/merge-patch.js';
-import type { JsonValue } from '../../src/domain/json-value.js';
+import { parseJsonExact, type JsonValue } from '../../src/domain/json-value.js';
 
 // RFC 7396, Appendix A.
 const CASES: [JsonValue, JsonValue, JsonValue][] = [
@@ -43,5 +43,18 @@ describe('JSON merge patch (RFC 7396)', () => {
     expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(JSON.stringify(result)).toBe('{"__proto__":{"polluted":true}}');
+  });
+
+  test('when numbers are kept as their text, then untouched ones keep it and new ones are set as sent', () => {
+    const target = parseJsonExact(
+      '{"keep":9007199254740993,"one":1.0,"obj":{"x":0.1000000000000000055511151231257827},"was":{"a":1}}',
+    ) as JsonValue;
+    const patch = parseJsonExact(
+      '{"one":null,"obj":{"y":18446744073709551615},"n":-0,"was":1E+2}',
+    ) as JsonValue;
+    expect(JSON.stringify(applyMergePatch(target, patch))).toBe(
+      '{"keep":9007199254740993,"obj":{"x":0.1000000000000000055511151231257827,"y":18446744073709551615},' +
+        '"was":1E+2,"n":-0}',
+    );
   });
 });

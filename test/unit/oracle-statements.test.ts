@@ -35,6 +35,7 @@ import {
 } from '../../src/data/oracle/oracle-sql.js';
 import { parseSqlFile, SqlCatalog } from '../../src/data/sql-catalog.js';
 import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
+import type { JsonText } from '../../src/domain/json-value.js';
 
 const ID = '0190f5e4-7a1b-7c2d-8e3f-123456789abc';
 const AT = new Date('2025-03-04T05:06:07.891Z');
@@ -106,8 +107,8 @@ function recordingDb() {
 }
 
 async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
-  await repo.insert({ id: ID, userId: 'u1', payload: { a: 1 } });
-  await repo.insertMany([{ id: ID, userId: 'u1', payload: { a: 1 } }]);
+  await repo.insert({ id: ID, userId: 'u1', payload: '{"a":1}' as JsonText });
+  await repo.insertMany([{ id: ID, userId: 'u1', payload: '{"a":1}' as JsonText }]);
   await repo.findById(ID);
   // One page per list variant: no bound, a lower bound, an upper bound (cursor), both.
   for (const createdAfter of [null, AT]) {
@@ -115,7 +116,7 @@ async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
       await repo.listByUser({ userId: 'u1', limit: 3, createdAfter, createdBefore: null, after });
     }
   }
-  await repo.updatePayload(ID, { b: 2 }, 1);
+  await repo.updatePayload(ID, '{"b":2}' as JsonText, 1);
   await repo.delete(ID, null);
   await repo.findVersion(ID);
 }
@@ -253,7 +254,7 @@ describe('the repository around the statements', () => {
     for (const id of ['', 'nope']) {
       expect(await repo.findById(id)).toBeNull();
       expect(await repo.findVersion(id)).toBeNull();
-      expect(await repo.updatePayload(id, {}, null)).toBeNull();
+      expect(await repo.updatePayload(id, '{}' as JsonText, null)).toBeNull();
       expect(await repo.delete(id, null)).toBeNull();
     }
     expect(calls).toEqual([]);
@@ -262,8 +263,10 @@ describe('the repository around the statements', () => {
   test('when a user id is empty, then nothing is sent (Oracle would store NULL)', async () => {
     const { db, calls } = recordingDb();
     const repo = new OracleRecordsRepository(db, catalog);
-    await expect(repo.insert({ id: ID, userId: '', payload: {} })).rejects.toMatchObject({ status: 400 });
-    await expect(repo.insertMany([{ id: ID, userId: '', payload: {} }])).rejects.toMatchObject({
+    await expect(repo.insert({ id: ID, userId: '', payload: '{}' as JsonText })).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(repo.insertMany([{ id: ID, userId: '', payload: '{}' as JsonText }])).rejects.toMatchObject({
       status: 400,
     });
     expect(calls).toEqual([]);
@@ -275,7 +278,7 @@ describe('the repository around the statements', () => {
     const batch = Array.from({ length: 5 }, (_, i) => ({
       id: `0190f5e4-7a1b-7c2d-8e3f-${String(i).padStart(12, '0')}`,
       userId: 'u1',
-      payload: { i },
+      payload: `{"i":${i}}` as JsonText,
     }));
     const rows = await repo.insertMany(batch);
     expect(sessions()).toBe(1);

@@ -24,7 +24,7 @@ describe('request parsing compiled once', () => {
     const backend = await createBackend(
       document,
       { ...handlers, unauthorizedHandler: () => ({ status: 401 }) },
-      { bodyLimitBytes: 1 << 20, maxDepth: 64 },
+      { bodyLimitBytes: 1 << 20, maxDepth: 64, maxNumberDigits: 1000 },
       security,
     );
     router = backend.api.router;

@@ -5,12 +5,14 @@
 -- condition that an index or the pruning reads is optional (`:x IS NULL OR ...`, which a generic
 -- plan cannot fold away): a bound that is not wanted is passed as -infinity, infinity or the
 -- largest uuid (docs/partitioning.md). Only the version check, a filter on the one row found by
--- id, stays optional.
+-- id, stays optional. Payloads go in as JSON text (:payload::jsonb) and come back as jsonb's text
+-- (payload::text): jsonb keeps every number exactly, and neither driver turns it into a double
+-- (docs/payload-numbers.md).
 
 /* @name insertRecord */
 INSERT INTO records (id, user_id, payload, created_at, updated_at, version)
 VALUES (:id::uuid, :user_id, :payload::jsonb, now(), now(), 1)
-RETURNING id::text, user_id, payload, created_at, updated_at, version;
+RETURNING id::text, user_id, payload::text AS payload, created_at, updated_at, version;
 
 /* @name bulkInsertRecords */
 -- One set-based statement for the whole batch: :items is a JSON array of
@@ -19,14 +21,14 @@ INSERT INTO records (id, user_id, payload, created_at, updated_at, version)
 SELECT (e.item ->> 'id')::uuid, e.item ->> 'user_id', e.item -> 'payload', now(), now(), 1
 FROM jsonb_array_elements(:items::jsonb) WITH ORDINALITY AS e (item, ord)
 ORDER BY e.ord
-RETURNING id::text, user_id, payload, created_at, updated_at, version;
+RETURNING id::text, user_id, payload::text AS payload, created_at, updated_at, version;
 
 /* @name findRecordById */
 -- By id, the partition is unknown: every partition's key would be probed. :near_from / :near_to
 -- bound created_at around the time a UUIDv7 id carries, so only one or two partitions are read;
 -- the repository asks again with -infinity / infinity when that finds nothing
 -- (docs/partitioning.md). The same holds for the three statements by id below.
-SELECT id::text, user_id, payload, created_at, updated_at, version
+SELECT id::text, user_id, payload::text AS payload, created_at, updated_at, version
 FROM records
 WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
@@ -40,7 +42,7 @@ WHERE id = :id::uuid
 -- comparisons only, so with it the partitions newer than the cursor are skipped. ORDER BY names
 -- the table's columns: the bare id would be the output column id::text and cost a sort; with
 -- them the rows come in the index's order.
-SELECT id::text, user_id, payload, created_at, updated_at, version
+SELECT id::text, user_id, payload::text AS payload, created_at, updated_at, version
 FROM records
 WHERE user_id = :user_id
   AND created_at > :created_after::timestamptz
@@ -60,7 +62,7 @@ WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
   AND created_at < :near_to::timestamptz
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
-RETURNING id::text, user_id, payload, created_at, updated_at, version;
+RETURNING id::text, user_id, payload::text AS payload, created_at, updated_at, version;
 
 /* @name deleteRecord */
 DELETE FROM records

@@ -7,6 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import type Koa from 'koa';
 import { ValidationContext, type OpenAPIBackend, type Operation } from 'openapi-backend';
 import { AppError } from '../../domain/errors.js';
+import { isExactNumber } from '../../domain/json-value.js';
 import { mediaType, readJsonBody, type BodyLimits } from '../json-body.js';
 import { validationError } from './field-errors.js';
 
@@ -46,6 +47,26 @@ export function checkEnvelope(body: unknown): void {
   }
 }
 
+function plainNumber(v: unknown): unknown {
+  return isExactNumber(v) ? Number(v.rawJSON) : v;
+}
+
+/**
+ * Numbers keep their text inside payloads only (json-body.ts). In the envelope around them a
+ * number is a number again, so the contract's validation reads it as JSON Schema means: a
+ * payload sent as `1.0` or `2e0` is a number, refused as "must be object", never taken for one.
+ */
+export function plainEnvelopeNumbers(body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    body[key] = plainNumber(value);
+    if (key !== 'items' || !Array.isArray(value)) continue;
+    value.forEach((item: unknown, i) => {
+      value[i] = plainNumber(item);
+      if (isObject(item)) for (const [k, v] of Object.entries(item)) item[k] = plainNumber(v);
+    });
+  }
+}
+
 /**
  * openapi-backend validates application/json bodies only; the others (merge-patch) are
  * validated here against the same contract schemas, by the same Ajv as the JSON bodies, compiled
@@ -80,6 +101,7 @@ export function createBodyReader(api: OpenAPIBackend, limits: BodyLimits): BodyR
     const content = (operation.requestBody as { content: Record<string, unknown> }).content;
     const body = await readJsonBody(ctx.req, Object.keys(content), limits);
     checkEnvelope(body);
+    plainEnvelopeNumbers(body as Record<string, unknown>);
     const validate = otherBodyValidators.get(
       `${operation.operationId}|${mediaType(ctx.get('content-type'))}`,
     );

@@ -4,9 +4,10 @@
  * pin it without an Oracle server.
  */
 import { AppError } from '../../domain/errors.js';
-import type { JsonObject, JsonValue } from '../../domain/json-value.js';
+import type { JsonObject, JsonText } from '../../domain/json-value.js';
 import type { NewRecord, StoredRecord, DeletedRecord } from '../../domain/records.js';
 import { oracledb, type OracleBind, type OracleBinds } from './oracle-database.js';
+import { oracleJsonValue, oraclePayloadText } from './oracle-json-numbers.js';
 
 // Ids are UUIDs stored as RAW(16): half the bytes of VARCHAR2(36), byte order equal to the text
 // order of lowercase UUIDs (as PostgreSQL's uuid), and any letter case of input finds the row.
@@ -51,7 +52,7 @@ export function rowToRecord(row: OracleRecordRow): StoredRecord {
   return {
     id: rawToUuid(row.ID),
     userId: row.USER_ID,
-    payload: row.PAYLOAD,
+    payload: oraclePayloadText(row.PAYLOAD),
     createdAt: row.CREATED_AT,
     updatedAt: row.UPDATED_AT,
     version: row.VERSION,
@@ -68,59 +69,8 @@ export function assertStorableUserId(userId: string, pointer = '/user_id'): void
   }
 }
 
-/**
- * True when node-oracledb can encode n as an Oracle NUMBER inside the JSON type. The digit and
- * exponent test is the driver's own (writeOracleNumber); the magnitude test is NUMBER's range.
- */
-export function isOracleNumber(n: number): boolean {
-  if (!Number.isFinite(n)) return false;
-  if (n === 0) return true;
-  const abs = Math.abs(n);
-  if (abs >= 1e126 || abs < 1e-130) return false;
-  const [mantissa = '', exp = '0'] = String(abs).split('e');
-  let digits = mantissa;
-  let exponent = Number(exp);
-  const dot = digits.indexOf('.');
-  if (dot >= 0) {
-    exponent -= digits.length - dot - 1;
-    digits = digits.slice(0, dot) + digits.slice(dot + 1);
-  }
-  digits = digits.replace(/^0+/, '');
-  const trimmed = digits.replace(/0+$/, '');
-  exponent += digits.length - trimmed.length;
-  return trimmed.length <= 40 && exponent < 126 && exponent > -131;
-}
-
-/** The JSON Pointer of the first number Oracle NUMBER cannot hold, or null. */
-export function findUnstorableNumber(value: JsonValue, pointer = ''): string | null {
-  if (typeof value === 'number') return isOracleNumber(value) ? null : pointer || '/';
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableNumber(value[i] as JsonValue, `${pointer}/${i}`);
-      if (found) return found;
-    }
-  } else if (isPlainObject(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      const found = findUnstorableNumber(child, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-/** Refuses, with a pointer, a payload the JSON type would lose a number of (rather than alter it). */
-export function assertStorablePayload(payload: JsonObject): void {
-  const at = findUnstorableNumber(payload);
-  if (at !== null) {
-    throw new AppError('unsupportedJsonValue', {
-      detail: `The payload number at ${at} is outside the range Oracle Database stores exactly (1e-130 to 1e126).`,
-      errors: [{ location: 'body', pointer: `/payload${at === '/' ? '' : at}`, detail: 'number out of range' }],
-    });
-  }
-}
-
 const raw = (id: string): OracleBind => ({ type: oracledb().DB_TYPE_RAW, val: uuidToRaw(id) });
-const json = (payload: JsonObject): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: payload });
+const json = (payload: JsonText): OracleBind => ({ type: oracledb().DB_TYPE_JSON, val: oracleJsonValue(payload) });
 const version = (v: number | null): OracleBind => ({ type: oracledb().DB_TYPE_NUMBER, val: v });
 const out = (type: OracleBind['type'], maxSize?: number): OracleBind =>
   maxSize === undefined ? { dir: oracledb().BIND_OUT, type } : { dir: oracledb().BIND_OUT, type, maxSize };
@@ -140,7 +90,7 @@ export function idBinds(id: string): OracleBinds {
   return { id: raw(id) };
 }
 
-export function updatePayloadBinds(id: string, payload: JsonObject, expected: number | null): OracleBinds {
+export function updatePayloadBinds(id: string, payload: JsonText, expected: number | null): OracleBinds {
   return {
     id: raw(id),
     payload: json(payload),
@@ -181,7 +131,7 @@ function returned<T>(outBinds: Record<string, unknown> | undefined, name: string
  * statement matched no row. The payload is the one bound: the JSON type keeps it exactly.
  */
 export function returningToRecord(
-  sent: { id: string; userId?: string; payload: JsonObject },
+  sent: { id: string; userId?: string; payload: JsonText },
   outBinds: Record<string, unknown> | undefined,
 ): StoredRecord | null {
   const createdAt = returned<Date>(outBinds, 'out_created_at');
@@ -216,7 +166,7 @@ export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIM
   let current: NewRecord[] = [];
   let bytes = 0;
   for (const r of records) {
-    const size = Buffer.byteLength(JSON.stringify(r.payload));
+    const size = Buffer.byteLength(r.payload);
     if (current.length > 0 && (current.length >= limits.maxItems || bytes + size > limits.maxBytes)) {
       chunks.push(current);
       current = [];
@@ -237,7 +187,11 @@ export function chunkForBulk(records: NewRecord[], limits: BulkLimits = BULK_LIM
  */
 export function bulkInsertBinds(chunk: NewRecord[], createdAt: Date | null): OracleBinds {
   if (chunk.length === 0) throw new Error('a bulk insert call needs at least one record');
-  const items = chunk.map((r) => ({ id: uuidToRaw(r.id).toString('hex'), user_id: r.userId, payload: r.payload }));
+  const items = chunk.map((r) => ({
+    id: uuidToRaw(r.id).toString('hex'),
+    user_id: r.userId,
+    payload: oracleJsonValue(r.payload),
+  }));
   return {
     items: { type: oracledb().DB_TYPE_JSON, val: items },
     expected_count: { type: oracledb().DB_TYPE_NUMBER, val: items.length },

@@ -4,11 +4,11 @@
  * set-based) in one round trip. Same behaviour as PostgresRecordsRepository; the shared contract
  * suite checks both.
  */
-import type { JsonObject } from '../../domain/json-value.js';
+import type { JsonText } from '../../domain/json-value.js';
 import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../../domain/records.js';
 import type { OracleDatabase, OracleResult } from './oracle-database.js';
+import { oraclePayload } from './oracle-json-numbers.js';
 import {
-  assertStorablePayload,
   assertStorableUserId,
   BULK_LIMITS,
   bulkInsertBinds,
@@ -57,9 +57,9 @@ export class OracleRecordsRepository implements RecordsRepository {
     >;
   }
 
-  async insert(record: NewRecord): Promise<StoredRecord> {
-    assertStorableUserId(record.userId);
-    assertStorablePayload(record.payload);
+  async insert(sent: NewRecord): Promise<StoredRecord> {
+    assertStorableUserId(sent.userId);
+    const record = { ...sent, payload: oraclePayload(sent.payload, '/payload') };
     const res = await this.db.execute(this.sql.insertRecord, insertRecordBinds(record), { autoCommit: true });
     const stored = returningToRecord(record, res.outBinds);
     if (!stored) throw new Error('INSERT ... RETURNING gave no row');
@@ -72,11 +72,11 @@ export class OracleRecordsRepository implements RecordsRepository {
    * chunk limits (any batch the default body limit allows) is a single round trip that also
    * commits. Each round trip may take ORACLE_BULK_CALL_TIMEOUT_MS, not the per-request bound.
    */
-  async insertMany(records: NewRecord[]): Promise<StoredRecord[]> {
-    if (records.length === 0) return [];
-    records.forEach((r, i) => {
+  async insertMany(sent: NewRecord[]): Promise<StoredRecord[]> {
+    if (sent.length === 0) return [];
+    const records = sent.map((r, i) => {
       assertStorableUserId(r.userId, `/items/${i}/user_id`);
-      assertStorablePayload(r.payload);
+      return { ...r, payload: oraclePayload(r.payload, `/items/${i}/payload`) };
     });
     const chunks = chunkForBulk(records, this.bulkLimits);
     const createdAt = await this.db.withConnection(async (_conn, exec) => {
@@ -109,11 +109,11 @@ export class OracleRecordsRepository implements RecordsRepository {
 
   async updatePayload(
     id: string,
-    payload: JsonObject,
+    sent: JsonText,
     expectedVersion: number | null,
   ): Promise<StoredRecord | null> {
     if (!isUuid(id)) return null;
-    assertStorablePayload(payload);
+    const payload = oraclePayload(sent, '/payload');
     const res = await this.db.execute(this.sql.updateRecordPayload, updatePayloadBinds(id, payload, expectedVersion), {
       autoCommit: true,
     });
