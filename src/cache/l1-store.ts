@@ -4,8 +4,9 @@
  *
  * - A record's value carries its rank (versions.ts): a put of a lower rank than the one held is
  *   refused, so a late write-through or a slow reader never replaces a newer version or a
- *   delete. A value may hold only the rank (a floor: never served), to refuse such a put while
- *   a load of the key is in flight.
+ *   delete. Another instance's announced rank is kept (a floor, never served) over a key held
+ *   or being loaded here; a write of this process puts its bytes over a key not held only when
+ *   no announcement can have been missed for it (putWritten).
  * - A first page's value carries the sequence number of the last invalidation; a page loaded
  *   before it is refused.
  * - What L1 forgets (an eviction, a clear) could have refused a put: a put whose data was read
@@ -18,7 +19,7 @@ import { LRUCache } from 'lru-cache';
 import type { CacheMark, RecordEntry } from '../domain/record-cache.js';
 import type { RecordId } from '../domain/record-id.js';
 import { pagesKey, recordKey } from './cache-keys.js';
-import { isDeleted } from './versions.js';
+import { FIRST_RANK, isDeleted } from './versions.js';
 
 export interface L1Options {
   maxEntries: number;
@@ -109,6 +110,18 @@ export class L1Store {
     }
     if (entry && !this.fits(key, entry.bytes)) entry = undefined;
     this.set(key, { kind: 'record', seq: 0, rank, entry });
+  }
+
+  /**
+   * A write of this process committed this state, read after `mark`. Its bytes are kept over an
+   * older state held here; for a key not held, only when no other instance can have written a
+   * newer state meanwhile without this L1 keeping its rank: with no other instance (`alone`), or
+   * for a record just created (version 1: its id was not out yet). Otherwise the next read takes
+   * it from L2, which orders every write.
+   */
+  putWritten(id: RecordId, rank: number, entry: RecordEntry | undefined, mark: CacheMark, alone: boolean): void {
+    if (!isDeleted(rank) && !alone && rank !== FIRST_RANK && !this.lru.has(recordKey(id))) return;
+    this.putRecord(id, rank, entry, mark);
   }
 
   /**

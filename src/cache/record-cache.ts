@@ -198,7 +198,7 @@ export class RecordCache implements RecordCachePort {
     for (const change of records) {
       const rank = changeRank(change);
       const entry = 'entry' in change ? change.entry : undefined;
-      this.l1.putRecord(change.id, rank, entry, since);
+      this.l1.putWritten(change.id, rank, entry, since, !this.redis.configured);
       // The bytes go to L2 only while nothing that could refuse them there may have expired.
       write.records.push({
         id: change.id,

@@ -6,6 +6,9 @@
  */
 import type { RecordChange, RecordEntry } from '../domain/record-cache.js';
 
+/** The rank of version 1, a record just created: nothing precedes it. */
+export const FIRST_RANK = 2;
+
 export function rankOf(entry: RecordEntry): number {
   return entry.version * 2;
 }
