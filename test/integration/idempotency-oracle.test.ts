@@ -26,6 +26,10 @@ const EXPIRE = prepareStatement(
   'expireIdempotencyKey',
   "UPDATE idempotency_keys SET expires_at = SYSTIMESTAMP - INTERVAL '1' SECOND WHERE subject = :subject AND key = :idem_key",
 );
+const END_LEASE = prepareStatement(
+  'endIdempotencyLease',
+  "UPDATE idempotency_keys SET lease_until = SYSTIMESTAMP - INTERVAL '1' SECOND WHERE subject = :subject AND key = :idem_key",
+);
 const COUNT = prepareStatement(
   'countIdempotencyKeys',
   'SELECT COUNT(*) AS n FROM idempotency_keys WHERE subject = :subject',
@@ -47,6 +51,8 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
       return state;
     };
     const holder = (subject: string, key: string) => winners.get(`${subject}\n${key}`) as Claim;
+    const endLease = (subject: string, key: string) =>
+      db.execute(END_LEASE, { subject: varchar(subject), idem_key: varchar(key) }, { autoCommit: true });
     const count = async (subject: string) =>
       (await db.execute<{ N: number }>(COUNT, { subject: varchar(subject) })).rows?.[0]?.N;
 
@@ -133,6 +139,30 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
         state: 'in-flight',
         fingerprint: fp('0'),
       });
+    });
+
+    test('when a holder dies and its lease runs out, then only the same request takes the key over, and the dead holder can no longer complete it', async () => {
+      expect(await claim('jwt:l', 'lease', fp('l'))).toEqual({ state: 'claimed' });
+      const dead = holder('jwt:l', 'lease');
+      const during = await claim('jwt:l', 'lease', fp('l'));
+      expect(during).toMatchObject({ state: 'in-flight', fingerprint: fp('l') });
+      expect(during.state === 'in-flight' && during.leaseSecondsLeft).toBeGreaterThanOrEqual(LEASE - 2);
+      await endLease('jwt:l', 'lease');
+      expect(await claim('jwt:l', 'lease', fp('m'))).toMatchObject({
+        state: 'in-flight',
+        fingerprint: fp('l'),
+      });
+      expect(await claim('jwt:l', 'lease', fp('l'))).toEqual({ state: 'claimed' });
+      await store.complete(dead, { status: 201, headers: {}, body: Buffer.from('{"dead":true}') });
+      await store.release(dead);
+      expect(await claim('jwt:l', 'lease', fp('l'))).toMatchObject({ state: 'in-flight' });
+      await store.complete(holder('jwt:l', 'lease'), {
+        status: 201,
+        headers: {},
+        body: Buffer.from('{"taker":true}'),
+      });
+      const done = await claim('jwt:l', 'lease', fp('l'));
+      expect(done.state === 'done' && done.response.body.toString()).toBe('{"taker":true}');
     });
 
     test('when expired keys are purged, then live keys stay', async () => {
