@@ -119,7 +119,13 @@ export class L1Store {
    * for a record just created (version 1: its id was not out yet). Otherwise the next read takes
    * it from L2, which orders every write.
    */
-  putWritten(id: RecordId, rank: number, entry: RecordEntry | undefined, mark: CacheMark, alone: boolean): void {
+  putWritten(
+    id: RecordId,
+    rank: number,
+    entry: RecordEntry | undefined,
+    mark: CacheMark,
+    alone: boolean,
+  ): void {
     if (!isDeleted(rank) && !alone && rank !== FIRST_RANK && !this.lru.has(recordKey(id))) return;
     this.putRecord(id, rank, entry, mark);
   }
