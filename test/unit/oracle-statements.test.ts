@@ -301,10 +301,10 @@ describe('migrations and packages', () => {
 
   test('when a record is updated or deleted, then its time is read as the row is locked and never goes below the last updated_at', () => {
     expect(catalog.get('updateRecordPayload').text).toMatch(
-      /updated_at = GREATEST\(SYSTIMESTAMP, updated_at\),/,
+      /updated_at = GREATEST\(SYSTIMESTAMP, updated_at, created_at\),/,
     );
     expect(catalog.get('deleteRecord').text).toMatch(
-      /RETURNING user_id, version, GREATEST\(SYSTIMESTAMP, updated_at\)\s+INTO :out_user_id, :out_version, :out_deleted_at$/,
+      /RETURNING user_id, version, GREATEST\(SYSTIMESTAMP, updated_at, created_at\)\s+INTO :out_user_id, :out_version, :out_deleted_at$/,
     );
   });
 

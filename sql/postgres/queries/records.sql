@@ -56,10 +56,11 @@ LIMIT :limit::integer;
 -- another writer's row lock ends, so the clock is read as the row is updated (clock_timestamp(),
 -- evaluated again on the newest row when a concurrent update made the statement wait), and never
 -- below that row's updated_at (another session's clock, or the rounding to timestamptz(3), may be
--- ahead). updated_at is not the partition key: the row stays in its partition.
+-- ahead), nor below created_at (a row loaded with a created_at ahead of the clock). updated_at is
+-- not the partition key: the row stays in its partition.
 UPDATE records
 SET payload = :payload::jsonb,
-    updated_at = greatest(clock_timestamp(), updated_at),
+    updated_at = greatest(clock_timestamp(), updated_at, created_at),
     version = version + 1
 WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
@@ -75,7 +76,7 @@ WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
   AND created_at < :near_to::timestamptz
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
-RETURNING user_id, version, greatest(clock_timestamp(), updated_at)::timestamptz(3) AS deleted_at;
+RETURNING user_id, version, greatest(clock_timestamp(), updated_at, created_at)::timestamptz(3) AS deleted_at;
 
 /* @name findRecordVersion */
 SELECT version FROM records
