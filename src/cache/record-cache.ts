@@ -61,8 +61,11 @@ export interface CacheOptions {
   tombstoneTtlSeconds: number;
 }
 
-/** A rank not known (an announcement of the previous release): above every real one. */
-const UNKNOWN_RANK = Number.MAX_SAFE_INTEGER;
+/**
+ * A rank not known (an announcement of the previous release): above every real one, and even, so
+ * that it is kept as a version without bytes, never read as a deletion.
+ */
+const UNKNOWN_RANK = Number.MAX_SAFE_INTEGER - 1;
 
 export class RecordCache implements RecordCachePort {
   readonly stats: CacheStats;

@@ -39,6 +39,8 @@ async function instance(options: Partial<CacheOptions> = {}): Promise<RecordCach
   await redis.waitUntilReady(undefined, 2000);
   const cache = new RecordCache(redis, { ...OPTIONS, ...options });
   await cache.start();
+  // The subscription is confirmed a moment after start(); until then L1 neither answers nor fills.
+  await new Promise((resolve) => setTimeout(resolve, 100));
   return cache;
 }
 
@@ -130,6 +132,25 @@ describe('two instances on one Redis', () => {
     release(entry(2)); // what the database said before the write
     expect((await reading).entry?.version).toBe(2);
     for (const c of [a, a, b, b]) expect(await versionIn(c, id)).toBe(3);
+  });
+});
+
+describe('announcements of the previous release', () => {
+  test('when an instance of the previous release announces a change (ids only, maybe in upper case), then L1 drops the record and reads it again', async () => {
+    const cache = await instance();
+    const id = newId();
+    await cache.written(cache.mark(), [{ id, entry: entry(1) }], ['u1']);
+    expect((await cache.getRecord(id, noLoad)).source).toBe('hit-l1');
+    // The previous release sent the raw path text of the request as the id, and no ranks.
+    await gateways[0]!.run((c) =>
+      c.publish(
+        `${PREFIX}invalidate`,
+        JSON.stringify({ i: 'old-release', r: [id.toUpperCase()], u: ['u1'] }),
+      ),
+    );
+    await settle();
+    const again = await cache.getRecord(id, noLoad);
+    expect([again.source, again.entry?.version]).toEqual(['hit-l2', 1]);
   });
 });
 
