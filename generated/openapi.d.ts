@@ -60,7 +60,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The record's `id`. An id that names no record answers `404`.
+                 * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+                 *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+                 *     same record, and every answer, `Location` and change event gives the id in lower case.
                  * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
                  */
                 id: components["parameters"]["RecordId"];
@@ -256,7 +258,8 @@ export interface components {
         };
         Record: {
             /**
-             * @description Opaque identifier (a time-ordered UUID today; do not rely on its form).
+             * @description Opaque identifier (a time-ordered UUID today; do not rely on its form), always in lower
+             *     case. The same id in upper case names the same record.
              * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
              */
             id: string;
@@ -623,7 +626,9 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The record's `id`. An id that names no record answers `404`.
+         * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+         *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+         *     same record, and every answer, `Location` and change event gives the id in lower case.
          * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
          */
         RecordId: string;
@@ -649,8 +654,11 @@ export interface components {
         /**
          * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
          *     and the same body returns the original response and writes nothing; the same key with
-         *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
-         *     to the caller and are kept 24 hours.
+         *     another body answers 422; a retry while the first is in progress answers 409 with
+         *     Retry-After. The same body means the same JSON value: the order of members, whitespace and
+         *     the spelling of numbers do not matter. If the first request never finishes (its server
+         *     died), a retry of the same request takes the key over after a lease (30 s by default).
+         *     Keys belong to the caller and are kept 24 hours.
          * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
          */
         IdempotencyKey: string;
@@ -769,8 +777,11 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
                  *     and the same body returns the original response and writes nothing; the same key with
-                 *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
-                 *     to the caller and are kept 24 hours.
+                 *     another body answers 422; a retry while the first is in progress answers 409 with
+                 *     Retry-After. The same body means the same JSON value: the order of members, whitespace and
+                 *     the spelling of numbers do not matter. If the first request never finishes (its server
+                 *     died), a retry of the same request takes the key over after a lease (30 s by default).
+                 *     Keys belong to the caller and are kept 24 hours.
                  * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -827,8 +838,11 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
                  *     and the same body returns the original response and writes nothing; the same key with
-                 *     another body answers 422; a retry while the first is in progress answers 409. Keys belong
-                 *     to the caller and are kept 24 hours.
+                 *     another body answers 422; a retry while the first is in progress answers 409 with
+                 *     Retry-After. The same body means the same JSON value: the order of members, whitespace and
+                 *     the spelling of numbers do not matter. If the first request never finishes (its server
+                 *     died), a retry of the same request takes the key over after a lease (30 s by default).
+                 *     Keys belong to the caller and are kept 24 hours.
                  * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -914,7 +928,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The record's `id`. An id that names no record answers `404`.
+                 * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+                 *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+                 *     same record, and every answer, `Location` and change event gives the id in lower case.
                  * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
                  */
                 id: components["parameters"]["RecordId"];
@@ -968,7 +984,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The record's `id`. An id that names no record answers `404`.
+                 * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+                 *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+                 *     same record, and every answer, `Location` and change event gives the id in lower case.
                  * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
                  */
                 id: components["parameters"]["RecordId"];
@@ -1028,7 +1046,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The record's `id`. An id that names no record answers `404`.
+                 * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+                 *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+                 *     same record, and every answer, `Location` and change event gives the id in lower case.
                  * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
                  */
                 id: components["parameters"]["RecordId"];
@@ -1070,7 +1090,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The record's `id`. An id that names no record answers `404`.
+                 * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
+                 *     has it, their hex digits may be sent in either case: `0193...A0` and `0193...a0` name the
+                 *     same record, and every answer, `Location` and change event gives the id in lower case.
                  * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
                  */
                 id: components["parameters"]["RecordId"];

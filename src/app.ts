@@ -70,7 +70,11 @@ export async function createApp({
   tracing,
 }: AppDeps): Promise<App> {
   const contract = await loadContract();
-  const idempotency = new Idempotency(storage.idempotency, { ttlSeconds: config.idempotencyTtlSeconds });
+  const idempotency = new Idempotency(storage.idempotency, {
+    ttlSeconds: config.idempotencyTtlSeconds,
+    leaseSeconds: config.idempotencyLeaseSeconds,
+    writeWindowMs: config.idempotencyWriteWindowMs,
+  });
   const metrics = createMetrics();
   const events = createEventPublisher(redis, {
     maxLen: config.eventsStreamMaxLen,
@@ -94,7 +98,10 @@ export async function createApp({
   const cache = new RecordCache(redis, {
     enabled: config.cacheEnabled,
     l1MaxEntries: config.cacheL1MaxEntries,
+    l1MaxBytes: config.cacheL1MaxBytes,
     l1TtlMs: config.cacheL1TtlMs,
+    entryMaxBytes: config.cacheEntryMaxBytes,
+    l2MaxBytes: config.cacheL2MaxBytes,
     l2TtlSeconds: config.cacheTtlSeconds,
     tombstoneTtlSeconds: 60,
   });

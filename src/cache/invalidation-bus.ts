@@ -6,20 +6,33 @@
  * and nothing can change behind its back.
  */
 import { randomUUID } from 'node:crypto';
+import { recordIdOf, type RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
+
+/** A record another instance changed, and the rank of its new state (versions.ts). */
+export interface ChangedRecord {
+  id: RecordId;
+  /** Absent in an announcement from a release that did not send ranks: rank unknown. */
+  rank?: number;
+}
 
 /** What this instance must do about the others' writes. */
 export interface BusListener {
   /** Another instance changed these records and these users' first pages. */
-  changed(recordIds: string[], userIds: string[]): void;
+  changed(records: ChangedRecord[], userIds: string[]): void;
   /** Announcements may have been missed: nothing held locally can be trusted. */
   missed(): void;
 }
 
-/** The message on the channel: the sender, the record ids and the user ids. */
+/**
+ * The message on the channel: the sender, the record ids, their ranks (`v`, in the same order)
+ * and the user ids. The ranks travel beside the ids, not inside them, so an instance of the
+ * previous release still reads `r` as ids and drops them.
+ */
 interface Announcement {
   i: string;
   r?: string[];
+  v?: number[];
   u?: string[];
 }
 
@@ -78,10 +91,15 @@ export class InvalidationBus {
    */
   announce<R>(
     target: { publish(channel: string, message: string): R },
-    recordIds: string[],
+    records: { id: RecordId; rank: number }[],
     userIds: string[],
   ): R {
-    const message: Announcement = { i: this.instanceId, r: recordIds, u: userIds };
+    const message: Announcement = {
+      i: this.instanceId,
+      r: records.map((r) => r.id),
+      v: records.map((r) => r.rank),
+      u: userIds,
+    };
     return target.publish(this.channel, JSON.stringify(message));
   }
 
@@ -93,6 +111,8 @@ export class InvalidationBus {
       return;
     }
     if (msg.i === this.instanceId) return;
-    this.listener.changed(msg.r ?? [], msg.u ?? []);
+    const ranks = msg.v ?? [];
+    const records = (msg.r ?? []).map((id, n) => ({ id: recordIdOf(id), rank: ranks[n] }));
+    this.listener.changed(records, msg.u ?? []);
   }
 }

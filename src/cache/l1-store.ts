@@ -1,103 +1,194 @@
 /**
- * L1: the in-process LRU of serialized records and first pages. It answers only while it is
- * trusted (see invalidation-bus.ts), and its fills obey two rules that keep a slow reader from
- * putting back what a write replaced: a fill is refused when the key was invalidated while the
- * value was being loaded, and a record fill never replaces a newer version or a delete.
+ * L1: the in-process LRU of serialized records and first pages, bounded in bytes. It answers only
+ * while it is trusted (see invalidation-bus.ts), and what it keeps is ordered:
+ *
+ * - A record's value carries its rank (versions.ts): a put of a lower rank than the one held is
+ *   refused, so a late write-through or a slow reader never replaces a newer version or a
+ *   delete. Another instance's announced rank is kept (a floor, never served) over a key held
+ *   or being loaded here; a write of this process puts its bytes over a key not held only when
+ *   no announcement can have been missed for it (putWritten).
+ * - A first page's value carries the sequence number of the last invalidation; a page loaded
+ *   before it is refused.
+ * - What L1 forgets (an eviction, a clear) could have refused a put: a put whose data was read
+ *   before something it might have needed was forgotten is refused, and so is one whose data is
+ *   older than an L1 lifetime (a forgotten floor then could have expired).
+ *
+ * Nothing refreshes a lifetime: reads do not, and a put that brings nothing new is dropped.
  */
 import { LRUCache } from 'lru-cache';
-import type { RecordEntry } from '../domain/record-cache.js';
+import type { CacheMark, RecordEntry } from '../domain/record-cache.js';
+import type { RecordId } from '../domain/record-id.js';
 import { pagesKey, recordKey } from './cache-keys.js';
+import { FIRST_RANK, isDeleted } from './versions.js';
 
 export interface L1Options {
   maxEntries: number;
+  /** Most bytes held (entries' bytes and keys, plus a fixed overhead each). */
+  maxBytes: number;
+  /** Largest entry kept; a larger record or page is served but not kept. */
+  maxEntryBytes: number;
   ttlMs: number;
 }
 
-type L1Value = { kind: 'record'; entry: RecordEntry | null } | { kind: 'pages'; pages: Map<number, Buffer> };
+/** What an entry costs besides its bytes and key: the objects around them, roughly. */
+const OVERHEAD = 120;
+
+type L1Value =
+  | { kind: 'record'; seq: number; rank: number; entry?: RecordEntry }
+  | { kind: 'page'; seq: number; bytes?: Buffer };
 
 export class L1Store {
   private readonly lru: LRUCache<string, L1Value>;
-  /** Invalidation sequence numbers by key, to refuse fills that raced an invalidation. */
-  private readonly invalidatedAt: LRUCache<string, number>;
+  /** Every put takes the next number; a mark is the number when a load or write began. */
   private seq = 0;
+  /** The newest seq among the values forgotten (evicted or cleared): puts marked before it may be stale. */
+  private forgottenAt = 0;
 
-  /** trusted(): whether L1 may answer and be filled now (it holds nothing while untrusted). */
+  /**
+   * trusted(): whether L1 may answer and be filled now (it holds nothing while untrusted).
+   * loading(key): whether a load of this key is in flight in this process.
+   */
   constructor(
-    options: L1Options,
+    private readonly options: L1Options,
     private readonly trusted: () => boolean,
+    private readonly loading: (key: string) => boolean,
   ) {
-    this.lru = new LRUCache({ max: Math.max(1, options.maxEntries), ttl: options.ttlMs });
-    this.invalidatedAt = new LRUCache({ max: Math.max(1000, options.maxEntries * 4) });
+    this.lru = new LRUCache<string, L1Value>({
+      max: Math.max(1, options.maxEntries),
+      maxSize: Math.max(1, options.maxBytes),
+      sizeCalculation: (v, k) => sizeOf(k, v),
+      ttl: options.ttlMs,
+      dispose: (v, _k, reason) => {
+        if (reason === 'evict') this.forgottenAt = Math.max(this.forgottenAt, v.seq);
+      },
+    });
   }
 
   get usable(): boolean {
     return this.trusted();
   }
 
-  /** The point a load starts from: a fill given it is refused if the key is invalidated later. */
-  mark(): number {
-    return this.seq;
+  /** Bytes held now, as counted against maxBytes. */
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  /** Taken before a load or a write begins; a put given it is refused if it may be stale. */
+  mark(): CacheMark {
+    return { seq: this.seq, at: Date.now() };
   }
 
   /** A record held in L1 (entry null: known deleted), or undefined. */
-  record(id: string): { entry: RecordEntry | null } | undefined {
+  record(id: RecordId): { entry: RecordEntry | null } | undefined {
     const hit = this.trusted() ? this.lru.get(recordKey(id)) : undefined;
-    return hit?.kind === 'record' ? { entry: hit.entry } : undefined;
+    if (hit?.kind !== 'record') return undefined;
+    if (isDeleted(hit.rank)) return { entry: null };
+    return hit.entry ? { entry: hit.entry } : undefined;
   }
 
-  /** A user's first page for this limit held in L1, or undefined. */
-  page(userId: string, limit: number): Buffer | undefined {
+  /** A user's first page held in L1, or undefined. */
+  page(userId: string): Buffer | undefined {
     const hit = this.trusted() ? this.lru.get(pagesKey(userId)) : undefined;
-    return hit?.kind === 'pages' ? hit.pages.get(limit) : undefined;
+    return hit?.kind === 'page' ? hit.bytes : undefined;
   }
 
-  /** Keeps a record read from L2 or the database, unless a write got there since `mark`. */
-  fillRecord(id: string, entry: RecordEntry | null, mark: number): void {
+  /**
+   * Keeps a record's state of this rank (entry: its bytes; none: a deletion or only the rank),
+   * read or written after `mark`, unless L1 holds a newer one or cannot tell.
+   */
+  putRecord(id: RecordId, rank: number, entry: RecordEntry | undefined, mark: CacheMark): void {
+    if (!this.trusted()) return;
     const key = recordKey(id);
-    if (!this.trusted() || this.invalidatedSince(key, mark)) return;
-    const current = this.lru.get(key);
-    // A record fill never replaces a newer version or a delete written through meanwhile.
-    if (current?.kind === 'record') {
-      if (current.entry === null || (entry && current.entry.version >= entry.version)) return;
+    const held = this.lru.get(key);
+    if (held?.kind === 'record' && (held.rank > rank || (held.rank === rank && (held.entry || !entry))))
+      return;
+    // A deletion is the last state a record reaches, so it is kept whatever was forgotten;
+    // otherwise, when L1 cannot tell, it keeps only the rank (a floor is never served).
+    if (!isDeleted(rank) && this.mayHaveForgotten(mark)) {
+      if (held) this.set(key, { kind: 'record', seq: 0, rank });
+      return;
     }
-    this.lru.set(key, { kind: 'record', entry });
+    if (entry && !this.fits(key, entry.bytes)) entry = undefined;
+    this.set(key, { kind: 'record', seq: 0, rank, entry });
   }
 
-  /** Keeps a first page read from L2 or the database, unless the user's pages were invalidated since `mark`. */
-  fillPage(userId: string, limit: number, bytes: Buffer, mark: number): void {
+  /**
+   * A write of this process committed this state, read after `mark`. Its bytes are kept over an
+   * older state held here; for a key not held, only when no other instance can have written a
+   * newer state meanwhile without this L1 keeping its rank: with no other instance (`alone`), or
+   * for a record just created (version 1: its id was not out yet). Otherwise the next read takes
+   * it from L2, which orders every write.
+   */
+  putWritten(
+    id: RecordId,
+    rank: number,
+    entry: RecordEntry | undefined,
+    mark: CacheMark,
+    alone: boolean,
+  ): void {
+    if (!isDeleted(rank) && !alone && rank !== FIRST_RANK && !this.lru.has(recordKey(id))) return;
+    this.putRecord(id, rank, entry, mark);
+  }
+
+  /**
+   * Another instance changed the record to this rank: a lower one held is dropped, and the rank
+   * is kept as a floor while a load of the key is in flight (it may bring the older state).
+   */
+  raiseRecord(id: RecordId, rank: number): void {
+    const key = recordKey(id);
+    const held = this.lru.get(key);
+    if (held?.kind === 'record' && held.rank >= rank) return;
+    if (held || this.loading(key)) this.set(key, { kind: 'record', seq: 0, rank });
+  }
+
+  /** Keeps a first page loaded after `mark`, unless the user's pages were invalidated since. */
+  putPage(userId: string, bytes: Buffer, mark: CacheMark): void {
+    if (!this.trusted()) return;
     const key = pagesKey(userId);
-    if (!this.trusted() || this.invalidatedSince(key, mark)) return;
-    const current = this.lru.get(key);
-    const pages = current?.kind === 'pages' ? current.pages : new Map<number, Buffer>();
-    pages.set(limit, bytes);
-    this.lru.set(key, { kind: 'pages', pages });
+    const held = this.lru.get(key);
+    if (held) {
+      if (held.seq > mark.seq || (held.kind === 'page' && held.bytes)) return;
+    } else if (this.mayHaveForgotten(mark)) {
+      return;
+    }
+    if (this.fits(key, bytes)) this.set(key, { kind: 'page', seq: 0, bytes });
   }
 
-  /** A committed write: its new state (null: deleted) replaces what L1 holds. */
-  written(id: string, entry: RecordEntry | null): void {
-    this.forgetRecord(id);
-    if (this.trusted()) this.lru.set(recordKey(id), { kind: 'record', entry });
-  }
-
-  forgetRecord(id: string): void {
-    this.forget(recordKey(id));
-  }
-
-  forgetPages(userId: string): void {
-    this.forget(pagesKey(userId));
+  /** The user's first pages changed: drop them, and refuse pages loaded before now. */
+  invalidatePages(userId: string): void {
+    const key = pagesKey(userId);
+    if (this.lru.has(key) || this.loading(key)) this.set(key, { kind: 'page', seq: 0 });
   }
 
   /** Drops every entry: announcements may have been missed. */
   clear(): void {
     this.lru.clear();
+    this.forgottenAt = ++this.seq;
   }
 
-  private forget(key: string): void {
-    this.invalidatedAt.set(key, ++this.seq);
-    this.lru.delete(key);
+  /** Each put takes the next sequence number, so a mark taken before it is older. */
+  private set(key: string, value: L1Value): void {
+    value.seq = ++this.seq;
+    this.lru.set(key, value);
   }
 
-  private invalidatedSince(key: string, mark: number): boolean {
-    return (this.invalidatedAt.get(key) ?? -1) > mark;
+  private fits(key: string, bytes: Buffer): boolean {
+    return key.length + bytes.length + OVERHEAD <= this.options.maxEntryBytes;
   }
+
+  /**
+   * True when a value put after `mark` has been forgotten since, or when the mark is older than
+   * a value's lifetime: a floor that should refuse this put may be gone.
+   */
+  private mayHaveForgotten(mark: CacheMark): boolean {
+    return this.forgottenAt > mark.seq || Date.now() - mark.at >= this.options.ttlMs;
+  }
+}
+
+function sizeOf(key: string, v: L1Value): number {
+  const bytes =
+    v.kind === 'record'
+      ? (v.entry?.bytes.length ?? 0) + (v.entry?.userId.length ?? 0)
+      : (v.bytes?.length ?? 0);
+  return key.length + bytes + OVERHEAD;
 }

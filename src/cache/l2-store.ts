@@ -1,31 +1,38 @@
 /**
- * L2: the cache's entries in Redis, shared by every instance. A record is its version, owner and
- * bytes, or a tombstone for a delete (kept a while, so a slow reader cannot re-fill the old
- * record); a user's first pages live under a generation number (page-scripts.ts). Fills never
- * overwrite newer data: a record fill is SET NX (a write-through or a tombstone wins), a page
- * fill lands only while the generation is the one read before the load.
+ * L2: the cache's entries in Redis, shared by every instance. A record's entry carries its rank
+ * (versions.ts) and, within the byte budget (l2-budget.ts), its owner and bytes; every put of a
+ * record, by a fill, a write-through, a delete or a replayed invalidation, goes through one Lua
+ * script that refuses a lower rank (record-scripts.ts). A user's first page lives under a
+ * generation number (page-scripts.ts). Nothing here refreshes a lifetime: reads are plain GETs,
+ * and a put that brings nothing new is refused.
  *
  * Reads and fills answer undefined when Redis does not (the gateway's rule); whether L2 is worth
  * asking at all is the caller's decision (record-cache.ts).
  */
 import type { RecordEntry } from '../domain/record-cache.js';
+import type { RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
-import { pagesKey, recordKey } from './cache-keys.js';
-import { withPageScripts } from './page-scripts.js';
+import { pagesKey, recordKey, tagOf } from './cache-keys.js';
+import { withCacheScripts } from './cache-scripts.js';
+import type { L2Budget } from './l2-budget.js';
+import type { PageCommands } from './page-scripts.js';
+import type { RecordCommands } from './record-scripts.js';
+import { isDeleted, rankOf } from './versions.js';
 
 export interface L2Options {
   ttlSeconds: number;
-  /** How long a delete is remembered. */
+  /** How long a tombstone, or a version kept without its bytes, is remembered. */
   tombstoneTtlSeconds: number;
 }
 
 /** What a committed write changed, as the cache levels and the other instances must learn it. */
 export interface CacheWrite {
   /**
-   * Each record's new state: its entry, null when deleted, or 'unknown' (a replayed
-   * invalidation, which kept only the id): L2 then drops the record's entry.
+   * Each record's new rank, with its entry when the bytes are to be stored. Without an entry the
+   * rank alone is stored: a tombstone (odd rank), or a version whose bytes are not kept (a
+   * replayed invalidation, a write too old to be sure of, a record too large).
    */
-  records: { id: string; entry: RecordEntry | null | 'unknown' }[];
+  records: { id: RecordId; rank: number; entry?: RecordEntry }[];
   /** The users whose cached first pages the write made stale. */
   users: string[];
 }
@@ -35,56 +42,62 @@ export interface CacheWrite {
  * collects. Both ioredis shapes fit; the return value is theirs.
  */
 export interface CommandSink {
-  set(key: string, value: Buffer | string, mode: 'EX', seconds: number): unknown;
-  del(key: string): unknown;
-  dapiPageInvalidate(genKey: string, pagesKey: string, ttlSeconds: string): unknown;
+  dapiRecordPut(...args: Parameters<RecordCommands['dapiRecordPut']>): unknown;
+  dapiPageInvalidate(...args: Parameters<PageCommands['dapiPageInvalidate']>): unknown;
 }
-
-const TOMBSTONE = '-';
 
 export class L2Store {
   constructor(
     private readonly redis: RedisGateway,
+    private readonly budget: L2Budget,
     private readonly options: L2Options,
   ) {}
 
-  /** A record's entry (null: a tombstone), or undefined when L2 holds none or did not answer. */
-  async record(id: string): Promise<{ entry: RecordEntry | null } | undefined> {
+  /**
+   * A record's entry (null: a tombstone) with its rank; undefined when L2 holds none, holds only
+   * its version, or did not answer.
+   */
+  async record(id: RecordId): Promise<{ rank: number; entry: RecordEntry | null } | undefined> {
     const raw = await this.redis.run((c) => c.getBuffer(this.key(recordKey(id))));
-    return raw ? { entry: decodeRecord(raw) } : undefined;
+    return raw ? decodeRecord(raw) : undefined;
   }
 
-  /** Stores a loaded record unless a write-through or a tombstone is already there. */
-  async fillRecord(id: string, entry: RecordEntry): Promise<void> {
-    await this.redis.run((c) =>
-      c.set(this.key(recordKey(id)), encodeRecord(entry), 'EX', this.options.ttlSeconds, 'NX'),
+  /** Stores a loaded record unless L2 holds its version or a newer one, or the budget is spent. */
+  async fillRecord(id: RecordId, entry: RecordEntry): Promise<void> {
+    await this.redis.run(
+      (c) => this.putRecord(withCacheScripts(c), id, rankOf(entry), entry, '0') as Promise<number>,
     );
   }
 
   /**
-   * The user's current page generation and the page for this limit (null: not cached);
+   * The user's current page generation and the page (null: not cached for this generation);
    * undefined when Redis did not answer.
    */
-  async page(
-    userId: string,
-    limit: number,
-  ): Promise<{ generation: string; bytes: Buffer | null } | undefined> {
-    const [gen, pages] = this.pageKeys(userId);
-    const got = await this.redis.run((c) => withPageScripts(c).dapiPageGetBuffer(gen, pages, String(limit)));
-    return got && { generation: got[0].toString(), bytes: got[1] ?? null };
+  async page(userId: string): Promise<{ generation: string; bytes: Buffer | null } | undefined> {
+    const [gen, page] = this.pageKeys(userId);
+    const got = await this.redis.run((c) => withCacheScripts(c).dapiPageGetBuffer(gen, page));
+    if (!got) return undefined;
+    const generation = got[0].toString();
+    const held = got[1];
+    const head = Buffer.from(`${generation}\n`);
+    const current = held !== null && held.subarray(0, head.length).equals(head);
+    return { generation, bytes: current ? held.subarray(head.length) : null };
   }
 
   /** Stores a loaded page if the user's generation is still the one read before the load. */
-  async fillPage(userId: string, generation: string, limit: number, bytes: Buffer): Promise<void> {
-    const [gen, pages] = this.pageKeys(userId);
+  async fillPage(userId: string, generation: string, bytes: Buffer): Promise<void> {
+    const [gen, page] = this.pageKeys(userId);
+    const [now, before] = this.budget.keys(this.redis.keyPrefix, tagOf(pagesKey(userId)));
     await this.redis.run((c) =>
-      withPageScripts(c).dapiPageSet(
+      withCacheScripts(c).dapiPageSet(
         gen,
-        pages,
+        page,
+        now,
+        before,
         generation,
-        String(limit),
         bytes,
         String(this.options.ttlSeconds),
+        ...this.budget.args(),
       ),
     );
   }
@@ -94,22 +107,39 @@ export class L2Store {
    * one place that says how a write changes L2. Returns how many commands it added.
    */
   addWrite(sink: CommandSink, write: CacheWrite): number {
-    for (const { id, entry } of write.records) {
-      const key = this.key(recordKey(id));
-      if (entry === 'unknown') sink.del(key);
-      else if (entry) sink.set(key, encodeRecord(entry), 'EX', this.options.ttlSeconds);
-      else sink.set(key, TOMBSTONE, 'EX', this.options.tombstoneTtlSeconds);
-    }
+    for (const { id, rank, entry } of write.records) this.putRecord(sink, id, rank, entry, '1');
     for (const u of write.users) {
-      const [gen, pages] = this.pageKeys(u);
-      sink.dapiPageInvalidate(gen, pages, String(this.options.ttlSeconds * 2));
+      const [gen, page] = this.pageKeys(u);
+      sink.dapiPageInvalidate(gen, page, String(this.options.ttlSeconds * 2));
     }
     return write.records.length + write.users.length;
   }
 
-  private pageKeys(userId: string): [gen: string, pages: string] {
+  private putRecord(
+    sink: Pick<CommandSink, 'dapiRecordPut'>,
+    id: RecordId,
+    rank: number,
+    entry: RecordEntry | undefined,
+    keepRank: '0' | '1',
+  ): unknown {
+    const key = recordKey(id);
+    const [now, before] = this.budget.keys(this.redis.keyPrefix, tagOf(key));
+    return sink.dapiRecordPut(
+      this.key(key),
+      now,
+      before,
+      String(rank),
+      entry ? encodeContent(entry) : '',
+      String(this.options.ttlSeconds),
+      String(this.options.tombstoneTtlSeconds),
+      ...this.budget.args(),
+      keepRank,
+    );
+  }
+
+  private pageKeys(userId: string): [gen: string, page: string] {
     const key = this.key(pagesKey(userId));
-    return [`${key}:gen`, `${key}:pages`];
+    return [`${key}:g`, `${key}:p`];
   }
 
   private key(key: string): string {
@@ -117,18 +147,20 @@ export class L2Store {
   }
 }
 
-function encodeRecord(entry: RecordEntry): Buffer {
-  return Buffer.concat([Buffer.from(`${entry.version}\n${entry.userId}\n`), entry.bytes]);
+/** What follows the rank of a record's entry: `<user id>\n<bytes>`. */
+function encodeContent(entry: RecordEntry): Buffer {
+  return Buffer.concat([Buffer.from(`${entry.userId}\n`), entry.bytes]);
 }
 
-function decodeRecord(raw: Buffer): RecordEntry | null {
-  if (raw.length === 1 && raw[0] === TOMBSTONE.charCodeAt(0)) return null;
-  // user_id cannot hold a newline (the contract's pattern), so two newlines end the header.
+function decodeRecord(raw: Buffer): { rank: number; entry: RecordEntry | null } | undefined {
   const nl = raw.indexOf(0x0a);
+  const rank = Number(raw.subarray(0, nl).toString());
+  if (nl < 0 || !Number.isSafeInteger(rank)) return undefined;
+  if (nl === raw.length - 1) return isDeleted(rank) ? { rank, entry: null } : undefined;
+  // user_id cannot hold a newline (the contract's pattern), so the next newline ends it.
   const nl2 = raw.indexOf(0x0a, nl + 1);
   return {
-    version: Number(raw.subarray(0, nl).toString()),
-    userId: raw.subarray(nl + 1, nl2).toString(),
-    bytes: raw.subarray(nl2 + 1),
+    rank,
+    entry: { version: rank / 2, userId: raw.subarray(nl + 1, nl2).toString(), bytes: raw.subarray(nl2 + 1) },
   };
 }

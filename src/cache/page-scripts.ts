@@ -1,27 +1,35 @@
 /**
- * Lua scripts for a user's cached first pages in Redis. Each touches the user's two keys (one
- * hash slot thanks to the `{u:...}` hash tag): a generation counter and a hash of pages keyed
- * `<generation>:<limit>`. A fill lands only if the generation is still the one read before the
- * database query, so a page computed before a write can never be stored after it.
+ * Lua scripts for a user's cached first page in Redis. Each touches the user's keys (one slot
+ * thanks to the group's hash tag, cache-keys.ts): a generation counter `:g`, the page `:p` held
+ * as `<generation>\n<bytes>`, and the group's budget counters (l2-budget.ts). A fill lands only
+ * if the generation is still the one read before the database query, so a page computed before a
+ * write can never be stored after it; a fill never replaces (nor refreshes) a page of the same
+ * generation, and stores nothing past the budget.
  */
-import type { RedisClient } from '../redis/redis-gateway.js';
+import { TAKE_BUDGET_LUA } from './l2-budget.js';
 
 export const PAGE_SCRIPTS = {
+  // KEYS: generation, page. Answers {generation, page or false}.
   dapiPageGet: {
     numberOfKeys: 2,
     lua: `
       local g = redis.call('GET', KEYS[1]) or '0'
-      return {g, redis.call('HGET', KEYS[2], g .. ':' .. ARGV[1])}`,
+      return {g, redis.call('GET', KEYS[2])}`,
   },
+  // KEYS: generation, page, budget now, budget before.
+  // ARGV: generation read before the load, page bytes, ttl, group max, counter ttl.
   dapiPageSet: {
-    numberOfKeys: 2,
-    lua: `
+    numberOfKeys: 4,
+    lua: `${TAKE_BUDGET_LUA}
       local g = redis.call('GET', KEYS[1]) or '0'
       if g ~= ARGV[1] then return 0 end
-      redis.call('HSET', KEYS[2], g .. ':' .. ARGV[2], ARGV[3])
-      redis.call('EXPIRE', KEYS[2], ARGV[4])
+      local cur = redis.call('GET', KEYS[2])
+      if cur and string.sub(cur, 1, #g + 1) == g .. '\\n' then return 0 end
+      if not take_budget(KEYS[3], KEYS[4], #ARGV[2], tonumber(ARGV[4]), ARGV[5]) then return 0 end
+      redis.call('SET', KEYS[2], g .. '\\n' .. ARGV[2], 'EX', ARGV[3])
       return 1`,
   },
+  // KEYS: generation, page. ARGV: ttl of the generation.
   dapiPageInvalidate: {
     numberOfKeys: 2,
     lua: `
@@ -33,27 +41,18 @@ export const PAGE_SCRIPTS = {
 } as const;
 
 export interface PageCommands {
-  /** [generation, page bytes or null]. */
-  dapiPageGetBuffer(genKey: string, pagesKey: string, limit: string): Promise<[Buffer, Buffer | null]>;
+  /** [generation, `<generation>\n<bytes>` or null]. */
+  dapiPageGetBuffer(genKey: string, pageKey: string): Promise<[Buffer, Buffer | null]>;
   dapiPageSet(
     genKey: string,
-    pagesKey: string,
+    pageKey: string,
+    budgetNow: string,
+    budgetBefore: string,
     generation: string,
-    limit: string,
     bytes: Buffer,
     ttlSeconds: string,
+    groupMax: string,
+    counterTtl: string,
   ): Promise<number>;
-  dapiPageInvalidate(genKey: string, pagesKey: string, ttlSeconds: string): Promise<number>;
-}
-
-/**
- * The client with the page scripts defined on it (once per client). A pipeline takes the
- * client's scripts when it is made, so make pipelines from the client this returns.
- */
-export function withPageScripts(c: RedisClient): RedisClient & PageCommands {
-  const client = c as RedisClient & Partial<PageCommands>;
-  if (!client.dapiPageGetBuffer) {
-    for (const [name, def] of Object.entries(PAGE_SCRIPTS)) c.defineCommand(name, def);
-  }
-  return client as RedisClient & PageCommands;
+  dapiPageInvalidate(genKey: string, pageKey: string, ttlSeconds: string): Promise<number>;
 }

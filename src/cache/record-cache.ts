@@ -2,8 +2,11 @@
  * Two-level cache of serialized responses: an in-process LRU (L1) in front of Redis (L2). This
  * file composes the parts and holds the order of each operation; each part is one concept:
  *
- * - l1-store.ts: L1 and its fill rules;
- * - l2-store.ts: L2's entries (records, tombstones, pages) and how a write changes them;
+ * - cache-keys.ts: where an id becomes a key, and the key groups of L2;
+ * - versions.ts: the order of a record's states (its version, or its deletion);
+ * - l1-store.ts: L1, bounded in bytes, and the rules of what it keeps;
+ * - l2-store.ts: L2's entries (records, tombstones, pages) and how a write changes them, with
+ *   record-scripts.ts and page-scripts.ts (the Lua that orders them) and l2-budget.ts (its bound);
  * - invalidation-bus.ts: pub/sub between instances, and when L1 may be trusted;
  * - write-through.ts: a write into Redis, on a single node or a Cluster;
  * - replay-queue.ts: invalidations that failed, replayed, and the L2 bypass;
@@ -12,39 +15,60 @@
  *
  * Correctness first (docs/caching.md):
  * - Writes update (records) or invalidate (a user's first pages) both levels before the
- *   response is sent, and announce it so other instances drop their L1.
- * - Fills never overwrite newer data (L1 and L2 each say how).
+ *   response is sent, and announce it, with each record's version, so other instances drop
+ *   anything older from their L1.
+ * - Every put of a record, in either level, is ordered by its version: a newer state never
+ *   loses to an older one, whichever arrives last. Pages are ordered by invalidations.
  * - L1 is trusted only while the invalidation channel is up (or no Redis is configured).
  * - A failed L2 invalidation is queued and replayed as soon as Redis answers; until then this
  *   instance reads around L2.
+ * - Both levels are bounded in bytes (CACHE_L1_MAX_BYTES, CACHE_L2_MAX_BYTES, and
+ *   CACHE_ENTRY_MAX_BYTES for one entry); nothing refreshes a lifetime.
  */
 import type {
+  CacheMark,
   CacheSource,
   CacheStats,
   RecordCache as RecordCachePort,
+  RecordChange,
   RecordEntry,
 } from '../domain/record-cache.js';
+import type { RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
 import { pagesKey, recordKey } from './cache-keys.js';
-import { InvalidationBus } from './invalidation-bus.js';
+import { InvalidationBus, type ChangedRecord } from './invalidation-bus.js';
 import { L1Store } from './l1-store.js';
-import { L2Store } from './l2-store.js';
+import { L2Budget } from './l2-budget.js';
+import { L2Store, type CacheWrite } from './l2-store.js';
 import { RecentWriters } from './recent-writers.js';
 import { ReplayQueue } from './replay-queue.js';
 import { SingleFlight } from './single-flight.js';
+import { changeRank, rankOf } from './versions.js';
 import { WriteThrough } from './write-through.js';
 
 export interface CacheOptions {
   enabled: boolean;
   l1MaxEntries: number;
+  /** CACHE_L1_MAX_BYTES: L1's bound. */
+  l1MaxBytes: number;
   l1TtlMs: number;
+  /** CACHE_ENTRY_MAX_BYTES: a larger record or page is served but kept in neither level. */
+  entryMaxBytes: number;
+  /** CACHE_L2_MAX_BYTES: the bytes of content L2 may hold (l2-budget.ts). */
+  l2MaxBytes: number;
   l2TtlSeconds: number;
   /** How long a delete is remembered in L2, so a slow reader cannot re-fill the old record. */
   tombstoneTtlSeconds: number;
 }
 
+/**
+ * A rank not known (an announcement of the previous release): above every real one, and even, so
+ * that it is kept as a version without bytes, never read as a deletion.
+ */
+const UNKNOWN_RANK = Number.MAX_SAFE_INTEGER - 1;
+
 export class RecordCache implements RecordCachePort {
-  readonly stats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
+  readonly stats: CacheStats;
   private readonly l1: L1Store;
   private readonly l2: L2Store;
   private readonly bus: InvalidationBus;
@@ -58,23 +82,36 @@ export class RecordCache implements RecordCachePort {
     private readonly options: CacheOptions,
   ) {
     this.bus = new InvalidationBus(redis, {
-      changed: (recordIds, userIds) => {
-        for (const id of recordIds) this.l1.forgetRecord(id);
-        for (const u of userIds) this.l1.forgetPages(u);
-      },
+      changed: (records, userIds) => this.changedElsewhere(records, userIds),
       missed: () => this.l1.clear(),
     });
     this.l1 = new L1Store(
-      { maxEntries: options.l1MaxEntries, ttlMs: options.l1TtlMs },
+      {
+        maxEntries: options.l1MaxEntries,
+        maxBytes: options.l1MaxBytes,
+        maxEntryBytes: options.entryMaxBytes,
+        ttlMs: options.l1TtlMs,
+      },
       () => options.enabled && this.bus.listening,
+      (key) => this.flights.running(key),
     );
-    this.l2 = new L2Store(redis, {
+    this.l2 = new L2Store(redis, new L2Budget(options.l2MaxBytes, options.l2TtlSeconds), {
       ttlSeconds: options.l2TtlSeconds,
       tombstoneTtlSeconds: options.tombstoneTtlSeconds,
     });
     this.writers = new RecentWriters(redis);
     this.writeThrough = new WriteThrough(redis, this.l2, this.bus, this.writers);
     this.replay = new ReplayQueue((write) => this.writeThrough.resend(write), options.l2TtlSeconds);
+    const l1 = this.l1;
+    this.stats = {
+      l1Hits: 0,
+      l1Misses: 0,
+      l2Hits: 0,
+      l2Misses: 0,
+      get l1Bytes() {
+        return l1.bytes;
+      },
+    };
   }
 
   /** Subscribes to other instances' invalidations. */
@@ -82,9 +119,13 @@ export class RecordCache implements RecordCachePort {
     if (this.options.enabled) await this.bus.start();
   }
 
+  mark(): CacheMark {
+    return this.l1.mark();
+  }
+
   /** A record from L1, L2, or load(); null when it does not exist. */
   async getRecord(
-    id: string,
+    id: RecordId,
     load: () => Promise<RecordEntry | null>,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
@@ -103,72 +144,97 @@ export class RecordCache implements RecordCachePort {
       const cached = (await this.l2Ready()) ? await this.l2.record(id) : undefined;
       if (cached) {
         this.stats.l2Hits++;
-        this.l1.fillRecord(id, cached.entry, mark);
+        this.l1.putRecord(id, cached.rank, cached.entry ?? undefined, mark);
         return { entry: cached.entry, source: 'hit-l2' as const };
       }
       if (this.l2Usable()) this.stats.l2Misses++;
       const entry = await load();
       if (entry) {
-        this.l1.fillRecord(id, entry, mark);
-        if (await this.l2Ready()) await this.l2.fillRecord(id, entry);
+        this.l1.putRecord(id, rankOf(entry), entry, mark);
+        if (this.storable(entry.bytes, mark) && (await this.l2Ready())) await this.l2.fillRecord(id, entry);
       }
       return { entry, source: 'miss' as const };
     });
   }
 
-  /** The first page of a user's list (for one limit) from L1, L2, or load(). */
+  /** The user's first page (default size) from L1, L2, or load(). */
   async getFirstPage(
     userId: string,
-    limit: number,
     load: () => Promise<Buffer>,
   ): Promise<{ bytes: Buffer; source: CacheSource }> {
     if (!this.options.enabled) return { bytes: await load(), source: 'miss' };
     if (this.l1.usable) {
       await this.bus.drain();
-      const bytes = this.l1.page(userId, limit);
+      const bytes = this.l1.page(userId);
       if (bytes) {
         this.stats.l1Hits++;
         return { bytes, source: 'hit-l1' };
       }
       this.stats.l1Misses++;
     }
-    return this.flights.run(`${pagesKey(userId)}:${limit}`, async () => {
+    return this.flights.run(pagesKey(userId), async () => {
       const mark = this.l1.mark();
-      const cached = (await this.l2Ready()) ? await this.l2.page(userId, limit) : undefined;
+      const cached = (await this.l2Ready()) ? await this.l2.page(userId) : undefined;
       if (cached?.bytes) {
         this.stats.l2Hits++;
-        this.l1.fillPage(userId, limit, cached.bytes, mark);
+        this.l1.putPage(userId, cached.bytes, mark);
         return { bytes: cached.bytes, source: 'hit-l2' as const };
       }
       if (cached) this.stats.l2Misses++;
       const bytes = await load();
-      this.l1.fillPage(userId, limit, bytes, mark);
-      if (cached && (await this.l2Ready())) await this.l2.fillPage(userId, cached.generation, limit, bytes);
+      this.l1.putPage(userId, bytes, mark);
+      if (cached && this.storable(bytes, mark) && (await this.l2Ready())) {
+        await this.l2.fillPage(userId, cached.generation, bytes);
+      }
       return { bytes, source: 'miss' as const };
     });
   }
 
   /**
-   * After a write committed: the new state of these records (null: deleted) replaces what both
-   * levels hold, the users' cached first pages are dropped, and other instances are told.
+   * After a write committed: each record's new state replaces what both levels hold unless they
+   * hold a newer one, the users' cached first pages are dropped, and other instances are told.
    */
-  async written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void> {
+  async written(since: CacheMark, records: RecordChange[], userIds: string[]): Promise<void> {
     if (!this.options.enabled) return;
     const users = [...new Set(userIds)];
-    for (const r of records) this.l1.written(r.id, r.entry);
-    for (const u of users) this.l1.forgetPages(u);
-    if (!this.redis.configured) return;
-    if (!(await this.writeThrough.send({ records, users }))) {
-      this.replay.remember(
-        records.map((r) => r.id),
-        users,
-      );
+    const write: CacheWrite = { records: [], users };
+    for (const change of records) {
+      const rank = changeRank(change);
+      const entry = 'entry' in change ? change.entry : undefined;
+      this.l1.putWritten(change.id, rank, entry, since, !this.redis.configured);
+      // The bytes go to L2 only while nothing that could refuse them there may have expired.
+      write.records.push({
+        id: change.id,
+        rank,
+        entry: entry && this.storable(entry.bytes, since) ? entry : undefined,
+      });
     }
+    for (const u of users) this.l1.invalidatePages(u);
+    if (!this.redis.configured) return;
+    if (!(await this.writeThrough.send(write))) this.replay.remember(write.records, users);
   }
 
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
   recentWriters(n: number): Promise<string[]> {
     return this.writers.newest(n);
+  }
+
+  /** Another instance wrote: L1 keeps nothing older than what it announced. */
+  private changedElsewhere(records: ChangedRecord[], userIds: string[]): void {
+    for (const r of records) this.l1.raiseRecord(r.id, r.rank ?? UNKNOWN_RANK);
+    for (const u of userIds) this.l1.invalidatePages(u);
+  }
+
+  /**
+   * Whether bytes read after `mark` may be stored in L2: not larger than an entry may be, and
+   * read within half a tombstone's life, so that the tombstone or version that should refuse
+   * them (written after the mark) has not expired when they arrive.
+   */
+  private storable(bytes: Buffer, mark: CacheMark): boolean {
+    return (
+      bytes.length <= this.options.entryMaxBytes &&
+      Date.now() - mark.at < (this.options.tombstoneTtlSeconds * 1000) / 2
+    );
   }
 
   private l2Usable(): boolean {

@@ -5,13 +5,17 @@
  * past MAX_PENDING is not worth replaying: it is dropped and L2 is bypassed until everything in
  * it has expired.
  */
+import type { RecordId } from '../domain/record-id.js';
 import type { CacheWrite } from './l2-store.js';
 
 const MAX_PENDING = 10_000;
 
 export class ReplayQueue {
-  /** By `r:<id>` and `u:<userId>`: a key invalidated twice is replayed once. */
-  private readonly pending = new Map<string, { recordId?: string; userId?: string }>();
+  /**
+   * By `r:<id>` (with the highest rank written) and `u:<userId>`: a key invalidated twice is
+   * replayed once.
+   */
+  private readonly pending = new Map<string, { record?: { id: RecordId; rank: number }; userId?: string }>();
   private bypassUntil = 0;
 
   /**
@@ -32,9 +36,12 @@ export class ReplayQueue {
     return Date.now() < this.bypassUntil;
   }
 
-  /** Queues what a failed write invalidated. */
-  remember(recordIds: string[], userIds: string[]): void {
-    for (const id of recordIds) this.pending.set(`r:${id}`, { recordId: id });
+  /** Queues what a failed write changed: the records' new ranks and the users. */
+  remember(records: { id: RecordId; rank: number }[], userIds: string[]): void {
+    for (const { id, rank } of records) {
+      const held = this.pending.get(`r:${id}`)?.record;
+      if (!held || held.rank < rank) this.pending.set(`r:${id}`, { record: { id, rank } });
+    }
     for (const u of userIds) this.pending.set(`u:${u}`, { userId: u });
     if (this.pending.size > MAX_PENDING) {
       this.pending.clear();
@@ -46,11 +53,15 @@ export class ReplayQueue {
   async replay(): Promise<boolean> {
     const batch = [...this.pending.entries()];
     const ok = await this.resend({
-      // Only the ids were kept: L2 drops those records' entries and the next read fills them.
-      records: batch.flatMap(([, p]) => (p.recordId ? [{ id: p.recordId, entry: 'unknown' as const }] : [])),
+      // Only the ranks were kept: L2 keeps each record's rank (over anything older) without its
+      // bytes, and the next read fills them.
+      records: batch.flatMap(([, p]) => (p.record ? [p.record] : [])),
       users: batch.flatMap(([, p]) => (p.userId ? [p.userId] : [])),
     });
-    if (ok) for (const [k] of batch) this.pending.delete(k);
+    if (ok) {
+      // Only what was sent is done: a write remembered meanwhile stays queued.
+      for (const [k, p] of batch) if (this.pending.get(k) === p) this.pending.delete(k);
+    }
     return this.pending.size === 0;
   }
 }

@@ -10,4 +10,9 @@ export class SingleFlight {
     this.inflight.set(key, p);
     return p;
   }
+
+  /** Whether a load of this key is in flight. */
+  running(key: string): boolean {
+    return this.inflight.has(key);
+  }
 }

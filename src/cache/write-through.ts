@@ -9,10 +9,11 @@
  *   once they have all answered.
  */
 import type { ChainableCommander } from 'ioredis';
+import type { RecordId } from '../domain/record-id.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { CacheWrite, CommandSink, L2Store } from './l2-store.js';
-import { withPageScripts, type PageCommands } from './page-scripts.js';
+import { withCacheScripts, type CacheCommands } from './cache-scripts.js';
 import type { RecentWriters } from './recent-writers.js';
 
 export class WriteThrough {
@@ -26,7 +27,7 @@ export class WriteThrough {
   /** Sends a fresh write; false when Redis did not take all of it (the caller remembers it). */
   async send(write: CacheWrite): Promise<boolean> {
     const ok = await this.redis.run(async (c) => {
-      const client = withPageScripts(c);
+      const client = withCacheScripts(c);
       if (!c.isCluster) return this.inOneTrip(client, write);
       await this.inSteps(client, write);
       // Off the response path: the note of who wrote is not worth a round trip of waiting.
@@ -42,7 +43,7 @@ export class WriteThrough {
    */
   async resend(write: CacheWrite): Promise<boolean> {
     const ok = await this.redis.run(async (c) => {
-      await this.inSteps(withPageScripts(c), write);
+      await this.inSteps(withCacheScripts(c), write);
       return true;
     });
     return ok === true;
@@ -52,10 +53,10 @@ export class WriteThrough {
    * One pipeline. Throws when any but the note of who wrote failed, so the invalidation is
    * remembered and replayed.
    */
-  private async inOneTrip(c: RedisClient & PageCommands, write: CacheWrite): Promise<boolean> {
+  private async inOneTrip(c: RedisClient & CacheCommands, write: CacheWrite): Promise<boolean> {
     const pipe = c.pipeline();
     const needed = this.l2.addWrite(pipelineSink(pipe), write) + 1;
-    this.bus.announce(pipe, recordIds(write), write.users);
+    this.bus.announce(pipe, ranks(write), write.users);
     this.writers.note(pipe, write.users);
     const replies = await pipe.exec();
     if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
@@ -65,26 +66,26 @@ export class WriteThrough {
   }
 
   /** The writes in parallel, then the announcement once all have answered; throws if any failed. */
-  private async inSteps(c: RedisClient & PageCommands, write: CacheWrite): Promise<void> {
+  private async inSteps(c: RedisClient & CacheCommands, write: CacheWrite): Promise<void> {
     const sent: Promise<unknown>[] = [];
     this.l2.addWrite(
       {
-        set: (key, value, mode, seconds) => sent.push(c.set(key, value, mode, seconds)),
-        del: (key) => sent.push(c.del(key)),
-        dapiPageInvalidate: (gen, pages, ttl) => sent.push(c.dapiPageInvalidate(gen, pages, ttl)),
+        dapiRecordPut: (...args) => sent.push(c.dapiRecordPut(...args)),
+        dapiPageInvalidate: (...args) => sent.push(c.dapiPageInvalidate(...args)),
       },
       write,
     );
     await Promise.all(sent);
-    await this.bus.announce(c, recordIds(write), write.users);
+    await this.bus.announce(c, ranks(write), write.users);
   }
 }
 
 /** A pipeline made from a client with the page scripts defined has them too (page-scripts.ts). */
 function pipelineSink(pipe: ChainableCommander): CommandSink {
-  return pipe as ChainableCommander & Pick<CommandSink, 'dapiPageInvalidate'>;
+  return pipe as ChainableCommander & CommandSink;
 }
 
-function recordIds(write: CacheWrite): string[] {
-  return write.records.map((r) => r.id);
+/** What the announcement names: each record with its rank, never its bytes. */
+function ranks(write: CacheWrite): { id: RecordId; rank: number }[] {
+  return write.records.map((r) => ({ id: r.id, rank: r.rank }));
 }

@@ -6,6 +6,7 @@
  * (a test checks it). See docs/adr/0006-configuration-schema.md.
  */
 import { authOptions, checkAuth } from './auth-options.js';
+import { checkCache, checkLease, leaseWriteWindowMs } from './cache-rules.js';
 import { CONFIG_KEYS, type KeyValues, type Loose } from './config-keys.js';
 import { ConfigError } from './config-error.js';
 import { checkCors, corsOptions } from './cors-options.js';
@@ -64,6 +65,9 @@ function configOf(v: KeyValues) {
     eventsStreamMaxLen: v.EVENTS_STREAM_MAX_LEN,
     cacheEnabled: v.CACHE_ENABLED,
     cacheL1MaxEntries: v.CACHE_L1_MAX_ENTRIES,
+    cacheL1MaxBytes: v.CACHE_L1_MAX_BYTES,
+    cacheEntryMaxBytes: v.CACHE_ENTRY_MAX_BYTES,
+    cacheL2MaxBytes: v.CACHE_L2_MAX_BYTES,
     cacheL1TtlMs: v.CACHE_L1_TTL_MS,
     cacheTtlSeconds: v.CACHE_TTL_SECONDS,
     cacheReferenceTtlSeconds: v.CACHE_REFERENCE_TTL_SECONDS,
@@ -80,6 +84,9 @@ function configOf(v: KeyValues) {
     cors: corsOptions(v),
     otelEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
     idempotencyTtlSeconds: v.IDEMPOTENCY_TTL_SECONDS,
+    idempotencyLeaseSeconds: v.IDEMPOTENCY_LEASE_SECONDS,
+    /** Within this many ms of its claim a keyed create must start its write (cache-rules.ts). */
+    idempotencyWriteWindowMs: leaseWriteWindowMs(v),
     otelServiceName: v.OTEL_SERVICE_NAME,
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
@@ -120,6 +127,8 @@ export function loadConfig(
   checkOracle(v, problems);
   checkDatabaseChoice(v, problems);
   checkTracing(v, problems);
+  checkCache(v, problems);
+  checkLease(v, problems);
   if (!allParsed(v, problems)) throw new ConfigError(problems);
   return Object.freeze(configOf(v));
 }

@@ -50,6 +50,24 @@ export const cacheKeys = {
     max: 10000000,
     doc: 'Most entries of the in-process LRU cache.',
   }),
+  CACHE_L1_MAX_BYTES: integer({
+    default: 67108864,
+    min: 65536,
+    max: 68719476736,
+    doc: 'Most bytes the in-process cache (L1) holds, entries and keys counted (64 MiB by default).',
+  }),
+  CACHE_ENTRY_MAX_BYTES: integer({
+    default: 262144,
+    min: 1024,
+    max: 67108864,
+    doc: 'Largest record or first page kept in either cache level; a larger one is served, not cached.',
+  }),
+  CACHE_L2_MAX_BYTES: integer({
+    default: 67108864,
+    min: 65536,
+    max: 68719476736,
+    doc: 'Most bytes of records and pages the cache stores in Redis (L2), whoever reads them (64 MiB by default).',
+  }),
   CACHE_L1_TTL_MS: integer({
     default: 5000,
     min: 1,

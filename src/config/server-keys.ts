@@ -95,6 +95,12 @@ export const processKeys = {
     max: 2592000,
     doc: 'How long an Idempotency-Key and its response are kept (24 hours by default).',
   }),
+  IDEMPOTENCY_LEASE_SECONDS: integer({
+    default: 30,
+    min: 2,
+    max: 3600,
+    doc: 'How long a request holds its Idempotency-Key before a retry may take it over (after a crash); longer than the pool wait plus the statement timeout.',
+  }),
   CURSOR_SECRET: text({
     doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
     secret: true,

@@ -150,11 +150,12 @@ export class PostgresRecordsRepository implements RecordsRepository {
 
   async delete(id: string, expectedVersion: number | null): Promise<DeletedRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows = await this.byId<{ user_id: string; version: number }>(this.sql.deleteRecord, {
+    const rows = await this.byId<{ user_id: string; version: number; deleted_at: Date }>(this.sql.deleteRecord, {
       id,
       expected_version: expectedVersion,
     });
-    return rows[0] ? { userId: rows[0].user_id, version: rows[0].version } : null;
+    const row = rows[0];
+    return row ? { userId: row.user_id, version: row.version, deletedAt: row.deleted_at } : null;
   }
 
 

@@ -4,10 +4,11 @@
  * every level and every instance from serving anything older than the last acknowledged write
  * (docs/caching.md).
  */
+import type { RecordId } from './record-id.js';
 
 export type CacheSource = 'hit-l1' | 'hit-l2' | 'miss';
 
-/** A cached record: its serialized JSON and its version (the ETag). null: known to be deleted. */
+/** A cached record: its serialized JSON and its version (the ETag). */
 export interface RecordEntry {
   version: number;
   /** The owner, for authorization without parsing the bytes. */
@@ -15,33 +16,53 @@ export interface RecordEntry {
   bytes: Buffer;
 }
 
+/**
+ * What a committed write left of one record: its new entry (the version is in it), or its
+ * deletion, with the version the delete statement removed. Every level orders what it keeps by
+ * these versions, so a late change never replaces a newer one.
+ */
+export type RecordChange = { id: RecordId; entry: RecordEntry } | { id: RecordId; deletedVersion: number };
+
+/**
+ * The moment a write began, taken before its statement runs and handed to written(): the cache
+ * then knows what it may have forgotten since (see src/cache/l1-store.ts). Opaque to callers.
+ */
+export interface CacheMark {
+  readonly seq: number;
+  readonly at: number;
+}
+
 export interface CacheStats {
   l1Hits: number;
   l1Misses: number;
   l2Hits: number;
   l2Misses: number;
+  /** What L1 holds now, in bytes as it counts them (bounded by CACHE_L1_MAX_BYTES). */
+  readonly l1Bytes: number;
 }
 
 export interface RecordCache {
   readonly stats: CacheStats;
   /** Subscribes to other instances' invalidations (a no-op without Redis). */
   start(): Promise<void>;
+  /** Taken before a write's statement runs; written() needs it. */
+  mark(): CacheMark;
   /** A record from L1, L2, or load(); null when it does not exist. */
   getRecord(
-    id: string,
+    id: RecordId,
     load: () => Promise<RecordEntry | null>,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }>;
-  /** The first page of a user's list (for one limit) from L1, L2, or load(). */
-  getFirstPage(
-    userId: string,
-    limit: number,
-    load: () => Promise<Buffer>,
-  ): Promise<{ bytes: Buffer; source: CacheSource }>;
   /**
-   * After a write committed: the new state of these records (null: deleted) replaces what both
-   * levels hold, the users' cached first pages are dropped, and other instances are told.
+   * The first page of a user's list at the default page size, from L1, L2, or load(). Other
+   * pages are not worth the memory and are not asked for here.
    */
-  written(records: { id: string; entry: RecordEntry | null }[], userIds: string[]): Promise<void>;
+  getFirstPage(userId: string, load: () => Promise<Buffer>): Promise<{ bytes: Buffer; source: CacheSource }>;
+  /**
+   * After a write committed: each record's new state replaces what both levels hold unless they
+   * hold a newer one, the users' cached first pages are dropped, and other instances are told.
+   * `since` is the mark taken before the write's statement.
+   */
+  written(since: CacheMark, records: RecordChange[], userIds: string[]): Promise<void>;
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
   recentWriters(n: number): Promise<string[]>;
 }

@@ -24,6 +24,11 @@ export interface DeletedRecord {
   userId: string;
   /** The version the record had when it was deleted. */
   version: number;
+  /**
+   * When the delete committed, by the database's clock and never before the record's updated_at,
+   * so the change events of one record never go back in time.
+   */
+  deletedAt: Date;
 }
 
 export interface ListQuery {

@@ -54,7 +54,7 @@ export function createMetrics(): Metrics {
   ]) {
     registry.removeSingleMetric(name);
   }
-  let cacheStats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0 };
+  let cacheStats: CacheStats = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, l1Bytes: 0 };
   let poolStats: () => PoolStats | undefined = () => undefined;
   let isOracle = false;
   let partitionStats: () => PartitionStats | undefined = () => undefined;
@@ -152,6 +152,14 @@ export function createMetrics(): Metrics {
       // Every read that reached L2 or the database missed L1; reads that missed both are misses.
       const misses = cacheStats.l2Misses;
       this.set(hits + misses === 0 ? 0 : hits / (hits + misses));
+    },
+  });
+  new Gauge({
+    name: 'cache_l1_bytes',
+    help: 'Bytes the in-process cache holds, as counted against CACHE_L1_MAX_BYTES.',
+    registers: [registry],
+    collect() {
+      this.set(cacheStats.l1Bytes);
     },
   });
 

@@ -6,9 +6,10 @@
  */
 import type { JsonObject } from '../domain/json-value.js';
 import { ownerScope, requireActingFor, requireScope, type Principal } from '../domain/principal.js';
-import type { RecordCache } from '../domain/record-cache.js';
+import type { CacheMark, RecordCache } from '../domain/record-cache.js';
+import { recordIdOf, type RecordId } from '../domain/record-id.js';
 import type { StoredRecord } from '../domain/records.js';
-import type { Idempotency } from './idempotency.js';
+import type { Idempotency, LeaseGuard } from './idempotency.js';
 import {
   bulkBytes,
   entryOf,
@@ -59,10 +60,12 @@ export class RecordOperations {
   async create(who: Principal, userId: string, payload: JsonObject, idem: IdempotentRequest): Promise<Reply> {
     requireScope(who, 'data:write');
     requireActingFor(who, userId);
-    return this.once(who, idem, async () => {
+    return this.once(who, idem, async (lease) => {
+      const since = this.deps.cache.mark();
+      lease.beforeWrite();
       const record = await this.deps.records.create(userId, payload);
       this.deps.observer.created(1);
-      return this.afterWrite(201, record, { Location: `/data/${record.id}` });
+      return this.afterWrite(since, 201, record, { Location: `/data/${recordIdOf(record.id)}` });
     });
   }
 
@@ -73,14 +76,17 @@ export class RecordOperations {
   ): Promise<Reply> {
     requireScope(who, 'data:write');
     for (const item of items) requireActingFor(who, item.userId);
-    return this.once(who, idem, async () => {
+    return this.once(who, idem, async (lease) => {
+      const since = this.deps.cache.mark();
+      lease.beforeWrite();
       const records = await this.deps.records.bulkCreate(items);
       this.deps.observer.created(records.length);
       const users = [...new Set(records.map((r) => r.userId))];
       for (const userId of users) this.deps.observer.seen(userId);
       const entries = records.map(entryOf);
       await this.deps.cache.written(
-        records.map((r, i) => ({ id: r.id, entry: entries[i] ?? null })),
+        since,
+        records.map((r, i) => ({ id: recordIdOf(r.id), entry: entries[i]! })),
         records.map((r) => r.userId),
       );
       return {
@@ -97,16 +103,22 @@ export class RecordOperations {
     requireActingFor(who, input.userId);
     this.deps.observer.seen(input.userId);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
-    // The hot path, the first page without filters, is cached; other pages go to the database.
-    if (input.cursor !== undefined || input.createdAfter !== undefined || input.createdBefore !== undefined) {
+    // The hot path, the first page of the default size without filters, is cached; other pages
+    // go to the database: one entry per user keeps the cache's memory bounded (docs/caching.md).
+    if (
+      limit !== DEFAULT_PAGE_SIZE ||
+      input.cursor !== undefined ||
+      input.createdAfter !== undefined ||
+      input.createdBefore !== undefined
+    ) {
       const bytes = await this.loadPage({ ...input, limit });
       return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': 'miss' } };
     }
-    const { bytes, source } = await this.firstPage(input.userId, limit);
+    const { bytes, source } = await this.firstPage(input.userId);
     return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
   }
 
-  async get(who: Principal, id: string, ifNoneMatch?: IfNoneMatch): Promise<Reply> {
+  async get(who: Principal, id: RecordId, ifNoneMatch?: IfNoneMatch): Promise<Reply> {
     requireScope(who, 'data:read');
     const { entry, source } = await this.deps.cache.getRecord(id, async () => {
       const record = await this.deps.records.find(id);
@@ -121,38 +133,46 @@ export class RecordOperations {
     return entryReply(200, entry, { 'X-Cache': source });
   }
 
-  async replace(who: Principal, id: string, payload: JsonObject, ifMatch?: Precondition): Promise<Reply> {
+  async replace(who: Principal, id: RecordId, payload: JsonObject, ifMatch?: Precondition): Promise<Reply> {
     requireScope(who, 'data:write');
-    return this.afterWrite(200, await this.deps.records.replace(id, payload, ifMatch, ownerScope(who)));
+    const since = this.deps.cache.mark();
+    return this.afterWrite(
+      since,
+      200,
+      await this.deps.records.replace(id, payload, ifMatch, ownerScope(who)),
+    );
   }
 
   async patch(
     who: Principal,
-    id: string,
+    id: RecordId,
     payload: JsonObject | undefined,
     ifMatch?: Precondition,
   ): Promise<Reply> {
     requireScope(who, 'data:write');
-    return this.afterWrite(200, await this.deps.records.patch(id, payload, ifMatch, ownerScope(who)));
+    const since = this.deps.cache.mark();
+    return this.afterWrite(since, 200, await this.deps.records.patch(id, payload, ifMatch, ownerScope(who)));
   }
 
-  async delete(who: Principal, id: string, ifMatch?: Precondition): Promise<Reply> {
+  async delete(who: Principal, id: RecordId, ifMatch?: Precondition): Promise<Reply> {
     requireScope(who, 'data:write');
-    const userId = await this.deps.records.delete(id, ifMatch, ownerScope(who));
-    this.deps.observer.seen(userId);
-    await this.deps.cache.written([{ id, entry: null }], [userId]);
-    return { status: 204, audit: { users: [userId] } };
+    const since = this.deps.cache.mark();
+    const deleted = await this.deps.records.delete(id, ifMatch, ownerScope(who));
+    this.deps.observer.seen(deleted.userId);
+    // The tombstone carries the version the delete removed, so no copy of it comes back.
+    await this.deps.cache.written(since, [{ id, deletedVersion: deleted.version }], [deleted.userId]);
+    return { status: 204, audit: { records: [id], users: [deleted.userId] } };
   }
 
   /** Preloads the first pages of the users who wrote most recently; resolves with how many. */
   async warmFirstPages(users: number): Promise<number> {
     const recent = await this.deps.cache.recentWriters(users);
-    for (const userId of recent) await this.firstPage(userId, DEFAULT_PAGE_SIZE);
+    for (const userId of recent) await this.firstPage(userId);
     return recent.length;
   }
 
-  private firstPage(userId: string, limit: number) {
-    return this.deps.cache.getFirstPage(userId, limit, () => this.loadPage({ userId, limit }));
+  private firstPage(userId: string) {
+    return this.deps.cache.getFirstPage(userId, () => this.loadPage({ userId, limit: DEFAULT_PAGE_SIZE }));
   }
 
   private async loadPage(input: ListInput & { limit: number }): Promise<Buffer> {
@@ -161,17 +181,26 @@ export class RecordOperations {
   }
 
   /** Runs a create at most once per Idempotency-Key of this caller (when keys are kept). */
-  private once(who: Principal, idem: IdempotentRequest, handle: () => Promise<Reply>): Promise<Reply> {
-    if (!this.deps.idempotency) return handle();
+  private once(
+    who: Principal,
+    idem: IdempotentRequest,
+    handle: (lease: LeaseGuard) => Promise<Reply>,
+  ): Promise<Reply> {
+    if (!this.deps.idempotency) return handle({ beforeWrite: () => undefined });
     const { key, operation, body } = idem;
     return this.deps.idempotency.run(`${who.via}:${who.subject}`, key, { operation, body }, handle);
   }
 
   /** The written record's answer, after the cache holds it, so the next read sees it. */
-  private async afterWrite(status: number, record: StoredRecord, headers: Record<string, string> = {}) {
+  private async afterWrite(
+    since: CacheMark,
+    status: number,
+    record: StoredRecord,
+    headers: Record<string, string> = {},
+  ) {
     this.deps.observer.seen(record.userId);
     const entry = entryOf(record);
-    await this.deps.cache.written([{ id: record.id, entry }], [record.userId]);
+    await this.deps.cache.written(since, [{ id: recordIdOf(record.id), entry }], [record.userId]);
     return { ...entryReply(status, entry, headers), audit: { records: [record.id], users: [record.userId] } };
   }
 }

@@ -4,7 +4,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../domain/errors.js';
-import type { RecordsRepository, StoredRecord } from '../domain/records.js';
+import type { DeletedRecord, RecordsRepository, StoredRecord } from '../domain/records.js';
 import { NoopPublisher, type ChangeEvent, type ChangeType, type EventPublisher } from '../domain/events.js';
 import { CursorCodec, type CursorScope } from './cursor.js';
 import {
@@ -210,8 +210,8 @@ export class RecordsService {
     });
   }
 
-  /** Deletes the record; returns its user_id. */
-  async delete(id: string, pre?: Precondition, owner: string | null = null): Promise<string> {
+  /** Deletes the record; returns its owner and the version the delete removed. */
+  async delete(id: string, pre?: Precondition, owner: string | null = null): Promise<DeletedRecord> {
     await this.requireOwner(id, owner);
     const expected = await this.expectedVersion(id, pre);
     const deleted = await this.repo.delete(id, expected);
@@ -221,10 +221,10 @@ export class RecordsService {
       id,
       user_id: deleted.userId,
       version: deleted.version,
-      time: new Date().toISOString(),
+      time: deleted.deletedAt.toISOString(),
     };
     await this.events.publish([event]);
-    return deleted.userId;
+    return deleted;
   }
 
   /** The version a conditional write must match, or null for any. */

@@ -11,6 +11,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { compileStatement } from '../../src/data/sql-catalog.js';
+import { recordIdOf } from '../../src/domain/record-id.js';
 import { ContractChecker } from '../helpers/contract-check.js';
 import { startServer, startServerOn, type TestServer } from '../helpers/server.js';
 
@@ -265,7 +266,7 @@ const CENSUS = compileStatement(
 );
 const CLEAN = compileStatement(
   'hostileInputClean',
-  `DELETE FROM records WHERE user_id = 'victim' RETURNING id::text AS id`,
+  `DELETE FROM records WHERE user_id = 'victim' RETURNING id::text AS id, version`,
 );
 
 async function newTarget(b: Bench): Promise<void> {
@@ -290,9 +291,10 @@ async function expectIntact(b: Bench): Promise<void> {
   // Clean up before asserting (the rows and the app's cached pages), so that one write does not
   // fail every later test too.
   if (seen.victims > 0) {
-    const removed = await b.s.db.query<{ id: string }>(CLEAN);
+    const removed = await b.s.db.query<{ id: string; version: number }>(CLEAN);
     await b.s.app.cache.written(
-      removed.map((r) => ({ id: r.id, entry: null })),
+      b.s.app.cache.mark(),
+      removed.map((r) => ({ id: recordIdOf(r.id), deletedVersion: r.version })),
       ['victim'],
     );
   }

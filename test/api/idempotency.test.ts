@@ -1,4 +1,5 @@
 /** Idempotency-Key on the creates, over real HTTP on PostgreSQL and PGlite. */
+import { previousFingerprint, requestFingerprint } from '../../src/services/request-fingerprint.js';
 import { BACKENDS } from '../helpers/databases.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -94,6 +95,103 @@ describe.each(BACKENDS)('Idempotency-Key on %s', (kind) => {
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('DAPI-4092');
     expect(await count('idem-storm')).toBe(1);
   }, 60_000);
+
+  const post = (raw: string, key: string) =>
+    s.request('POST', '/data', {
+      raw,
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    });
+
+  test('when a retry carries the same body with its members reordered and other whitespace, then it is the same request', async () => {
+    const first = await post(
+      '{"user_id":"idem-g","payload":{"a":1,"b":{"x":"é","y":[1,{"p":1,"q":2}]}}}',
+      'canon-1',
+    );
+    expect(first.status).toBe(201);
+    const retries = [
+      '{ "payload" : { "b" : { "y" : [ 1 , { "q" : 2 , "p" : 1 } ] , "x" : "\\u00e9" } , "a" : 1 } ,\n "user_id" : "idem-g" }',
+      '{"payload":{"b":{"y":[1,{"q":2,"p":1}],"x":"é"},"a":1e0},"user_id":"idem-g"}',
+    ];
+    for (const raw of retries) {
+      const again = await post(raw, 'canon-1');
+      expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([
+        201,
+        first.text,
+        'true',
+      ]);
+    }
+    expect(await count('idem-g')).toBe(1);
+  });
+
+  test('when a retry differs in any value, an array order or a type, then 422 and nothing is written', async () => {
+    await post('{"user_id":"idem-h","payload":{"a":[1,2],"n":1,"s":"x"}}', 'canon-2');
+    for (const raw of [
+      '{"user_id":"idem-h","payload":{"a":[2,1],"n":1,"s":"x"}}',
+      '{"user_id":"idem-h","payload":{"a":[1,2],"n":"1","s":"x"}}',
+      '{"user_id":"idem-h","payload":{"a":[1,2],"n":1,"s":"X"}}',
+      '{"user_id":"idem-h","payload":{"a":[1,2],"n":1,"s":"x","t":null}}',
+      '{"user_id":"idem-h","payload":{"a":[1,2],"n":1}}',
+      // 1.0 keeps its scale in the database (docs/payload-numbers.md): another stored value.
+      '{"user_id":"idem-h","payload":{"a":[1,2],"n":1.0,"s":"x"}}',
+    ]) {
+      expect((await post(raw, 'canon-2')).status).toBe(422);
+    }
+    expect(await count('idem-h')).toBe(1);
+  });
+
+  test('when a key was stored by the previous release (member order kept in its fingerprint), then its retry still replays', async () => {
+    const body = { user_id: 'idem-i', payload: { z: 1, a: 2 } };
+    const headers = { 'idempotency-key': 'legacy-1' };
+    const first = await s.request('POST', '/data', { body, headers });
+    const legacy = previousFingerprint('createRecord', body);
+    expect(legacy).not.toBe(requestFingerprint('createRecord', body));
+    // The row as the previous release wrote it: its fingerprint, no lease.
+    await s.db.exec(
+      `UPDATE ${s.testDb!.schema}.idempotency_keys SET fingerprint = '${legacy}', lease_token = NULL, lease_until = NULL
+       WHERE key = 'legacy-1'`,
+    );
+    const again = await s.request('POST', '/data', { body, headers });
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([
+      201,
+      first.text,
+      'true',
+    ]);
+    expect(await count('idem-i')).toBe(1);
+  });
+
+  /** Leaves the row a process that died holding the key leaves: in flight, its lease ending in `seconds`. */
+  const deadHolder = (key: string, fingerprint: string, seconds: number) =>
+    s.db.exec(
+      `INSERT INTO ${s.testDb!.schema}.idempotency_keys (subject, key, fingerprint, state, created_at, expires_at, lease_token, lease_until)
+       VALUES ('none:developer', '${key}', '${fingerprint}', 'in-flight', now(), now() + interval '1 hour',
+               gen_random_uuid(), now() + make_interval(secs => ${seconds}))`,
+    );
+
+  test('when the holder of a key died, then retries hear 409 with the lease left, and once it has run out one retry takes the key over and succeeds', async () => {
+    const body = { user_id: 'idem-j', payload: { n: 1 } };
+    const fingerprint = requestFingerprint('createRecord', body);
+    await deadHolder('dead-1', fingerprint, 20);
+    const busy = await s.request('POST', '/data', { body, headers: { 'idempotency-key': 'dead-1' } });
+    expect(busy.status).toBe(409);
+    expect(Number(busy.headers.get('retry-after'))).toBeGreaterThanOrEqual(19);
+    expect(Number(busy.headers.get('retry-after'))).toBeLessThanOrEqual(20);
+
+    await deadHolder('dead-2', fingerprint, -1);
+    // Another request with that key is still another request.
+    const other = await s.request('POST', '/data', {
+      body: { ...body, payload: { n: 2 } },
+      headers: { 'idempotency-key': 'dead-2' },
+    });
+    expect(other.status).toBe(422);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        s.request('POST', '/data', { body, headers: { 'idempotency-key': 'dead-2' } }),
+      ),
+    );
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(new Set(results.filter((r) => r.status === 201).map((r) => r.body.id)).size).toBe(1);
+    expect(await count('idem-j')).toBe(1);
+  });
 
   test('when a key has expired, then it can be used again', async () => {
     const headers = { 'idempotency-key': 'expiring' };

@@ -92,6 +92,32 @@ describe('logs and metrics', () => {
     expect(text).not.toMatch(/route="\/data\/[0-9a-f]{8}-/);
   });
 
+  test('when a record is written through its id in upper case, then every audit line names it in lower case', async () => {
+    const created = await s.request('POST', '/data', { body: { user_id: 'audited-case', payload: {} } });
+    const id = created.body.id as string;
+    const upper = id.toUpperCase();
+    const put = await s.request('PUT', `/data/${upper}`, { body: { payload: { n: 2 } } });
+    const refused = await s.request('PUT', `/data/${upper}`, {
+      body: { payload: { n: 3 } },
+      headers: { 'if-match': '"9"' },
+    });
+    const deleted = await s.request('DELETE', `/data/${upper}`);
+    expect([put.status, refused.status, deleted.status]).toEqual([200, 412, 204]);
+    const mine = lines.filter(
+      (l) =>
+        l.audit === true &&
+        JSON.stringify(l.record_ids ?? [])
+          .toLowerCase()
+          .includes(id),
+    );
+    expect(mine.map((l) => [l.operation, l.status, l.record_ids])).toEqual([
+      ['createRecord', 201, [id]],
+      ['replaceRecord', 200, [id]],
+      ['replaceRecord', 412, [id]],
+      ['deleteRecord', 204, [id]],
+    ]);
+  });
+
   test('when a concrete path refuses a method, then the 405 is labelled with that path, not the template it resembles', async () => {
     const res = await s.request('GET', '/data/bulk', { headers: { 'x-request-id': 'bulk-405' } });
     expect(res.status).toBe(405);

@@ -6,7 +6,8 @@
  * skipped, with the reason in the suite title and on stderr, never as passed.
  */
 import { Idempotency } from '../../src/services/idempotency.js';
-import type { StoredResponse } from '../../src/domain/idempotency.js';
+import { randomUUID } from 'node:crypto';
+import type { Claim, KeyState, StoredResponse } from '../../src/domain/idempotency.js';
 import { oracleOptionsFromEnv, type OracleOptions } from '../../src/config/oracle-options.js';
 import { OracleDatabase, oracledb } from '../../src/data/oracle/oracle-database.js';
 import { OracleIdempotencyStore } from '../../src/data/oracle/oracle-idempotency-store.js';
@@ -19,10 +20,15 @@ const SKIP_REASON = 'skipped: ORACLE_CONNECT_STRING is not set (no Oracle Databa
 const configured = oracleOptionsFromEnv(process.env);
 
 const TTL = 3600;
+const LEASE = 30;
 const fp = (c: string) => c.repeat(64);
 const EXPIRE = prepareStatement(
   'expireIdempotencyKey',
   "UPDATE idempotency_keys SET expires_at = SYSTIMESTAMP - INTERVAL '1' SECOND WHERE subject = :subject AND key = :idem_key",
+);
+const END_LEASE = prepareStatement(
+  'endIdempotencyLease',
+  "UPDATE idempotency_keys SET lease_until = SYSTIMESTAMP - INTERVAL '1' SECOND WHERE subject = :subject AND key = :idem_key",
 );
 const COUNT = prepareStatement(
   'countIdempotencyKeys',
@@ -36,6 +42,17 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
     const varchar = (val: string) => ({ type: oracledb().DB_TYPE_VARCHAR, val });
     const expire = (subject: string, key: string) =>
       db.execute(EXPIRE, { subject: varchar(subject), idem_key: varchar(key) }, { autoCommit: true });
+    /** The claims that won, by subject and key: completing or releasing names the winner's token. */
+    const winners = new Map<string, Claim>();
+    const claim = async (subject: string, key: string, fingerprint: string): Promise<KeyState> => {
+      const c: Claim = { subject, key, fingerprint, token: randomUUID() };
+      const state = await store.claim(c, TTL, LEASE);
+      if (state.state === 'claimed') winners.set(`${subject}\n${key}`, c);
+      return state;
+    };
+    const holder = (subject: string, key: string) => winners.get(`${subject}\n${key}`) as Claim;
+    const endLease = (subject: string, key: string) =>
+      db.execute(END_LEASE, { subject: varchar(subject), idem_key: varchar(key) }, { autoCommit: true });
     const count = async (subject: string) =>
       (await db.execute<{ N: number }>(COUNT, { subject: varchar(subject) })).rows?.[0]?.N;
 
@@ -57,12 +74,12 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
     });
 
     test('when a key is new, then it is claimed; a second claim finds it in flight; another caller has its own', async () => {
-      expect(await store.claim('jwt:a', 'k1', fp('a'), TTL)).toEqual({ state: 'claimed' });
-      expect(await store.claim('jwt:a', 'k1', fp('b'), TTL)).toEqual({
+      expect(await claim('jwt:a', 'k1', fp('a'))).toEqual({ state: 'claimed' });
+      expect(await claim('jwt:a', 'k1', fp('b'))).toMatchObject({
         state: 'in-flight',
         fingerprint: fp('a'),
       });
-      expect(await store.claim('jwt:b', 'k1', fp('b'), TTL)).toEqual({ state: 'claimed' });
+      expect(await claim('jwt:b', 'k1', fp('b'))).toEqual({ state: 'claimed' });
     });
 
     test('when a response of more than 32 KiB is stored, then a claim replays it byte for byte', async () => {
@@ -72,9 +89,9 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
         headers: { Location: '/data/0190f5e4-7a1b-7c2d-8e3f-123456789abc', ETag: '"1"' },
         body,
       };
-      expect(await store.claim('jwt:c', 'big', fp('c'), TTL)).toEqual({ state: 'claimed' });
-      await store.complete('jwt:c', 'big', fp('c'), response);
-      const held = await store.claim('jwt:c', 'big', fp('c'), TTL);
+      expect(await claim('jwt:c', 'big', fp('c'))).toEqual({ state: 'claimed' });
+      await store.complete(holder('jwt:c', 'big'), response);
+      const held = await claim('jwt:c', 'big', fp('c'));
       expect(held.state).toBe('done');
       if (held.state !== 'done') return;
       expect(held.fingerprint).toBe(fp('c'));
@@ -84,9 +101,9 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
     });
 
     test('when a response has an empty body and no headers, then it replays empty', async () => {
-      await store.claim('jwt:c', 'empty', fp('c'), TTL);
-      await store.complete('jwt:c', 'empty', fp('c'), { status: 204, headers: {}, body: Buffer.alloc(0) });
-      expect(await store.claim('jwt:c', 'empty', fp('c'), TTL)).toEqual({
+      await claim('jwt:c', 'empty', fp('c'));
+      await store.complete(holder('jwt:c', 'empty'), { status: 204, headers: {}, body: Buffer.alloc(0) });
+      expect(await claim('jwt:c', 'empty', fp('c'))).toEqual({
         state: 'done',
         fingerprint: fp('c'),
         response: { status: 204, headers: {}, body: Buffer.alloc(0) },
@@ -94,42 +111,67 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
     });
 
     test('when a key is released, then only its own in-flight claim goes and the key is free again', async () => {
-      await store.claim('jwt:d', 'rel', fp('d'), TTL);
-      await store.release('jwt:d', 'rel', fp('e'));
-      expect(await store.claim('jwt:d', 'rel', fp('e'), TTL)).toEqual({
+      await claim('jwt:d', 'rel', fp('d'));
+      // Another claim's token frees nothing.
+      await store.release({ ...holder('jwt:d', 'rel'), token: randomUUID() });
+      expect(await claim('jwt:d', 'rel', fp('e'))).toMatchObject({
         state: 'in-flight',
         fingerprint: fp('d'),
       });
-      await store.release('jwt:d', 'rel', fp('d'));
-      expect(await store.claim('jwt:d', 'rel', fp('e'), TTL)).toEqual({ state: 'claimed' });
+      await store.release(holder('jwt:d', 'rel'));
+      expect(await claim('jwt:d', 'rel', fp('e'))).toEqual({ state: 'claimed' });
       // A completed key is never released.
-      await store.complete('jwt:d', 'rel', fp('e'), { status: 201, headers: {}, body: Buffer.from('{}') });
-      await store.release('jwt:d', 'rel', fp('e'));
-      expect((await store.claim('jwt:d', 'rel', fp('e'), TTL)).state).toBe('done');
+      await store.complete(holder('jwt:d', 'rel'), { status: 201, headers: {}, body: Buffer.from('{}') });
+      await store.release(holder('jwt:d', 'rel'));
+      expect((await claim('jwt:d', 'rel', fp('e'))).state).toBe('done');
     });
 
     test('when a key has expired, then another request claims it and the old response is gone', async () => {
-      await store.claim('jwt:f', 'exp', fp('f'), TTL);
-      await store.complete('jwt:f', 'exp', fp('f'), {
+      await claim('jwt:f', 'exp', fp('f'));
+      await store.complete(holder('jwt:f', 'exp'), {
         status: 201,
         headers: { ETag: '"1"' },
         body: Buffer.from('{}'),
       });
       await expire('jwt:f', 'exp');
-      expect(await store.claim('jwt:f', 'exp', fp('0'), TTL)).toEqual({ state: 'claimed' });
-      expect(await store.claim('jwt:f', 'exp', fp('1'), TTL)).toEqual({
+      expect(await claim('jwt:f', 'exp', fp('0'))).toEqual({ state: 'claimed' });
+      expect(await claim('jwt:f', 'exp', fp('1'))).toMatchObject({
         state: 'in-flight',
         fingerprint: fp('0'),
       });
     });
 
+    test('when a holder dies and its lease runs out, then only the same request takes the key over, and the dead holder can no longer complete it', async () => {
+      expect(await claim('jwt:l', 'lease', fp('l'))).toEqual({ state: 'claimed' });
+      const dead = holder('jwt:l', 'lease');
+      const during = await claim('jwt:l', 'lease', fp('l'));
+      expect(during).toMatchObject({ state: 'in-flight', fingerprint: fp('l') });
+      expect(during.state === 'in-flight' && during.leaseSecondsLeft).toBeGreaterThanOrEqual(LEASE - 2);
+      await endLease('jwt:l', 'lease');
+      expect(await claim('jwt:l', 'lease', fp('m'))).toMatchObject({
+        state: 'in-flight',
+        fingerprint: fp('l'),
+      });
+      expect(await claim('jwt:l', 'lease', fp('l'))).toEqual({ state: 'claimed' });
+      await store.complete(dead, { status: 201, headers: {}, body: Buffer.from('{"dead":true}') });
+      await store.release(dead);
+      expect(await claim('jwt:l', 'lease', fp('l'))).toMatchObject({ state: 'in-flight' });
+      await store.complete(holder('jwt:l', 'lease'), {
+        status: 201,
+        headers: {},
+        body: Buffer.from('{"taker":true}'),
+      });
+      const done = await claim('jwt:l', 'lease', fp('l'));
+      expect(done.state === 'done' && done.response.body.toString()).toBe('{"taker":true}');
+    });
+
     test('when expired keys are purged, then live keys stay', async () => {
-      await store.claim('jwt:g', 'old', fp('g'), TTL);
-      await store.claim('jwt:g', 'new', fp('g'), TTL);
+      await claim('jwt:g', 'old', fp('g'));
+      await claim('jwt:g', 'new', fp('g'));
       await expire('jwt:g', 'old');
       await store.purgeExpired();
       expect(await count('jwt:g')).toBe(1);
-      expect(await store.claim('jwt:g', 'new', fp('h'), TTL)).toEqual({
+      expect(await claim('jwt:g', 'new', fp('h'))).toMatchObject({
         state: 'in-flight',
         fingerprint: fp('g'),
       });
@@ -137,29 +179,29 @@ function idempotencyOnOracle(options: OracleOptions | undefined): void {
 
     test('when 50 claims of one new key arrive at once, then exactly one wins and the rest see its fingerprint', async () => {
       const prints = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(64, '0'));
-      const results = await Promise.all(prints.map((p) => store.claim('jwt:storm', 'one', p, TTL)));
-      const winners = prints.filter((_, i) => results[i]?.state === 'claimed');
-      expect(winners).toHaveLength(1);
+      const results = await Promise.all(prints.map((p) => claim('jwt:storm', 'one', p)));
+      const won = prints.filter((_, i) => results[i]?.state === 'claimed');
+      expect(won).toHaveLength(1);
       for (const r of results.filter((x) => x.state !== 'claimed')) {
-        expect(r).toEqual({ state: 'in-flight', fingerprint: winners[0] });
+        expect(r).toMatchObject({ state: 'in-flight', fingerprint: won[0] });
       }
       expect(await count('jwt:storm')).toBe(1);
     }, 60_000);
 
     test('when 50 claims of one expired key arrive at once, then exactly one takes it over', async () => {
-      await store.claim('jwt:storm2', 'one', fp('9'), TTL);
+      await claim('jwt:storm2', 'one', fp('9'));
       await expire('jwt:storm2', 'one');
       const prints = Array.from({ length: 50 }, (_, i) => (i + 1000).toString(16).padStart(64, '0'));
-      const results = await Promise.all(prints.map((p) => store.claim('jwt:storm2', 'one', p, TTL)));
-      const winners = prints.filter((_, i) => results[i]?.state === 'claimed');
-      expect(winners).toHaveLength(1);
+      const results = await Promise.all(prints.map((p) => claim('jwt:storm2', 'one', p)));
+      const won = prints.filter((_, i) => results[i]?.state === 'claimed');
+      expect(won).toHaveLength(1);
       for (const r of results.filter((x) => x.state !== 'claimed')) {
-        expect(r).toEqual({ state: 'in-flight', fingerprint: winners[0] });
+        expect(r).toMatchObject({ state: 'in-flight', fingerprint: won[0] });
       }
     }, 60_000);
 
     test('when 50 identical requests with one key run through the service layer, then the handler runs once', async () => {
-      const idem = new Idempotency(store, { ttlSeconds: TTL });
+      const idem = new Idempotency(store, { ttlSeconds: TTL, leaseSeconds: LEASE, writeWindowMs: 20_000 });
       let runs = 0;
       const request = { operation: 'createRecord', body: { user_id: 'u', payload: { n: 1 } } };
       const handle = async () => {

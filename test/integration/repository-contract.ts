@@ -181,8 +181,28 @@ export function describeRepositoryContract(
       const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-del', payload: json({}) });
       expect(await t.repo.delete(r.id, 2)).toBeNull();
       expect(await t.repo.findById(r.id)).not.toBeNull();
-      expect(await t.repo.delete(r.id, 1)).toEqual({ userId: 'repo-del', version: 1 });
+      const deleted = await t.repo.delete(r.id, 1);
+      expect(deleted).toEqual({ userId: 'repo-del', version: 1, deletedAt: expect.any(Date) });
+      // The time of the delete never comes before the last version's updated_at.
+      expect(deleted!.deletedAt.getTime()).toBeGreaterThanOrEqual(r.updatedAt.getTime());
       expect(await t.repo.findById(r.id)).toBeNull();
+    });
+
+    test('when 20 writers update one record at once, then updated_at never goes back as the version grows', async () => {
+      const r = await t.repo.insert({ id: uuidv7(), userId: 'repo-clock', payload: json({}) });
+      const updated = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => t.repo.updatePayload(r.id, json({ i }), null)),
+      );
+      const byVersion = updated.map((u) => u!).sort((x, y) => x.version - y.version);
+      expect(byVersion.map((u) => u.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      let last = r.updatedAt.getTime();
+      for (const u of byVersion) {
+        expect({ version: u.version, backwards: u.updatedAt.getTime() < last }).toEqual({
+          version: u.version,
+          backwards: false,
+        });
+        last = u.updatedAt.getTime();
+      }
     });
 
     test('when two writers race with the same expected version, then exactly one wins', async () => {

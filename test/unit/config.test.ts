@@ -62,6 +62,57 @@ describe('configuration', () => {
     ]);
   });
 
+  test('when the cache bounds are left alone, then L1, L2 and one entry have their defaults in bytes', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' })).toMatchObject({
+      cacheL1MaxBytes: 64 * 1024 * 1024,
+      cacheL2MaxBytes: 64 * 1024 * 1024,
+      cacheEntryMaxBytes: 256 * 1024,
+    });
+  });
+
+  test('when one entry may be larger than L1 or than a sixteenth of L2, then the start is refused', () => {
+    const refused = (env: Record<string, string>) => {
+      try {
+        loadConfig({ AUTH_MODE: 'none', ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(refused({ CACHE_ENTRY_MAX_BYTES: '200000', CACHE_L1_MAX_BYTES: '100000' })).toContain(
+      'CACHE_ENTRY_MAX_BYTES: larger than CACHE_L1_MAX_BYTES',
+    );
+    expect(refused({ CACHE_ENTRY_MAX_BYTES: '70000', CACHE_L2_MAX_BYTES: '1048576' })).toContain(
+      'CACHE_ENTRY_MAX_BYTES: larger than CACHE_L2_MAX_BYTES / 16',
+    );
+    expect(refused({ CACHE_ENTRY_MAX_BYTES: '65536', CACHE_L2_MAX_BYTES: '1048576' })).toEqual([]);
+  });
+
+  test('when the Idempotency-Key lease could end while its holder still writes, then the start is refused', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        return loadConfig({ AUTH_MODE: 'none', ...env }) && [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    // The defaults: 5 s to get a connection, 5 s for the statement, a lease of 30 s.
+    const c = loadConfig({ AUTH_MODE: 'none' });
+    expect([c.idempotencyLeaseSeconds, c.idempotencyWriteWindowMs]).toEqual([30, 30_000 - 10_000 - 1000]);
+    expect(problems({ IDEMPOTENCY_LEASE_SECONDS: '11' })).toEqual([
+      'IDEMPOTENCY_LEASE_SECONDS: 11 is shorter than DB_CONNECT_TIMEOUT_MS + DB_STATEMENT_TIMEOUT_MS plus 2 s (12 s)',
+    ]);
+    expect(problems({ IDEMPOTENCY_LEASE_SECONDS: '12' })).toEqual([]);
+    expect(problems({ IDEMPOTENCY_LEASE_SECONDS: '30', DB_STATEMENT_TIMEOUT_MS: '60000' })).toHaveLength(1);
+    expect(
+      problems({
+        IDEMPOTENCY_LEASE_SECONDS: '120',
+        IDEMPOTENCY_TTL_SECONDS: '60',
+        DB_STATEMENT_TIMEOUT_MS: '60000',
+      }),
+    ).toEqual(['IDEMPOTENCY_LEASE_SECONDS: longer than IDEMPOTENCY_TTL_SECONDS']);
+  });
+
   test('when NODE_ENV=production without CURSOR_SECRET, then the start is refused', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('CURSOR_SECRET: required');
   });

@@ -50,6 +50,11 @@ export const STATEMENT_KINDS: readonly KindRule[] = [
     start: /^ALTER TABLE \w+ DROP PARTITION "\{\{partition\}\}" UPDATE INDEXES$/,
   },
   {
+    id: 'alter-table-add-columns',
+    what: 'ALTER TABLE ... ADD (column definitions)',
+    start: /^ALTER TABLE \w+ ADD \(/,
+  },
+  {
     id: 'ddl-lock-timeout',
     what: 'ALTER SESSION SET DDL_LOCK_TIMEOUT',
     start: /^ALTER SESSION SET DDL_LOCK_TIMEOUT = \d+$/,
@@ -65,6 +70,7 @@ export const FUNCTIONS: Readonly<Record<string, string>> = {
   NUMTODSINTERVAL: 'numtodsinterval',
   NVL: 'nvl-greatest',
   GREATEST: 'nvl-greatest',
+  CEIL: 'nvl-greatest',
   HEXTORAW: 'hextoraw',
   TO_CHAR: 'raise-application-error',
   RAISE_APPLICATION_ERROR: 'raise-application-error',
@@ -140,6 +146,7 @@ export function constructIds(): string[] {
 // Words that stand before "(" without being a function: syntax, types, and this schema's own
 // tables and package procedures (their calls are checked as statements of their own).
 const NOT_FUNCTIONS = new Set([
+  'ADD',
   'AS',
   'IN',
   'VALUES',

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Reply } from '../../src/services/reply.js';
 import { AppError } from '../../src/domain/errors.js';
+import type { Claim } from '../../src/domain/idempotency.js';
 import { IDEMPOTENCY_STATEMENTS } from '../../src/data/idempotency-store.js';
 import {
   oracledb,
@@ -49,26 +50,39 @@ const { transformJsonValue } = require('oracledb/lib/transformer.js') as {
 
 const FP = 'a'.repeat(64);
 const OTHER_FP = 'b'.repeat(64);
+const TOKEN = '0b9e2a6c-3f1d-4c7e-9a51-2d8f6b4c1e00';
+/** A claim of key k by subject s with the fingerprint FP. */
+const claimOf = (subject = 's', key = 'k', fingerprint = FP): Claim => ({
+  subject,
+  key,
+  fingerprint,
+  token: TOKEN,
+});
 const catalog = OracleSqlCatalog.load();
 
 describe('binds', () => {
   const ora = () => oracledb();
 
-  test('when a key is claimed, then subject, key, fingerprint and TTL go IN and :claimed comes OUT as a number', () => {
-    expect(claimBinds('jwt:u1', 'k-1', FP, 86400)).toEqual({
+  test('when a key is claimed, then subject, key, fingerprint, token, TTL and lease go IN and :claimed comes OUT as a number', () => {
+    expect(claimBinds(claimOf('jwt:u1', 'k-1'), 86400, 30)).toEqual({
       subject: { type: ora().DB_TYPE_VARCHAR, val: 'jwt:u1' },
       idem_key: { type: ora().DB_TYPE_VARCHAR, val: 'k-1' },
       fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+      token: { type: ora().DB_TYPE_VARCHAR, val: TOKEN },
       ttl_seconds: { type: ora().DB_TYPE_NUMBER, val: 86400 },
+      lease_seconds: { type: ora().DB_TYPE_NUMBER, val: 30 },
       claimed: { dir: ora().BIND_OUT, type: ora().DB_TYPE_NUMBER },
     });
-    expect(Object.keys(claimBinds('s', 'k', FP, 60)).sort()).toEqual(
+    expect(Object.keys(claimBinds(claimOf(), 60, 30)).sort()).toEqual(
       [...catalog.get('claimIdempotencyKey').binds].sort(),
     );
   });
 
-  test('when the TTL is not a positive whole number of seconds, then nothing is sent', () => {
-    for (const ttl of [0, -1, 1.5, Number.NaN]) expect(() => claimBinds('s', 'k', FP, ttl)).toThrow('TTL');
+  test('when the TTL or the lease is not a positive whole number of seconds, then nothing is sent', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => claimBinds(claimOf(), bad, 30)).toThrow('TTL');
+      expect(() => claimBinds(claimOf(), 60, bad)).toThrow('lease');
+    }
   });
 
   test('when the claim block answers, then only :claimed = 1 is a win, and no answer is an error', () => {
@@ -96,11 +110,11 @@ describe('binds', () => {
   test('when a response is stored, then headers go as JSON and the body as the Buffer itself (no temporary LOB)', () => {
     const big = Buffer.alloc(100_000, 0x7b);
     const headers = { Location: '/data/x', ETag: '"1"' };
-    const b = completeBinds('jwt:u1', 'k-1', FP, { status: 201, headers, body: big });
+    const b = completeBinds(claimOf('jwt:u1', 'k-1'), { status: 201, headers, body: big });
     expect(b).toEqual({
       subject: { type: ora().DB_TYPE_VARCHAR, val: 'jwt:u1' },
       idem_key: { type: ora().DB_TYPE_VARCHAR, val: 'k-1' },
-      fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+      token: { type: ora().DB_TYPE_VARCHAR, val: TOKEN },
       status: { type: ora().DB_TYPE_NUMBER, val: 201 },
       headers: { type: ora().DB_TYPE_JSON, val: headers },
       body: { type: ora().DB_TYPE_RAW, val: big },
@@ -125,12 +139,12 @@ describe('binds', () => {
     );
   });
 
-  test('when a key is released, then the fingerprint is bound with the primary key', () => {
-    expect(releaseBinds('s', 'k', FP)).toEqual({
+  test('when a key is released, then the token of the claim is bound with the primary key', () => {
+    expect(releaseBinds(claimOf())).toEqual({
       ...keyBinds('s', 'k'),
-      fingerprint: { type: ora().DB_TYPE_VARCHAR, val: FP },
+      token: { type: ora().DB_TYPE_VARCHAR, val: TOKEN },
     });
-    expect(Object.keys(releaseBinds('s', 'k', FP)).sort()).toEqual(
+    expect(Object.keys(releaseBinds(claimOf())).sort()).toEqual(
       [...catalog.get('releaseIdempotencyKey').binds].sort(),
     );
     expect(catalog.get('purgeIdempotencyKeys').binds).toEqual([]);
@@ -144,6 +158,7 @@ describe('rows', () => {
     STATUS: 201,
     HEADERS: { ETag: '"1"' },
     BODY: Buffer.from('{"id":1}'),
+    LEASE_LEFT: 0,
   };
 
   test('when a fetched row is mapped, then it is the store-neutral key row', () => {
@@ -153,15 +168,24 @@ describe('rows', () => {
       status: 201,
       headers: { ETag: '"1"' },
       body: Buffer.from('{"id":1}'),
+      lease_left: 0,
     });
     expect(
-      rowToKeyRow({ FINGERPRINT: FP, STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null }),
+      rowToKeyRow({
+        FINGERPRINT: FP,
+        STATE: 'in-flight',
+        STATUS: null,
+        HEADERS: null,
+        BODY: null,
+        LEASE_LEFT: 7,
+      }),
     ).toEqual({
       fingerprint: FP,
       state: 'in-flight',
       status: null,
       headers: null,
       body: null,
+      lease_left: 7,
     });
   });
 
@@ -204,26 +228,32 @@ function scriptedDb(answers: Partial<Record<string, unknown[]>>) {
 
 const taken = (claimed = 0) => ({ outBinds: { claimed } });
 const row = (r: Partial<OracleKeyRow>) => ({
-  rows: [{ FINGERPRINT: FP, STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null, ...r }],
+  rows: [
+    { FINGERPRINT: FP, STATE: 'in-flight', STATUS: null, HEADERS: null, BODY: null, LEASE_LEFT: 12, ...r },
+  ],
 });
 
 describe('OracleIdempotencyStore', () => {
   test('when a key is new, then one call on one session claims it', async () => {
     const f = scriptedDb({ claimIdempotencyKey: [taken(1)] });
     const store = new OracleIdempotencyStore(f.db, catalog);
-    expect(await store.claim('s', 'k', FP, 60)).toEqual({ state: 'claimed' });
+    expect(await store.claim(claimOf(), 60, 30)).toEqual({ state: 'claimed' });
     expect(f.names()).toEqual(['claimIdempotencyKey']);
     expect(f.calls[0]?.options).toEqual({ autoCommit: true });
     expect(f.sessions()).toBe(1);
   });
 
-  test('when a key is held by a request still running, then it is in flight with that fingerprint', async () => {
+  test('when a key is held by a request still running, then it is in flight with that fingerprint and the lease left', async () => {
     const f = scriptedDb({
       claimIdempotencyKey: [taken()],
       findIdempotencyKey: [row({ FINGERPRINT: OTHER_FP })],
     });
     const store = new OracleIdempotencyStore(f.db, catalog);
-    expect(await store.claim('s', 'k', FP, 60)).toEqual({ state: 'in-flight', fingerprint: OTHER_FP });
+    expect(await store.claim(claimOf(), 60, 30)).toEqual({
+      state: 'in-flight',
+      fingerprint: OTHER_FP,
+      leaseSecondsLeft: 12,
+    });
     expect(f.names()).toEqual(['claimIdempotencyKey', 'findIdempotencyKey']);
     expect(f.calls[1]?.options).toEqual(findOptions());
     expect(f.sessions()).toBe(1);
@@ -235,7 +265,7 @@ describe('OracleIdempotencyStore', () => {
       claimIdempotencyKey: [taken()],
       findIdempotencyKey: [row({ STATE: 'done', STATUS: 201, HEADERS: { ETag: '"1"' }, BODY: body })],
     });
-    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim(claimOf(), 60, 30)).toEqual({
       state: 'done',
       fingerprint: FP,
       response: { status: 201, headers: { ETag: '"1"' }, body },
@@ -247,7 +277,7 @@ describe('OracleIdempotencyStore', () => {
       claimIdempotencyKey: [taken()],
       findIdempotencyKey: [row({ STATE: 'done', STATUS: 204 })],
     });
-    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim(claimOf(), 60, 30)).toEqual({
       state: 'done',
       fingerprint: FP,
       response: { status: 204, headers: {}, body: Buffer.alloc(0) },
@@ -256,7 +286,7 @@ describe('OracleIdempotencyStore', () => {
 
   test('when the row vanished between claim and read (released, purged), then the second round claims it', async () => {
     const f = scriptedDb({ claimIdempotencyKey: [taken(), taken(1)], findIdempotencyKey: [{ rows: [] }] });
-    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim(claimOf(), 60, 30)).toEqual({
       state: 'claimed',
     });
     expect(f.names()).toEqual(['claimIdempotencyKey', 'findIdempotencyKey', 'claimIdempotencyKey']);
@@ -268,9 +298,10 @@ describe('OracleIdempotencyStore', () => {
       claimIdempotencyKey: [taken(), taken()],
       findIdempotencyKey: [{ rows: [] }, { rows: [] }],
     });
-    expect(await new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).toEqual({
+    expect(await new OracleIdempotencyStore(f.db, catalog).claim(claimOf(), 60, 30)).toEqual({
       state: 'in-flight',
-      fingerprint: '',
+      fingerprint: FP,
+      leaseSecondsLeft: 1,
     });
     expect(f.calls).toHaveLength(4);
   });
@@ -278,23 +309,25 @@ describe('OracleIdempotencyStore', () => {
   test('when the database fails, then the mapped error reaches the caller unchanged', async () => {
     const unavailable = new AppError('databaseUnavailable', { detail: 'down' });
     const f = scriptedDb({ claimIdempotencyKey: [unavailable] });
-    await expect(new OracleIdempotencyStore(f.db, catalog).claim('s', 'k', FP, 60)).rejects.toBe(unavailable);
+    await expect(new OracleIdempotencyStore(f.db, catalog).claim(claimOf(), 60, 30)).rejects.toBe(
+      unavailable,
+    );
   });
 
   test('when complete, release and purge run, then each is one committed statement with its binds', async () => {
     const f = scriptedDb({});
     const store = new OracleIdempotencyStore(f.db, catalog);
     const response = { status: 201, headers: { Location: '/data/x' }, body: Buffer.from('{}') };
-    await store.complete('s', 'k', FP, response);
-    await store.release('s', 'k', FP);
+    await store.complete(claimOf(), response);
+    await store.release(claimOf());
     await store.purgeExpired();
     expect(f.calls.map((c) => [c.stmt.name, c.options])).toEqual([
       ['completeIdempotencyKey', { autoCommit: true }],
       ['releaseIdempotencyKey', { autoCommit: true }],
       ['purgeIdempotencyKeys', { autoCommit: true }],
     ]);
-    expect(f.calls[0]?.binds).toEqual(completeBinds('s', 'k', FP, response));
-    expect(f.calls[1]?.binds).toEqual(releaseBinds('s', 'k', FP));
+    expect(f.calls[0]?.binds).toEqual(completeBinds(claimOf(), response));
+    expect(f.calls[1]?.binds).toEqual(releaseBinds(claimOf()));
     expect(f.calls[2]?.binds).toEqual({});
   });
 
@@ -319,6 +352,8 @@ function modelDb(now: () => number = Date.now) {
     headers: Record<string, string> | null;
     body: Buffer | null;
     expiresAt: number;
+    token: string;
+    leaseUntil: number;
   }
   const table = new Map<string, Stored>();
   let chain = Promise.resolve();
@@ -329,7 +364,11 @@ function modelDb(now: () => number = Date.now) {
     const live = table.get(k);
     switch (stmt.name) {
       case 'claimIdempotencyKey': {
-        if (live && live.expiresAt > now()) return { outBinds: { claimed: 0 } };
+        const takeOver =
+          live?.state === 'in-flight' &&
+          live.fingerprint === val(b, 'fingerprint') &&
+          live.leaseUntil <= now();
+        if (live && live.expiresAt > now() && !takeOver) return { outBinds: { claimed: 0 } };
         table.set(k, {
           fingerprint: val(b, 'fingerprint'),
           state: 'in-flight',
@@ -337,6 +376,8 @@ function modelDb(now: () => number = Date.now) {
           headers: null,
           body: null,
           expiresAt: now() + val<number>(b, 'ttl_seconds') * 1000,
+          token: val(b, 'token'),
+          leaseUntil: now() + val<number>(b, 'lease_seconds') * 1000,
         });
         return { outBinds: { claimed: 1 } };
       }
@@ -350,11 +391,12 @@ function modelDb(now: () => number = Date.now) {
               STATUS: live.status,
               HEADERS: live.headers,
               BODY: live.body,
+              LEASE_LEFT: Math.max(0, Math.ceil((live.leaseUntil - now()) / 1000)),
             },
           ],
         };
       case 'completeIdempotencyKey':
-        if (live && live.fingerprint === val(b, 'fingerprint')) {
+        if (live && live.token === val(b, 'token') && live.state === 'in-flight') {
           Object.assign(live, {
             state: 'done',
             status: val(b, 'status'),
@@ -364,7 +406,7 @@ function modelDb(now: () => number = Date.now) {
         }
         return { rowsAffected: 1 };
       case 'releaseIdempotencyKey':
-        if (live && live.fingerprint === val(b, 'fingerprint') && live.state === 'in-flight') table.delete(k);
+        if (live && live.token === val(b, 'token') && live.state === 'in-flight') table.delete(k);
         return { rowsAffected: 1 };
       default:
         for (const [key, r] of table) if (r.expiresAt <= now()) table.delete(key);
@@ -390,10 +432,12 @@ function modelDb(now: () => number = Date.now) {
   return { db, table };
 }
 
-describe('the store under src/api/idempotency.ts (a model of the table, not Oracle)', () => {
+const OPTIONS = { ttlSeconds: 60, leaseSeconds: 30, writeWindowMs: 20_000 };
+
+describe('the store under src/services/idempotency.ts (a model of the table, not Oracle)', () => {
   test('when 50 identical requests with one key arrive at once, then the handler runs once and the rest replay or hear 409', async () => {
     const { db } = modelDb();
-    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), OPTIONS);
     let runs = 0;
     const handle = async (): Promise<Reply> => {
       runs++;
@@ -422,7 +466,7 @@ describe('the store under src/api/idempotency.ts (a model of the table, not Orac
 
   test('when the first request fails, then the key is released and a retry runs', async () => {
     const { db, table } = modelDb();
-    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), OPTIONS);
     const req = { operation: 'createRecord', body: {} };
     await expect(
       idem.run('s', 'k', req, () => Promise.reject(new AppError('contentTooLarge', { detail: 'big' }))),
@@ -432,10 +476,75 @@ describe('the store under src/api/idempotency.ts (a model of the table, not Orac
     expect(ok.status).toBe(201);
   });
 
+  test('when a holder never finishes, then after its lease a retry of the same request takes the key over and the holder can no longer complete it', async () => {
+    let clock = 1_000_000;
+    const { db, table } = modelDb(() => clock);
+    const store = new OracleIdempotencyStore(db, catalog);
+    const idem = new Idempotency(store, OPTIONS);
+    const req = { operation: 'createRecord', body: { n: 1 } };
+    // The holder: claimed, then stuck (its process "died": the handler never settles).
+    let stuck!: (r: Reply) => void;
+    const holder = idem.run('s', 'k', req, () => new Promise<Reply>((resolve) => (stuck = resolve)));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(table.get('s\u0000k')?.state).toBe('in-flight');
+    // Another instance (another Idempotency over the same table) during the lease: 409, with
+    // Retry-After the lease left; a different request: 422.
+    const other = new Idempotency(store, OPTIONS);
+    clock += 10_000;
+    await expect(other.run('s', 'k', req, async () => ({ status: 201, body: {} }))).rejects.toMatchObject({
+      status: 409,
+      retryAfterSeconds: 20,
+    });
+    clock += 20_000;
+    await expect(
+      other.run('s', 'k', { operation: 'createRecord', body: { n: 2 } }, async () => ({
+        status: 201,
+        body: {},
+      })),
+    ).rejects.toMatchObject({ status: 422 });
+    let runs = 0;
+    const retry = await other.run(
+      's',
+      'k',
+      req,
+      async () => (runs++, { status: 201, body: { second: true } }),
+    );
+    expect([retry.status, runs, retry.headers?.['Idempotent-Replayed']]).toEqual([201, 1, undefined]);
+    // The old holder finishing late stores nothing over the answer the retry stored.
+    stuck({ status: 201, body: { first: true } });
+    await holder;
+    const replay = await other.run('s', 'k', req, async () => ({ status: 500, body: {} }));
+    expect(Buffer.from(replay.body as Buffer).toString()).toBe('{"second":true}');
+  });
+
+  test('when a holder reaches its write after the write window, then it writes nothing and frees the key', async () => {
+    let clock = 1_000_000;
+    const { db, table } = modelDb(() => clock);
+    const realNow = Date.now;
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), OPTIONS);
+    let wrote = false;
+    try {
+      let t = realNow();
+      Date.now = () => t;
+      const late = idem.run('s', 'slow', { operation: 'createRecord', body: {} }, async (lease) => {
+        t += OPTIONS.writeWindowMs + 1;
+        clock += OPTIONS.writeWindowMs + 1;
+        lease.beforeWrite();
+        wrote = true;
+        return { status: 201, body: {} };
+      });
+      await expect(late).rejects.toMatchObject({ status: 503 });
+    } finally {
+      Date.now = realNow;
+    }
+    expect(wrote).toBe(false);
+    expect(table.size).toBe(0);
+  });
+
   test('when a key has expired, then another request may use it', async () => {
     let clock = 1_000_000;
     const { db } = modelDb(() => clock);
-    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), { ttlSeconds: 60 });
+    const idem = new Idempotency(new OracleIdempotencyStore(db, catalog), OPTIONS);
     await idem.run('s', 'k', { operation: 'createRecord', body: { n: 1 } }, async () => ({
       status: 201,
       body: {},

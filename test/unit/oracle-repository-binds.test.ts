@@ -14,6 +14,7 @@ import {
   bulkRecords,
   chunkForBulk,
   deleteBinds,
+  deletedRecord,
   idBinds,
   insertRecordBinds,
   isUuid,
@@ -131,8 +132,15 @@ describe('statement binds', () => {
       expected_version: { type: oracledb().DB_TYPE_NUMBER, val: 4 },
       out_user_id: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_VARCHAR, maxSize: 512 },
       out_version: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_NUMBER },
+      out_deleted_at: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_TIMESTAMP_TZ },
     });
     expect(idBinds(ID)).toEqual({ id: { type: oracledb().DB_TYPE_RAW, val: uuidToRaw(ID) } });
+  });
+
+  test('when a DELETE returns its row, then the owner, the version removed and the time of the delete come back', () => {
+    const outs = { out_user_id: ['u9'], out_version: [4], out_deleted_at: [AT] };
+    expect(deletedRecord(outs)).toEqual({ userId: 'u9', version: 4, deletedAt: AT });
+    expect(deletedRecord({ out_user_id: [], out_version: [], out_deleted_at: [] })).toBeNull();
   });
 
   test('when RETURNING gives one row, then the record is built; none gives null; two is an error', () => {

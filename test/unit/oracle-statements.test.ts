@@ -122,14 +122,14 @@ async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
 }
 
 async function exerciseStore(store: OracleIdempotencyStore): Promise<void> {
-  const fingerprint = 'f'.repeat(64);
-  await store.claim('jwt:u1', 'k1', fingerprint, 60);
-  await store.complete('jwt:u1', 'k1', fingerprint, {
+  const claim = { subject: 'jwt:u1', key: 'k1', fingerprint: 'f'.repeat(64), token: 'a-token' };
+  await store.claim(claim, 60, 30);
+  await store.complete(claim, {
     status: 201,
     headers: { ETag: '"1"' },
     body: Buffer.from('{}'),
   });
-  await store.release('jwt:u1', 'k1', fingerprint);
+  await store.release(claim);
   await store.purgeExpired();
 }
 
@@ -191,11 +191,13 @@ describe('the Oracle statement catalog', () => {
     }
   });
 
-  test('when the key is claimed, then a new key is INSERTed and only an expired row is taken over on ORA-00001', () => {
+  test('when the key is claimed, then a new key is INSERTed and only an expired row, or one of the same request whose lease ran out, is taken over on ORA-00001', () => {
     const { text } = catalog.get('claimIdempotencyKey');
     expect(text).toMatch(/^BEGIN\s+INSERT INTO idempotency_keys\b/);
     expect(text).toMatch(/EXCEPTION\s+WHEN DUP_VAL_ON_INDEX THEN\s+UPDATE idempotency_keys\b/);
-    expect(text).toMatch(/WHERE subject = :subject AND key = :idem_key AND expires_at <= SYSTIMESTAMP;/);
+    expect(text).toMatch(
+      /WHERE subject = :subject AND key = :idem_key\s+AND \(expires_at <= SYSTIMESTAMP\s+OR \(state = 'in-flight' AND fingerprint = :fingerprint\s+AND NVL\(lease_until, created_at \+ INTERVAL '1' MINUTE\) <= SYSTIMESTAMP\)\);/,
+    );
     expect(text.match(/:claimed :=/g)).toHaveLength(2);
     expect(text).toMatch(/END;$/);
     // Reads of the key see only live rows; the purge deletes only expired ones.
@@ -311,7 +313,25 @@ describe('migrations and packages', () => {
     expect(loadOracleMigrations().map((m) => m.version)).toEqual([
       '0001_create_records',
       '0002_create_idempotency_keys',
+      '0003_idempotency_lease',
     ]);
+  });
+
+  test('when the lease migration is split, then it adds the token and the lease end to idempotency_keys', () => {
+    const texts = loadOracleMigrations()[2]?.statements.map((s) => s.text) ?? [];
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^ALTER TABLE idempotency_keys ADD \(/);
+    expect(texts[0]).toMatch(/lease_token\s+VARCHAR2\(36 BYTE\),/);
+    expect(texts[0]).toMatch(/lease_until\s+TIMESTAMP\(3\) WITH TIME ZONE\s*\)$/);
+  });
+
+  test('when a record is updated or deleted, then its time is read as the row is locked and never goes below the last updated_at', () => {
+    expect(catalog.get('updateRecordPayload').text).toMatch(
+      /updated_at = GREATEST\(SYSTIMESTAMP, updated_at, created_at\),/,
+    );
+    expect(catalog.get('deleteRecord').text).toMatch(
+      /RETURNING user_id, version, GREATEST\(SYSTIMESTAMP, updated_at, created_at\)\s+INTO :out_user_id, :out_version, :out_deleted_at$/,
+    );
   });
 
   test('when the idempotency migration is split, then it is the table keyed by (subject, key) and the expiry index', () => {

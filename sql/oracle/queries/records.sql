@@ -74,10 +74,13 @@ ORDER BY created_utc DESC, id DESC
 FETCH FIRST :max_rows ROWS ONLY;
 
 /* @name updateRecordPayload */
--- :expected_version NULL means "whatever the current version is".
+-- :expected_version NULL means "whatever the current version is". updated_at never goes back
+-- across versions: SET reads the row as locked (the previous version's updated_at), and another
+-- session's clock or the rounding to TIMESTAMP(3) may be ahead of SYSTIMESTAMP; nor below
+-- created_at, as before.
 UPDATE records
 SET payload = :payload,
-    updated_at = GREATEST(SYSTIMESTAMP, created_at),
+    updated_at = GREATEST(SYSTIMESTAMP, updated_at, created_at),
     version = version + 1
 WHERE id = :id
   AND version = NVL(:expected_version, version)
@@ -85,10 +88,12 @@ RETURNING user_id, created_at, updated_at, version
 INTO :out_user_id, :out_created_at, :out_updated_at, :out_version;
 
 /* @name deleteRecord */
+-- The time of the delete, as updatePayload's updated_at: never before the last version's.
 DELETE FROM records
 WHERE id = :id
   AND version = NVL(:expected_version, version)
-RETURNING user_id, version INTO :out_user_id, :out_version;
+RETURNING user_id, version, GREATEST(SYSTIMESTAMP, updated_at, created_at)
+INTO :out_user_id, :out_version, :out_deleted_at;
 
 /* @name findRecordVersion */
 SELECT version FROM records WHERE id = :id;

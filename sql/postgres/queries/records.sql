@@ -53,10 +53,16 @@ ORDER BY records.created_at DESC, records.id DESC
 LIMIT :limit::integer;
 
 /* @name updateRecordPayload */
--- :expected_version NULL means "whatever the current version is".
+-- :expected_version NULL means "whatever the current version is". updated_at never goes back
+-- across versions: now() is the start of the statement, possibly long before the wait for
+-- another writer's row lock ends, so the clock is read as the row is updated (clock_timestamp(),
+-- evaluated again on the newest row when a concurrent update made the statement wait), and never
+-- below that row's updated_at (another session's clock, or the rounding to timestamptz(3), may be
+-- ahead), nor below created_at (a row loaded with a created_at ahead of the clock). updated_at is
+-- not the partition key: the row stays in its partition.
 UPDATE records
 SET payload = :payload::jsonb,
-    updated_at = greatest(now(), created_at),
+    updated_at = greatest(clock_timestamp(), updated_at, created_at),
     version = version + 1
 WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
@@ -65,12 +71,14 @@ WHERE id = :id::uuid
 RETURNING id::text, user_id, payload::text AS payload, created_at, updated_at, version;
 
 /* @name deleteRecord */
+-- deleted_at, the time of the change event, as updateRecordPayload's updated_at: never before
+-- the last version's, in the API's milliseconds.
 DELETE FROM records
 WHERE id = :id::uuid
   AND created_at >= :near_from::timestamptz
   AND created_at < :near_to::timestamptz
   AND (:expected_version::integer IS NULL OR version = :expected_version::integer)
-RETURNING user_id, version;
+RETURNING user_id, version, greatest(clock_timestamp(), updated_at, created_at)::timestamptz(3) AS deleted_at;
 
 /* @name findRecordVersion */
 SELECT version FROM records

@@ -7,6 +7,7 @@ import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
 import type { JsonObject } from '../../domain/json-value.js';
 import type { Principal } from '../../domain/principal.js';
+import { recordIdOf, type RecordId } from '../../domain/record-id.js';
 import type { IdempotentRequest, RecordOperations } from '../../services/record-operations.js';
 import type { Reply } from '../../services/reply.js';
 import { parseIfMatch, parseIfNoneMatch } from '../preconditions.js';
@@ -19,8 +20,15 @@ function header(c: Context, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-function recordId(c: Context): string {
-  return c.request.params.id as string;
+/**
+ * The path's record id in its one form (a UUID in lower case; docs/caching.md), parsed here once
+ * so that the cache, the events, the answer and the audit line (which falls back to the state's
+ * records when the operation fails) all name the record the same way.
+ */
+function recordId(c: Context, ctx: Koa.Context): RecordId {
+  const id = recordIdOf(c.request.params.id as string);
+  ctx.state.records = [id];
+  return id;
 }
 
 /**
@@ -66,23 +74,23 @@ export function recordsHandlers(records: RecordOperations) {
     },
 
     async getRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.get(caller(ctx), recordId(c), parseIfNoneMatch(header(c, 'if-none-match')));
+      return records.get(caller(ctx), recordId(c, ctx), parseIfNoneMatch(header(c, 'if-none-match')));
     },
 
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
       const ifMatch = parseIfMatch(header(c, 'if-match'));
-      return records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch);
+      return records.replace(caller(ctx), recordId(c, ctx), body.payload as JsonObject, ifMatch);
     },
 
     async patchRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const payload = body.payload as JsonObject | undefined;
-      return records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match')));
+      return records.patch(caller(ctx), recordId(c, ctx), payload, parseIfMatch(header(c, 'if-match')));
     },
 
     async deleteRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.delete(caller(ctx), recordId(c), parseIfMatch(header(c, 'if-match')));
+      return records.delete(caller(ctx), recordId(c, ctx), parseIfMatch(header(c, 'if-match')));
     },
   };
 }

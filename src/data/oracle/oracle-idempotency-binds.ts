@@ -4,7 +4,7 @@
  * a database, so unit tests pin it without an Oracle server.
  */
 import type { KeyRow } from '../idempotency-store.js';
-import type { StoredResponse } from '../../domain/idempotency.js';
+import type { Claim, StoredResponse } from '../../domain/idempotency.js';
 import { oracledb, type OracleBinds, type OracleExecuteOptions } from './oracle-database.js';
 
 /** A row of findIdempotencyKey as node-oracledb returns it with OUT_FORMAT_OBJECT. */
@@ -14,6 +14,7 @@ export interface OracleKeyRow {
   STATUS: number | null;
   HEADERS: unknown;
   BODY: Buffer | null;
+  LEASE_LEFT: number | null;
 }
 
 const varchar = (val: string) => ({ type: oracledb().DB_TYPE_VARCHAR, val });
@@ -24,12 +25,15 @@ export function keyBinds(subject: string, key: string): OracleBinds {
   return { subject: varchar(subject), idem_key: varchar(key) };
 }
 
-export function claimBinds(subject: string, key: string, fingerprint: string, ttlSeconds: number): OracleBinds {
+export function claimBinds(claim: Claim, ttlSeconds: number, leaseSeconds: number): OracleBinds {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error(`bad idempotency TTL: ${ttlSeconds}`);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds <= 0) throw new Error(`bad idempotency lease: ${leaseSeconds}`);
   return {
-    ...keyBinds(subject, key),
-    fingerprint: varchar(fingerprint),
+    ...keyBinds(claim.subject, claim.key),
+    fingerprint: varchar(claim.fingerprint),
+    token: varchar(claim.token),
     ttl_seconds: number(ttlSeconds),
+    lease_seconds: number(leaseSeconds),
     claimed: { dir: oracledb().BIND_OUT, type: oracledb().DB_TYPE_NUMBER },
   };
 }
@@ -53,23 +57,19 @@ export function findOptions(): OracleExecuteOptions {
  * DB_TYPE_BLOB it would create and write one for every response); an empty body arrives as
  * NULL and reads back empty.
  */
-export function completeBinds(
-  subject: string,
-  key: string,
-  fingerprint: string,
-  response: StoredResponse,
-): OracleBinds {
+export function completeBinds(claim: Claim, response: StoredResponse): OracleBinds {
   return {
-    ...keyBinds(subject, key),
-    fingerprint: varchar(fingerprint),
+    ...keyBinds(claim.subject, claim.key),
+    token: varchar(claim.token),
     status: number(response.status),
     headers: { type: oracledb().DB_TYPE_JSON, val: { ...response.headers } },
     body: { type: oracledb().DB_TYPE_RAW, val: response.body },
   };
 }
 
-export function releaseBinds(subject: string, key: string, fingerprint: string): OracleBinds {
-  return { ...keyBinds(subject, key), fingerprint: varchar(fingerprint) };
+/** Release names the claim's token: a holder whose lease was taken over frees nothing. */
+export function releaseBinds(claim: Claim): OracleBinds {
+  return { ...keyBinds(claim.subject, claim.key), token: varchar(claim.token) };
 }
 
 function isStringRecord(v: unknown): v is Record<string, string> {
@@ -99,5 +99,6 @@ export function rowToKeyRow(row: OracleKeyRow): KeyRow {
     status: row.STATUS,
     headers: row.HEADERS,
     body: row.BODY,
+    lease_left: row.LEASE_LEFT,
   };
 }

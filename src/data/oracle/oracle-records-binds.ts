@@ -108,6 +108,7 @@ export function deleteBinds(id: string, expected: number | null): OracleBinds {
     expected_version: version(expected),
     out_user_id: out(oracledb().DB_TYPE_VARCHAR, 512),
     out_version: out(oracledb().DB_TYPE_NUMBER),
+    out_deleted_at: out(oracledb().DB_TYPE_TIMESTAMP_TZ),
   };
 }
 
@@ -115,7 +116,9 @@ export function deleteBinds(id: string, expected: number | null): OracleBinds {
 export function deletedRecord(outBinds: Record<string, unknown> | undefined): DeletedRecord | null {
   const userId = returned<string>(outBinds, 'out_user_id');
   const deletedVersion = returned<number>(outBinds, 'out_version');
-  return userId === undefined || deletedVersion === undefined ? null : { userId, version: deletedVersion };
+  const deletedAt = returned<Date>(outBinds, 'out_deleted_at');
+  if (userId === undefined || deletedVersion === undefined || deletedAt === undefined) return null;
+  return { userId, version: deletedVersion, deletedAt };
 }
 
 /** The one value of a DML RETURNING OUT bind (node-oracledb returns each as an array). */

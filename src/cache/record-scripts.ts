@@ -1,0 +1,55 @@
+/**
+ * The Lua script that stores a record's state in Redis, ordered by rank (versions.ts). An entry
+ * is `<rank>\n` followed, when it holds the record, by `<user id>\n<bytes>`; with nothing after
+ * the rank it is a tombstone (odd rank) or a floor (even: the version is known, the bytes are not
+ * kept; a miss). One script, so the comparison and the store are one atomic step, on the entry's
+ * slot with its group's budget (l2-budget.ts):
+ *
+ * - a rank lower than the one held is refused; so is the same rank, unless it brings the bytes
+ *   a floor lacks (a put never refreshes a lifetime for nothing);
+ * - bytes are stored only within the budget. Past it, a write keeps its rank alone (a floor),
+ *   so an older state cannot come back; a fill stores nothing unless an older state is held.
+ */
+import { TAKE_BUDGET_LUA } from './l2-budget.js';
+
+export const RECORD_SCRIPTS = {
+  // KEYS: entry, budget now, budget before.
+  // ARGV: rank, content ('' for none), content ttl, version-only ttl, group max, counter ttl,
+  //       '1' to keep the rank when the content is refused (a write) or '0' (a fill).
+  dapiRecordPut: {
+    numberOfKeys: 3,
+    lua: `${TAKE_BUDGET_LUA}
+      local rank = tonumber(ARGV[1])
+      local content = ARGV[2]
+      local cur = redis.call('GET', KEYS[1])
+      local held = cur and tonumber(string.match(cur, '^(%d+)\\n'))
+      if held then
+        if held > rank then return 0 end
+        if held == rank and (#cur > #ARGV[1] + 1 or #content == 0) then return 0 end
+      end
+      if #content > 0 then
+        if take_budget(KEYS[2], KEYS[3], #content, tonumber(ARGV[5]), ARGV[6]) then
+          redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. content, 'EX', ARGV[3])
+          return 1
+        end
+        if held == rank or (not held and ARGV[7] ~= '1') then return 0 end
+      end
+      redis.call('SET', KEYS[1], ARGV[1] .. '\\n', 'EX', ARGV[4])
+      return 2`,
+  },
+} as const;
+
+export interface RecordCommands {
+  dapiRecordPut(
+    key: string,
+    budgetNow: string,
+    budgetBefore: string,
+    rank: string,
+    content: Buffer | string,
+    contentTtl: string,
+    markerTtl: string,
+    groupMax: string,
+    counterTtl: string,
+    keepRank: '0' | '1',
+  ): Promise<number>;
+}
