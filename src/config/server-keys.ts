@@ -12,6 +12,11 @@ export const serverKeys = {
     default: 'info',
     doc: 'Minimum level of the JSON log lines.',
   }),
+  MANAGEMENT_PORT: integer({
+    min: 1,
+    max: 65535,
+    doc: 'Port of the management listener (on HOST): /metrics moves there (404 on PORT), and /health and /ready answer on both. Unset: everything on PORT.',
+  }),
 };
 
 export const trafficKeys = {
