@@ -20,6 +20,7 @@ function writeProblem(socket: Duplex, err: AppError): void {
 }
 
 export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutMs'>): Server {
+  const handler = koa.callback();
   // Node checks request timeouts on this interval (30 s by default); a quarter of the timeout
   // keeps the answer close to REQUEST_TIMEOUT_MS.
   const server = createServer(
@@ -28,8 +29,15 @@ export function createHttpServer(koa: Koa, config: Pick<Config, 'requestTimeoutM
       // Node's own answer to a missing Host is an empty 400; the app answers it as problem+json.
       requireHostHeader: false,
     },
-    koa.callback(),
+    handler,
   );
+  // Expect: without these, Node answers 100 Continue to every 100-continue at once (so a client
+  // sends a body that a 401 or 413 then leaves unread) and a bare 417 to anything else (no
+  // problem+json, no security headers, no log line). With them the app answers: the body reader
+  // sends 100 Continue when it starts reading (router/body-validation.ts), and an unknown
+  // expectation is a 417 problem (middleware/require-host.ts).
+  server.on('checkContinue', handler);
+  server.on('checkExpectation', handler);
   server.requestTimeout = config.requestTimeoutMs;
   // Above the usual load balancer idle timeout (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000;

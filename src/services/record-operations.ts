@@ -9,16 +9,9 @@ import { ownerScope, requireActingFor, requireScope, type Principal } from '../d
 import type { RecordCache } from '../domain/record-cache.js';
 import type { StoredRecord } from '../domain/records.js';
 import type { Idempotency } from './idempotency.js';
-import {
-  entryOf,
-  entryReply,
-  etagOf,
-  noneMatchHits,
-  pageBytes,
-  recordJson,
-  type IfNoneMatch,
-} from './record-views.js';
-import { notFound, type Precondition, type RecordsService } from './records-service.js';
+import { evaluate, type Conditions } from './conditions.js';
+import { entryOf, entryReply, etagOf, pageBytes, recordJson } from './record-views.js';
+import { notFound, type RecordsService } from './records-service.js';
 import { JSON_TYPE, type Reply } from './reply.js';
 
 /** The contract's default page size, and the page that warming preloads. */
@@ -104,7 +97,7 @@ export class RecordOperations {
     return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
   }
 
-  async get(who: Principal, id: string, ifNoneMatch?: IfNoneMatch): Promise<Reply> {
+  async get(who: Principal, id: string, conditions: Conditions = {}): Promise<Reply> {
     requireScope(who, 'data:read');
     const { entry, source } = await this.deps.cache.getRecord(id, async () => {
       const record = await this.deps.records.find(id);
@@ -113,30 +106,35 @@ export class RecordOperations {
     // Another user's record answers exactly as a missing one: ids do not leak.
     const owner = ownerScope(who);
     if (!entry || (owner !== null && entry.userId !== owner)) throw notFound();
-    if (noneMatchHits(ifNoneMatch, entry.version)) {
+    if (evaluate(conditions, entry.version, 'read') === 'not-modified') {
       return { status: 304, headers: { ETag: etagOf(entry.version), 'X-Cache': source } };
     }
     return entryReply(200, entry, { 'X-Cache': source });
   }
 
-  async replace(who: Principal, id: string, payload: JsonObject, ifMatch?: Precondition): Promise<Reply> {
+  async replace(
+    who: Principal,
+    id: string,
+    payload: JsonObject,
+    conditions: Conditions = {},
+  ): Promise<Reply> {
     requireScope(who, 'data:write');
-    return this.afterWrite(200, await this.deps.records.replace(id, payload, ifMatch, ownerScope(who)));
+    return this.afterWrite(200, await this.deps.records.replace(id, payload, conditions, ownerScope(who)));
   }
 
   async patch(
     who: Principal,
     id: string,
     payload: JsonObject | undefined,
-    ifMatch?: Precondition,
+    conditions: Conditions = {},
   ): Promise<Reply> {
     requireScope(who, 'data:write');
-    return this.afterWrite(200, await this.deps.records.patch(id, payload, ifMatch, ownerScope(who)));
+    return this.afterWrite(200, await this.deps.records.patch(id, payload, conditions, ownerScope(who)));
   }
 
-  async delete(who: Principal, id: string, ifMatch?: Precondition): Promise<Reply> {
+  async delete(who: Principal, id: string, conditions: Conditions = {}): Promise<Reply> {
     requireScope(who, 'data:write');
-    const userId = await this.deps.records.delete(id, ifMatch, ownerScope(who));
+    const userId = await this.deps.records.delete(id, conditions, ownerScope(who));
     this.deps.observer.seen(userId);
     await this.deps.cache.written([{ id, entry: null }], [userId]);
     return { status: 204, audit: { users: [userId] } };

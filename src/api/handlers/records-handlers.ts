@@ -8,6 +8,7 @@ import type { components, operations } from '../../../generated/openapi.js';
 import type { JsonObject } from '../../domain/json-value.js';
 import type { Principal } from '../../domain/principal.js';
 import type { IdempotentRequest, RecordOperations } from '../../services/record-operations.js';
+import type { Conditions } from '../../services/conditions.js';
 import type { Reply } from '../../services/reply.js';
 import { parseIfMatch, parseIfNoneMatch } from '../preconditions.js';
 
@@ -31,6 +32,14 @@ function caller(ctx: Koa.Context): Principal {
   const principal = ctx.state.principal as Principal | undefined;
   if (!principal) throw new Error('no authenticated caller on a /data operation');
   return principal;
+}
+
+/** If-Match and If-None-Match, on every method (RFC 9110 13.2.2; services/conditions.ts). */
+function conditions(c: Context): Conditions {
+  return {
+    ifMatch: parseIfMatch(header(c, 'if-match')),
+    ifNoneMatch: parseIfNoneMatch(header(c, 'if-none-match')),
+  };
 }
 
 function idempotent(c: Context): IdempotentRequest {
@@ -66,23 +75,22 @@ export function recordsHandlers(records: RecordOperations) {
     },
 
     async getRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.get(caller(ctx), recordId(c), parseIfNoneMatch(header(c, 'if-none-match')));
+      return records.get(caller(ctx), recordId(c), conditions(c));
     },
 
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
-      const ifMatch = parseIfMatch(header(c, 'if-match'));
-      return records.replace(caller(ctx), recordId(c), body.payload as JsonObject, ifMatch);
+      return records.replace(caller(ctx), recordId(c), body.payload as JsonObject, conditions(c));
     },
 
     async patchRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const payload = body.payload as JsonObject | undefined;
-      return records.patch(caller(ctx), recordId(c), payload, parseIfMatch(header(c, 'if-match')));
+      return records.patch(caller(ctx), recordId(c), payload, conditions(c));
     },
 
     async deleteRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.delete(caller(ctx), recordId(c), parseIfMatch(header(c, 'if-match')));
+      return records.delete(caller(ctx), recordId(c), conditions(c));
     },
   };
 }
