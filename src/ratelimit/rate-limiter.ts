@@ -113,7 +113,11 @@ export class MemoryRateLimiter implements RateLimiter {
     this.now = options.now ?? Date.now;
     // Expiry on this limiter's clock, so a fake clock in tests rests subjects as time passes.
     // max is a backstop only: the check below keeps the size at maxSubjects.
-    this.tats = new LRUCache({ max: this.maxSubjects + 1, perf: { now: () => this.now() } });
+    this.tats = new LRUCache({
+      max: this.maxSubjects + 1,
+      ttlResolution: 0,
+      perf: { now: () => this.now() },
+    });
   }
 
   /** Subjects and kinds currently remembered (for tests and metrics). */

@@ -107,6 +107,41 @@ describe('RedisRateLimiter on one Redis', () => {
     expect(state?.pttl).toBeLessThanOrEqual(600);
   });
 
+  test('when two instances see failed authentications from one address, then they spend one auth budget', async () => {
+    const one = new RedisRateLimiter(a, { authLimit: 5 });
+    const two = new RedisRateLimiter(b, { authLimit: 5 });
+    const address = `ip:10.0.0.${randomBytes(1)[0]}-${randomBytes(4).toString('hex')}`;
+    // Dry runs (the check before credentials are verified) spend nothing.
+    const peeks = await Promise.all(
+      Array.from({ length: 20 }, () => one.check(address, 'auth', { dryRun: true })),
+    );
+    expect(allowed(peeks)).toBe(20);
+    const spent = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).check(address, 'auth')),
+    );
+    expect(allowed(spent)).toBe(5);
+    expect(await two.check(address, 'auth', { dryRun: true })).toMatchObject({
+      allowed: false,
+      policy: 'auth',
+    });
+    // Its own key, beside the read and write budgets of the same subject.
+    expect(one.key(address, 'auth')).toBe(`${PREFIX}rl:{${address}}:auth`);
+    expect((await one.check(address, 'read'))?.allowed).toBe(true);
+  });
+
+  test('when a request costs several units (a bulk create), then the script spends them, at most the burst', async () => {
+    const limiter = new RedisRateLimiter(a, { writeLimit: 10 });
+    const subject = `sub:bulk${randomBytes(4).toString('hex')}`;
+    expect(await limiter.check(subject, 'write', { cost: 8 })).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limiter.check(subject, 'write', { cost: 5 })).toMatchObject({ allowed: false });
+    expect(await limiter.check(subject, 'write', { cost: 2 })).toMatchObject({ allowed: true, remaining: 0 });
+    const rested = `sub:big${randomBytes(4).toString('hex')}`;
+    expect(await limiter.check(rested, 'write', { cost: 1000 })).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+  });
+
   test('when the interval has passed, then the budget refills', async () => {
     const limiter = new RedisRateLimiter(a, { readLimit: 5, windowSeconds: 1 });
     const subject = `user:r${randomBytes(4).toString('hex')}`;
