@@ -4,7 +4,6 @@
  * (and then the start says so), AUTH_MODE=none on loopback, credentials for Redis in one place.
  */
 import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { estimatedEntropyBits, weakness } from '../../src/config/secret-strength.js';
 
 // Random-looking secrets, as `openssl rand -hex 16` makes them.
 const STRONG = '9f4c1e7ab2d85063f1e9c47a0b6d3825';
@@ -46,11 +45,8 @@ describe('secrets', () => {
     expect(problemsOf({ AUTH_JWT_SECRET: 'a'.repeat(32), CURSOR_SECRET: 'k'.repeat(32) })).toEqual([]);
   });
 
-  test('when a secret is random, then it passes; the estimate ranks the usual generators above the bar', () => {
+  test('when a secret is random, then production takes it', () => {
     expect(problemsOf(production)).toEqual([]);
-    expect(weakness(STRONG)).toBeUndefined();
-    expect(estimatedEntropyBits('a'.repeat(32))).toBe(0);
-    expect(weakness('0123')).toMatch(/shorter than 32/);
   });
 });
 
