@@ -1,6 +1,6 @@
 """PromQL of the alerts and the dashboard, checked with promtool (Debian's prometheus package,
 unpacked into .tools/chart/prometheus by mk/chart.mk): syntax of every expression, and unit tests
-that feed synthetic series to the four alerts and expect each to fire above its threshold and
+that feed synthetic series to the alerts and expect each to fire above its threshold and
 stay quiet below it."""
 
 from __future__ import annotations
@@ -55,18 +55,22 @@ def _tests(pool_max: int) -> list[dict[str, Any]]:
         *_requests(errors_per_min=20),
         _series('cache_hit_rate', {'pod': 'p1'}, '0.5x30'),
         _series('db_pool_connections', {'pod': 'p1', 'state': 'active'}, f'{busy}x30'),
+        # Every scrape another 503 because the JWKS cannot be fetched.
+        _series('auth_keys_unavailable_total', {'pod': 'p1'}, '0+3x30'),
     ]
     quiet = [
         *_latency(fast=True),
         *_requests(errors_per_min=5),
         _series('cache_hit_rate', {'pod': 'p1'}, '0.9x30'),
         _series('db_pool_connections', {'pod': 'p1', 'state': 'active'}, f'{idle}x30'),
+        _series('auth_keys_unavailable_total', {'pod': 'p1'}, '0x30'),
     ]
     expect = {
         'DataApiHighLatencyP95': [crit],
         'DataApiHighErrorRate': [crit],
         'DataApiLowCacheHitRate': [warn],
         'DataApiDbPoolSaturation': [{**warn, 'pod': 'p1'}],
+        'DataApiIdentityProviderUnavailable': [crit],
     }
     return [
         {
