@@ -1326,3 +1326,23 @@ describe('abuse budgets (the security review)', () => {
     expect(await metricValue(s, 'rate_limited_requests_total{kind="auth"}')).toBe(2);
   });
 });
+
+describe('the default budget of failed authentication (rate limiting otherwise off)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // The test helper turns RATE_LIMIT_ENABLED off; AUTH_FAILURES_PER_MINUTE keeps its default.
+    s = await startServer('pglite', AUTH_ENV);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('when 130 bad bearer tokens arrive from one address, then 30 are answered 401 and 100 are 429', async () => {
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 130; i++) {
+      const a = await send(s, get('/data?user_id=alice', { authorization: `Bearer not.a.token${i}` }));
+      statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 401: 30, 429: 100 });
+  });
+});
