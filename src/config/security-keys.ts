@@ -4,14 +4,14 @@ import { flag, integer, oneOf, text, url } from './key-kinds.js';
 export const authKeys = {
   AUTH_MODE: oneOf(['required', 'none'], {
     default: 'required',
-    doc: 'required: /data needs a bearer JWT or an API key. none: no authentication, for local development only (refused when NODE_ENV=production).',
+    doc: 'required: /data needs a bearer JWT or an API key. none: no authentication, for local development only: listens on 127.0.0.1 (see AUTH_NONE_ALLOW_REMOTE), refused when NODE_ENV=production.',
   }),
   AUTH_JWT_SECRET: text({
-    doc: 'Shared secret (32+ characters) for HS256 bearer tokens.',
+    doc: 'Shared secret (32+ characters, not guessable in production) for HS256 bearer tokens.',
     secret: true,
   }),
   AUTH_JWKS_URL: url({
-    doc: 'JWKS URL of the identity provider, for RS256/ES256 bearer tokens.',
+    doc: 'JWKS URL of the identity provider, for RS256/ES256 bearer tokens (https:// in production).',
   }),
   AUTH_JWT_ISSUER: text({ default: 'data-api', doc: 'Required iss of bearer tokens.' }),
   AUTH_JWT_AUDIENCE: text({ default: 'data-api', doc: 'Required aud of bearer tokens.' }),

@@ -4,7 +4,7 @@ import { flag, integer, oneOf, text, url } from './key-kinds.js';
 export const serverKeys = {
   NODE_ENV: oneOf(['development', 'test', 'production'], {
     default: 'development',
-    doc: 'Runtime environment; production refuses unsafe settings.',
+    doc: 'Runtime environment; production refuses unsafe settings (no CURSOR_SECRET, guessable secrets, connections without verified TLS).',
   }),
   HOST: text({ default: '0.0.0.0', doc: 'Address to listen on.' }),
   PORT: integer({ default: 8000, min: 0, max: 65535, doc: 'Port to listen on.' }),
@@ -28,7 +28,7 @@ export const trafficKeys = {
   }),
   RATE_LIMIT_ENABLED: flag({
     default: true,
-    doc: 'Limit requests per subject (user_id in the query, else the client address); over the limit answers 429.',
+    doc: 'Limit requests per subject (the authenticated caller, else the client address); over the limit answers 429.',
   }),
   RATE_LIMIT_READ_PER_MINUTE: integer({
     default: 100,
@@ -89,7 +89,7 @@ export const processKeys = {
     doc: 'How long an Idempotency-Key and its response are kept (24 hours by default).',
   }),
   CURSOR_SECRET: text({
-    doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
+    doc: 'Key (32+ characters) that signs pagination cursors; required, and not guessable, in production. Unset elsewhere: a random key per process.',
     secret: true,
   }),
   COMPRESSION_THRESHOLD_BYTES: integer({

@@ -947,6 +947,13 @@ describe('hostile credentials and HTTP semantics (the security review)', () => {
     expect(a.status).toBe(200);
   });
 
+  test('when bad credentials come with a large body, then 401 at once and the connection closes unread', async () => {
+    const raw = `${RAW_POST}Authorization: Bearer not.a.token\r\nContent-Length: 50000000\r\n\r\n{"user_id":`;
+    const a = await rawSend(s, [raw]);
+    expectRefused(a, 'DAPI-4011');
+    expect([a.ms < 2000, a.headers.get('connection')]).toEqual([true, 'close']);
+  });
+
   test('when Bearer and the token are separated by several spaces (1*SP), then the token is read', async () => {
     const token = await jwt();
     for (const authorization of [`Bearer  ${token}`, `bearer   ${token}`, `BEARER ${token}`]) {
@@ -975,6 +982,8 @@ describe('hostile credentials and HTTP semantics (the security review)', () => {
     expectRefused(a, 'DAPI-4011');
     expect(a.ms).toBeLessThan(2000);
     expect(a.headers.get('www-authenticate')).toBe('Bearer realm="data-api"');
+    // The body that did not come, or is not wanted, is not waited for on this connection.
+    expect(a.headers.get('connection')).toBe('close');
   });
 
   test('when a client with credentials sends Expect: 100-continue, then 100 Continue comes before it sends the body', async () => {

@@ -41,6 +41,9 @@ export function problemResponses(logger: Logger): Koa.Middleware {
       // What the handler said about the answer it was making is not true of this one: a shared
       // cache must not keep an error under the handler's max-age, nor read it as encoded.
       for (const name of REPRESENTATION_HEADERS) ctx.remove(name);
+      // Refused before its body arrived (401, 415, 429, ...): close rather than read and drop a
+      // body nobody wants, however large or slow it is.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.status = appError.status;
       if (appError.retryAfterSeconds !== undefined)
         ctx.set('Retry-After', String(appError.retryAfterSeconds));

@@ -22,11 +22,6 @@ function lacksCaller(api: OpenAPIBackend, operation: Operation, ctx: Koa.Context
   return ctx.state.principal === undefined;
 }
 
-/** A body still on its way, which a 401 given now leaves unread: the connection then closes. */
-function bodyPending(ctx: Koa.Context): boolean {
-  return ctx.get('transfer-encoding') !== '' || Number(ctx.get('content-length') || 0) > 0;
-}
-
 /**
  * Matches the operation, refuses undeclared query keys and loose integers, answers 401 to a
  * request without a caller before reading its body, reads the body (and charges a bulk create
@@ -57,14 +52,8 @@ export function createDispatch(api: OpenAPIBackend, readBody: BodyReader): Koa.M
       ctx.state.route = operation.path;
       ctx.state.operationId = operation.operationId;
       if (operation.requestBody) {
-        if (lacksCaller(api, operation, ctx)) {
-          try {
-            unauthorizedHandler();
-          } catch (err) {
-            if (bodyPending(ctx)) (err as AppError).headers.Connection = 'close';
-            throw err;
-          }
-        }
+        // The connection then closes, the body unread (problem-responses.ts).
+        if (lacksCaller(api, operation, ctx)) unauthorizedHandler();
         request.body = await readBody(ctx, operation);
         const items = (request.body as { items?: unknown } | undefined)?.items;
         if (Array.isArray(items)) await (ctx.state.chargeMore as ChargeMore | undefined)?.(items.length - 1);
