@@ -20,6 +20,8 @@ import {
   type TestRedisCluster,
   until,
 } from '../helpers/redis-servers.js';
+import { openTestDatabase } from '../helpers/databases.js';
+import { startServerOn } from '../helpers/server.js';
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:rl:${randomBytes(6).toString('hex')}:`;
@@ -254,5 +256,36 @@ describe('RedisRateLimiter on a 3-master Redis Cluster', () => {
     );
     expect(sizes.reduce((x, y) => x + y, 0)).toBe(30);
     expect(sizes.filter((s) => s > 0).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('two servers over one Redis', () => {
+  test('when bad credentials go to two instances in turn, then they spend one budget of the address', async () => {
+    const db = await openTestDatabase('pglite');
+    const env = {
+      AUTH_MODE: 'required',
+      AUTH_JWT_SECRET: 'two-servers-hs256-7c1e9a4f2b8d6035e1c9',
+      AUTH_FAILURES_PER_MINUTE: '4',
+      REDIS_URL: SHARED_REDIS,
+      REDIS_KEY_PREFIX: `${PREFIX}two:`,
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+    };
+    const one = await startServerOn(db.db, env);
+    const two = await startServerOn(db.db, env);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = i % 2 === 0 ? one : two;
+        const res = await s.request('GET', '/data?user_id=a', {
+          headers: { authorization: `Bearer bad.token.${i}` },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    } finally {
+      await one.close();
+      await two.close();
+      await db.drop();
+    }
   });
 });
