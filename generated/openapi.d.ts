@@ -45,7 +45,9 @@ export interface paths {
          * @description Creates every item in one transaction, all or nothing: one invalid item rejects the
          *     whole request and nothing is written. The response lists the records in input order.
          *     The server may accept fewer items per request than the contract's maximum (see
-         *     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`.
+         *     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
+         *     spends one unit of the caller's write budget per item, at most the whole burst
+         *     (`docs/rate-limiting.md`).
          */
         post: operations["bulkCreateRecords"];
         delete?: never;
@@ -138,7 +140,10 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description The service's metrics in the Prometheus text format (see docs/caching.md, docs/rate-limiting.md, docs/events.md).
+         * @description The service's metrics in the Prometheus text format (see docs/caching.md,
+         *     docs/rate-limiting.md, docs/events.md). When the server has a management port
+         *     (`MANAGEMENT_PORT`), they are served there only, and this path answers `404` on the API
+         *     port.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -396,7 +401,13 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No credentials, or credentials that are not valid (bad signature, expired, wrong issuer or audience, unknown key). */
+        /**
+         * @description No credentials, or credentials that are not valid (bad signature, expired, no `exp` or
+         *     `sub`, a `sub` that is not a `UserId`, wrong issuer, audience or `typ`, unknown or too
+         *     short key). Answered before the request body is read. A `401` for bad credentials
+         *     spends the client address's budget of failed authentications and carries its
+         *     `RateLimit` fields.
+         */
         Unauthorized: {
             headers: {
                 /** @description The challenge, e.g. `Bearer realm="data-api", error="invalid_token"`. */
@@ -435,8 +446,10 @@ export interface components {
             };
         };
         /**
-         * @description The caller is over its rate limit (per user: the `user_id` of the request, else the
-         *     client address). Wait `Retry-After` seconds.
+         * @description The caller is over its rate limit (per authenticated subject, else per client address;
+         *     a bulk create costs one write per item), or the client address has spent its budget of
+         *     failed authentications (`RateLimit-Policy: "auth";...`), which is then answered before
+         *     its credentials are checked. Wait `Retry-After` seconds.
          */
         TooManyRequests: {
             headers: {
@@ -497,7 +510,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `If-Match` names none of the record's current entity tags; nothing changed. */
+        /** @description `If-Match` names none of the record's current entity tags, or `If-None-Match` names the current one (or is `*`) on a write; nothing changed. */
         PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
@@ -587,7 +600,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database cannot be reached, the server is shutting down, or it has as many requests in progress as it takes (`overloaded`, DAPI-5033, answered at once). Retry after Retry-After. */
+        /** @description The database cannot be reached, the server is shutting down, it has as many requests in progress as it takes (`overloaded`, DAPI-5033, answered at once), or the identity provider's keys cannot be fetched to verify a bearer token (`identity-provider-unavailable`, DAPI-5034). Retry after Retry-After. */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
@@ -600,6 +613,45 @@ export interface components {
                  *       "status": 503,
                  *       "detail": "The database cannot be reached.",
                  *       "code": "DAPI-5032"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `Accept-Encoding` refuses every content coding the server has (`identity;q=0` or
+         *     `*;q=0` without another acceptable coding). Answered before anything is done, unencoded.
+         */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:not-acceptable",
+                 *       "title": "Not acceptable",
+                 *       "status": 406,
+                 *       "detail": "Accept-Encoding refuses every content coding this server has (zstd, br, gzip, identity).",
+                 *       "code": "DAPI-4061"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request carries an `Expect` other than `100-continue`; nothing was done. */
+        ExpectationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:expectation-failed",
+                 *       "title": "Expectation failed",
+                 *       "status": 417,
+                 *       "detail": "The only expectation this server meets is Expect: 100-continue.",
+                 *       "code": "DAPI-4171"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -635,7 +687,7 @@ export interface components {
         /** @example user123 */
         UserIdQuery: components["schemas"]["UserId"];
         /**
-         * @description Records per page.
+         * @description Records per page, in decimal digits (`0x10`, `1e2`, `+1` and `1.0` are refused).
          * @example 20
          */
         Limit: number;
@@ -647,7 +699,8 @@ export interface components {
          */
         CreatedAfter: string;
         /**
-         * @description Only records created strictly before this instant.
+         * @description Only records created strictly before this instant. `created_at` has millisecond
+         *     precision; an instant between two milliseconds keeps every record made before it.
          * @example 2027-01-01T00:00:00Z
          */
         CreatedBefore: string;
@@ -663,13 +716,16 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
-         * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
-         *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
+         * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+         *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
+         *     tag that only reads as the same number (`"01"`), or a value that is not a list of
+         *     entity tags matches nothing.
          * @example "1"
          */
         IfMatch: string;
         /**
-         * @description Answer `304` if the record's current `ETag` is listed.
+         * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+         *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
          * @example "1"
          */
         IfNoneMatch: string;
@@ -708,7 +764,7 @@ export interface operations {
                 /** @example user123 */
                 user_id: components["parameters"]["UserIdQuery"];
                 /**
-                 * @description Records per page.
+                 * @description Records per page, in decimal digits (`0x10`, `1e2`, `+1` and `1.0` are refused).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -720,7 +776,8 @@ export interface operations {
                  */
                 created_after?: components["parameters"]["CreatedAfter"];
                 /**
-                 * @description Only records created strictly before this instant.
+                 * @description Only records created strictly before this instant. `created_at` has millisecond
+                 *     precision; an instant between two milliseconds keeps every record made before it.
                  * @example 2027-01-01T00:00:00Z
                  */
                 created_before?: components["parameters"]["CreatedBefore"];
@@ -764,6 +821,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -820,10 +879,12 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            417: components["responses"]["ExpectationFailed"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -905,10 +966,12 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            417: components["responses"]["ExpectationFailed"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -921,7 +984,16 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer `304` if the record's current `ETag` is listed.
+                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
+                 *     tag that only reads as the same number (`"01"`), or a value that is not a list of
+                 *     entity tags matches nothing.
+                 * @example "1"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
                  * @example "1"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -965,6 +1037,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            412: components["responses"]["PreconditionFailed"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -976,11 +1051,19 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
-                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
+                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
+                 *     tag that only reads as the same number (`"01"`), or a value that is not a list of
+                 *     entity tags matches nothing.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
+                 * @example "1"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -1023,10 +1106,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1038,11 +1123,19 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
-                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
+                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
+                 *     tag that only reads as the same number (`"01"`), or a value that is not a list of
+                 *     entity tags matches nothing.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
+                 * @example "1"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -1070,7 +1163,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             412: components["responses"]["PreconditionFailed"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1082,11 +1177,19 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Change only if the record's current `ETag` is listed (`*` matches any). Anything else,
-                 *     a weak tag or a value that is not a list of entity tags, matches nothing: `412`.
+                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
+                 *     tag that only reads as the same number (`"01"`), or a value that is not a list of
+                 *     entity tags matches nothing.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
+                 * @example "1"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -1129,11 +1232,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1164,6 +1269,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1193,6 +1300,8 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
             /** @description Not ready; the failing checks are `false`. */
             503: {
@@ -1235,6 +1344,9 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1256,6 +1368,8 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1277,6 +1391,8 @@ export interface operations {
                     "application/yaml": Record<string, never>;
                 };
             };
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1298,6 +1414,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1325,6 +1443,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
         };
     };

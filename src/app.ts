@@ -16,12 +16,16 @@ import type { Lifecycle } from './services/readiness.js';
 import { recordsHandlers } from './api/handlers/records-handlers.js';
 import { auditLog } from './api/middleware/audit-log.js';
 import { authenticate } from './api/middleware/authenticate.js';
+import { compressThreshold, contentCoding } from './api/middleware/content-coding.js';
 import { cors } from './api/middleware/cors.js';
 import { drainConnections } from './api/middleware/drain-connections.js';
+import { headRequests } from './api/middleware/head-requests.js';
+import { MANAGEMENT_ONLY, MANAGEMENT_PATHS, servePaths } from './api/middleware/management.js';
+import { noStore } from './api/middleware/no-store.js';
 import { problemResponses } from './api/middleware/problem-responses.js';
 import { kindOf, rateLimit, subjectOf } from './api/middleware/rate-limit.js';
 import { requestLog } from './api/middleware/request-log.js';
-import { requireHost } from './api/middleware/require-host.js';
+import { requireHost, requireKnownExpectation } from './api/middleware/require-host.js';
 import { securityHeaders } from './api/middleware/security-headers.js';
 import { shedLoad } from './api/middleware/shed-load.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -50,6 +54,8 @@ export interface AppDeps {
 
 export interface App {
   koa: Koa;
+  /** The management listener's app (/metrics, /health, /ready) when MANAGEMENT_PORT is set. */
+  management?: Koa;
   backend: Backend;
   lifecycle: Lifecycle;
   cache: RecordCache;
@@ -147,14 +153,33 @@ export async function createApp({
   koa.silent = true;
   // Answers given before routing (401, 429, 405) are still named by their path template.
   const { routeOf } = backend;
+  const perWindow = (perMinute: number) =>
+    Math.max(1, Math.round((perMinute * config.rateLimitWindowSeconds) / 60));
   // Outermost: everything after it, the request log included, runs inside the request's span.
   if (tracing) koa.use(tracing.httpMiddleware({ routeOf: (ctx) => routeOf(ctx.path)?.route }));
   koa.use(securityHeaders());
   koa.use(drainConnections(lifecycle));
   koa.use(requestLog(logger, metrics, routeOf, tracing?.currentTraceId));
   koa.use(auditLog(logger));
+  // Around the error middleware: errors under /data are no-store too.
+  koa.use(noStore());
+  // Outside compression, which skips HEAD: a HEAD request is compressed as its GET would be.
+  koa.use(headRequests());
+  // Outside the error middleware, so that problem+json answers are encoded as the client asks.
+  koa.use(
+    compress({
+      threshold: compressThreshold(config.compressionThresholdBytes),
+      gzip: { flush: zlib.Z_SYNC_FLUSH },
+      br: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+      deflate: false,
+    }),
+  );
   koa.use(problemResponses(logger));
+  koa.use(contentCoding());
   koa.use(requireHost());
+  koa.use(requireKnownExpectation());
+  // With a management port, /metrics is served there only (it answers without credentials).
+  if (config.managementPort !== undefined) koa.use(servePaths(MANAGEMENT_ONLY, { except: true }));
   if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0) {
     koa.use(
       shedLoad({
@@ -169,10 +194,22 @@ export async function createApp({
   // Off unless CORS_ALLOWED_ORIGINS is set. Before authentication and rate limiting: a preflight
   // carries no credentials and spends no budget; after the log, so preflights are logged.
   if (config.cors) koa.use(cors(config.cors, routeOf));
-  koa.use(authenticate(await Authenticator.create(config.auth)));
+  const authenticator = await Authenticator.create(config.auth, {
+    onKeysUnavailable: () => metrics.authKeysUnavailable.inc(),
+  });
+  // Failed authentication has a budget per client address, shared in Redis like the others.
+  const failures =
+    config.auth.failuresPerMinute > 0
+      ? createRateLimiter(redis, {
+          authLimit: perWindow(config.auth.failuresPerMinute),
+          windowSeconds: config.rateLimitWindowSeconds,
+          onFallback: () => metrics.rateLimitFallbacks.inc(),
+        })
+      : undefined;
+  koa.use(
+    authenticate(authenticator, { failures, onRefused: () => metrics.rateLimited.inc({ kind: 'auth' }) }),
+  );
   if (config.rateLimitEnabled) {
-    const perWindow = (perMinute: number) =>
-      Math.max(1, Math.round((perMinute * config.rateLimitWindowSeconds) / 60));
     const limiter = createRateLimiter(redis, {
       readLimit: perWindow(config.rateLimitReadPerMinute),
       writeLimit: perWindow(config.rateLimitWritePerMinute),
@@ -189,16 +226,21 @@ export async function createApp({
       }),
     );
   }
-  koa.use(
-    compress({
-      threshold: config.compressionThresholdBytes,
-      gzip: { flush: zlib.Z_SYNC_FLUSH },
-      br: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
-      deflate: false,
-    }),
-  );
   koa.use(backend.dispatch);
 
+  // MANAGEMENT_PORT: /metrics, /health and /ready on a listener of their own (main.ts), which
+  // a NetworkPolicy can open to the monitoring system alone.
+  let management: Koa | undefined;
+  if (config.managementPort !== undefined) {
+    management = new Koa({ proxy: false });
+    management.silent = true;
+    management.use(securityHeaders());
+    management.use(requestLog(logger, metrics, routeOf, tracing?.currentTraceId));
+    management.use(problemResponses(logger));
+    management.use(servePaths(MANAGEMENT_PATHS));
+    management.use(backend.dispatch);
+  }
+
   const warmCache = () => operations.warmFirstPages(config.cacheWarmUsers);
-  return { koa, backend, lifecycle, cache, metrics, warmCache };
+  return { koa, management, backend, lifecycle, cache, metrics, warmCache };
 }

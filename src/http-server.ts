@@ -23,6 +23,7 @@ export function createHttpServer(
   koa: Koa,
   config: Pick<Config, 'requestTimeoutMs' | 'keepAliveTimeoutMs'>,
 ): Server {
+  const handler = koa.callback();
   // Node checks request timeouts on this interval (30 s by default); a quarter of the timeout
   // keeps the answer close to REQUEST_TIMEOUT_MS.
   const server = createServer(
@@ -31,8 +32,15 @@ export function createHttpServer(
       // Node's own answer to a missing Host is an empty 400; the app answers it as problem+json.
       requireHostHeader: false,
     },
-    koa.callback(),
+    handler,
   );
+  // Expect: without these, Node answers 100 Continue to every 100-continue at once (so a client
+  // sends a body that a 401 or 413 then leaves unread) and a bare 417 to anything else (no
+  // problem+json, no security headers, no log line). With them the app answers: the body reader
+  // sends 100 Continue when it starts reading (router/body-validation.ts), and an unknown
+  // expectation is a 417 problem (middleware/require-host.ts).
+  server.on('checkContinue', handler);
+  server.on('checkExpectation', handler);
   server.requestTimeout = config.requestTimeoutMs;
   // KEEP_ALIVE_TIMEOUT_MS: above the idle timeout of the load balancer in front, so the balancer
   // closes an idle connection first and never sends a request on one the server is closing.

@@ -34,11 +34,8 @@ async function main(): Promise<void> {
     runPrimary(config.workers, logger, workerEnv(config));
     return;
   }
-  if (config.auth.mode === 'none') {
-    logger.warn(
-      'AUTH_MODE=none: /data needs no credentials and every caller is an admin (local development only)',
-    );
-  }
+  // Unsafe settings in force (AUTH_MODE=none, TLS_EXEMPT), each named: an opt-out is never silent.
+  for (const warning of config.warnings) logger.warn(warning);
   if (config.cursorSecretGenerated) {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a per-process key (development only)');
   }
@@ -66,6 +63,14 @@ async function main(): Promise<void> {
   const { koa, lifecycle } = app;
 
   const server = createHttpServer(koa, config);
+  // MANAGEMENT_PORT: /metrics (and the probes) on a listener of their own.
+  const management = app.management && createHttpServer(app.management, config);
+  management?.listen(config.managementPort, config.host, () => {
+    logger.info(
+      { host: config.host, port: config.managementPort },
+      'management listener: /metrics, /health, /ready',
+    );
+  });
   server.listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port }, `listening on http://localhost:${config.port}`);
     // In the background: /health and traffic are served meanwhile.
@@ -93,6 +98,12 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     await closed;
     clearTimeout(timer);
+    // The management listener last, so the drain itself can still be scraped.
+    if (management) {
+      const done = new Promise<void>((resolve) => management.close(() => resolve()));
+      management.closeAllConnections();
+      await done;
+    }
     // 4. Pools and Redis close; exit 0.
     await storage.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
     await redis.close();

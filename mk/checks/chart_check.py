@@ -224,6 +224,18 @@ def main() -> None:
     )
     render_refused(
         rep,
+        'NODE_ENV=production with a DATABASE_URL that is not verified TLS',
+        deep_merge(base, {'config': {'DATABASE_URL': 'postgres://u:p@db.example:5432/app?sslmode=require'}}),
+        'TLS_EXEMPT=database',
+    )
+    render_refused(
+        rep,
+        'NODE_ENV=production with a plaintext redis:// URL',
+        deep_merge(base, {'config': {'REDIS_URL': 'redis://redis.example:6379'}}),
+        'TLS_EXEMPT=redis',
+    )
+    render_refused(
+        rep,
         'a config key src/config/ does not know (values.schema.json)',
         deep_merge(base, {'config': {'NOT_A_CONFIG_KEY': 'x'}}),
         'NOT_A_CONFIG_KEY',

@@ -176,16 +176,27 @@ def check_policy(rep: Report, rel: str, docs: list[dict[str, Any]], values: dict
             f'{rel}: PodDisruptionBudget selects the pods',
         )
     _check_network_policy(rep, rel, docs, values, pod_labels)
+    # MANAGEMENT_PORT: /metrics answers there only (404 on http), so everything that reads it
+    # must go there: the container port, the Service port and the ServiceMonitor.
+    mgmt = cfg.get('MANAGEMENT_PORT')
+    scrape_port = 'management' if mgmt else values['serviceMonitor']['port']
+    if mgmt:
+        named = {p['name']: p['containerPort'] for p in c['ports']}
+        svc_ports = {p['name']: p['targetPort'] for p in (svc or {}).get('spec', {}).get('ports', [])}
+        rep.check(
+            named.get('management') == int(mgmt) and svc_ports.get('management') == 'management',
+            f'{rel}: MANAGEMENT_PORT {mgmt} is the container port and the Service port named management',
+        )
     sm = _one(docs, 'ServiceMonitor')
     if values['serviceMonitor']['enabled']:
         rep.check(
             sm is not None
             and svc is not None
             and _subset(sm['spec']['selector']['matchLabels'], svc['metadata']['labels'])
-            and sm['spec']['endpoints'][0]['port'] == values['serviceMonitor']['port']
-            and any(p['name'] == values['serviceMonitor']['port'] for p in svc['spec']['ports'])
+            and sm['spec']['endpoints'][0]['port'] == scrape_port
+            and any(p['name'] == scrape_port for p in svc['spec']['ports'])
             and sm['spec']['endpoints'][0]['path'] == '/metrics',
-            f'{rel}: ServiceMonitor scrapes /metrics on the Service port {values["serviceMonitor"]["port"]}',
+            f'{rel}: ServiceMonitor scrapes /metrics on the Service port {scrape_port}',
         )
 
 
@@ -207,6 +218,18 @@ def _check_network_policy(
         and sorted(spec['policyTypes']) == ['Egress', 'Ingress'],
         f'{rel}: NetworkPolicy governs ingress and egress of the pods and of the migration Job',
     )
+    # With a management port the gateway reaches the API port only, Prometheus the management port only.
+    if values['config'].get('MANAGEMENT_PORT'):
+        by_port = [sorted(p['port'] for p in rule.get('ports', [])) for rule in spec.get('ingress', [])]
+        # The gateway's rule, the `helm test` pod's (tests.enabled), then Prometheus's.
+        want = [['http']] + ([['http']] if values['tests']['enabled'] else [])
+        want += [['management']] if values['serviceMonitor']['enabled'] else []
+        rep.check(
+            by_port == want,
+            f'{rel}: ingress from the gateway to http only'
+            + (', from Prometheus to management only' if values['serviceMonitor']['enabled'] else ''),
+            str(by_port),
+        )
     peers = [p for rule in spec.get('ingress', []) for p in rule.get('from', [])]
     rep.check(
         all(r.get('from') for r in spec.get('ingress', []))
@@ -278,6 +301,31 @@ def _api_keys_ok(raw: str) -> bool:
     )
 
 
+def _weakness(secret: str) -> str | None:
+    """src/config/secret-strength.ts: a repeated unit, or under 96 bits of estimated entropy."""
+    n = len(secret)
+    if any(n % u == 0 and secret[:u] * (n // u) == secret for u in range(1, n // 2 + 1)):
+        return 'is one sequence repeated'
+    counts = {ch: secret.count(ch) for ch in set(secret)}
+    bits = -sum(k / n * math.log2(k / n) for k in counts.values()) * n
+    return None if bits >= 96 else f'is too predictable (about {int(bits)} bits)'
+
+
+def _plaintext(val: dict[str, str]) -> list[str]:
+    """src/config/transport-rules.ts: verified TLS to the database, Redis and the JWKS unless TLS_EXEMPT."""
+    exempt = {x.strip() for x in val.get('TLS_EXEMPT', '').split(',')}
+    found = []
+    if 'DATABASE_URL' in val and not re.search(r'[?&]sslmode=verify-full(&|$)', val['DATABASE_URL']):
+        found.append(('database', 'DATABASE_URL without sslmode=verify-full'))
+    if 'REDIS_CLUSTER_NODES' in val and 'REDIS_TLS_CA_FILE' not in val:
+        found.append(('redis', 'REDIS_CLUSTER_NODES without REDIS_TLS_CA_FILE'))
+    elif 'REDIS_CLUSTER_NODES' not in val and 'REDIS_URL' in val and not val['REDIS_URL'].startswith('rediss://'):
+        found.append(('redis', 'REDIS_URL is not rediss://'))
+    if 'AUTH_JWKS_URL' in val and not val['AUTH_JWKS_URL'].startswith('https://'):
+        found.append(('jwks', 'AUTH_JWKS_URL is not https://'))
+    return [f'{what} in production (TLS_EXEMPT={name} to allow)' for name, what in found if name not in exempt]
+
+
 def start_refusals(env: dict[str, str], unseen: set[str]) -> tuple[list[str], str]:
     """The cross-key rules loadConfig (src/config/) applies at start (production, database,
     cursor secret, authentication) on a pod environment. `unseen`: keys an existing Secret may hold,
@@ -299,6 +347,11 @@ def start_refusals(env: dict[str, str], unseen: set[str]) -> tuple[list[str], st
         problems.append('REDIS_URL is not redis:// or rediss://')
     if 'CURSOR_SECRET' in val and len(val['CURSOR_SECRET']) < 32:
         problems.append('CURSOR_SECRET shorter than 32 characters')
+    for key in ('CURSOR_SECRET', 'AUTH_JWT_SECRET'):
+        if production and len(val.get(key, '')) >= 32 and (weak := _weakness(val[key])):
+            problems.append(f'{key} {weak} (refused with NODE_ENV=production)')
+    if production:
+        problems.extend(_plaintext(val))
     if production and not has('CURSOR_SECRET'):
         problems.append('NODE_ENV=production without CURSOR_SECRET')
     mode = val.get('AUTH_MODE', 'required')

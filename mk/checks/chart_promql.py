@@ -1,6 +1,6 @@
 """PromQL of the alerts and the dashboard, checked with promtool (Debian's prometheus package,
 unpacked into .tools/chart/prometheus by mk/chart.mk): syntax of every expression, and unit tests
-that feed synthetic series to the four alerts and expect each to fire above its threshold and
+that feed synthetic series to the alerts and expect each to fire above its threshold and
 stay quiet below it."""
 
 from __future__ import annotations
@@ -222,6 +222,17 @@ def _tests(has_hpa: bool) -> list[dict[str, Any]]:
                 _series('db_pool_connections', {'state': 'max'}, f'10x{STEPS}'),
             ],
             {'DataApiDbPoolSaturation': []},
+        ),
+        # Every minute another 3 token-bearing requests answer 503: the JWKS cannot be fetched.
+        _alerts_at(
+            "the identity provider's keys cannot be fetched",
+            [up, _series('auth_keys_unavailable_total', {}, f'0+3x{STEPS}')],
+            {'DataApiIdentityProviderUnavailable': [crit]},
+        ),
+        _alerts_at(
+            "the identity provider's keys are fetched",
+            [up, _series('auth_keys_unavailable_total', {}, f'0x{STEPS}')],
+            {'DataApiIdentityProviderUnavailable': []},
         ),
     ]
     return tests

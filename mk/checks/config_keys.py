@@ -66,6 +66,7 @@ _SAMPLES: dict[str, Any] = {
     'AUTH_JWT_ALGORITHMS': 'HS256',
     'ORACLE_POOL_MAX': 50,  # at least ORACLE_POOL_MIN
     'CORS_ALLOWED_ORIGINS': 'https://app.example.com,https://admin.example.com',
+    'TLS_EXEMPT': 'database,redis',
     # JSON with quotes and brackets: it must reach the pod unchanged through the Secret.
     'AUTH_API_KEYS': json.dumps([{'sha256': 'ab' * 32, 'subject': 'chart-check', 'scopes': ['data:read']}]),
 }

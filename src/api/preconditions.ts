@@ -1,6 +1,6 @@
 /** Conditional request headers (RFC 9110 13.1): a record's ETag is its version, `"3"`. */
+import type { Precondition } from '../services/conditions.js';
 import type { IfNoneMatch } from '../services/record-views.js';
-import type { Precondition } from '../services/records-service.js';
 
 const ETAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*$/;
 
@@ -17,7 +17,8 @@ export function parseIfMatch(header: string | undefined): Precondition | undefin
   for (const part of header.split(',')) {
     const m = ETAG.exec(part);
     if (!m) return { any: false, versions: [] };
-    if (!m[1] && /^[0-9]{1,9}$/.test(m[2] as string)) versions.push(Number(m[2]));
+    // Compared as text: only the form etagOf writes ("3", never "03") names a version.
+    if (!m[1] && /^(0|[1-9][0-9]{0,8})$/.test(m[2] as string)) versions.push(Number(m[2]));
   }
   return { any: false, versions };
 }

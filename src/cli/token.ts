@@ -20,7 +20,7 @@ if (!secret || secret.length < 32) {
   process.exit(2);
 }
 const token = await new SignJWT({ scope: values.scope })
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+  .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
   .setSubject(values.sub as string)
   .setIssuer(issuer)
   .setAudience(audience)

@@ -5,7 +5,7 @@
  * the *-rules.ts and *-options.ts files; docs/configuration.md and .env.example list the same keys
  * (a test checks it). See docs/adr/0006-configuration-schema.md.
  */
-import { authOptions, checkAuth } from './auth-options.js';
+import { authOptions, authWarnings, checkAuth, listenHost } from './auth-options.js';
 import { checkCache, checkLease, leaseWriteWindowMs } from './cache-rules.js';
 import { CONFIG_KEYS, type KeyValues, type Loose } from './config-keys.js';
 import { ConfigError } from './config-error.js';
@@ -15,6 +15,7 @@ import { checkDatabase, checkDatabaseChoice } from './database-rules.js';
 import { allParsed, parseKeys, type Env } from './key-parser.js';
 import { checkOracle, oracleOptions } from './oracle-options.js';
 import { checkRedis, clusterNodes } from './redis-rules.js';
+import { checkTransport, tlsExemptions, transportWarnings } from './transport-rules.js';
 
 // What main and the tests need besides loadConfig; the option types are imported from their files.
 export { ConfigError } from './config-error.js';
@@ -25,8 +26,11 @@ export { workerEnv } from './cursor-secret.js';
 function configOf(v: KeyValues) {
   return {
     nodeEnv: v.NODE_ENV,
-    host: v.HOST,
+    /** HOST, or 127.0.0.1 with AUTH_MODE=none (auth-options.ts, listenHost). */
+    host: listenHost(v),
     port: v.PORT,
+    /** Set: /metrics is served on this port only, beside /health and /ready. */
+    managementPort: v.MANAGEMENT_PORT,
     logLevel: v.LOG_LEVEL,
     databaseUrl: v.DATABASE_URL,
     databaseSchema: v.DATABASE_SCHEMA,
@@ -51,6 +55,8 @@ function configOf(v: KeyValues) {
     redisClusterNodes: clusterNodes(v),
     redisTlsCaFile: v.REDIS_TLS_CA_FILE,
     redisTlsServername: v.REDIS_TLS_SERVERNAME,
+    redisUsername: v.REDIS_USERNAME,
+    redisPassword: v.REDIS_PASSWORD,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     redisBreakerThreshold: v.REDIS_BREAKER_THRESHOLD,
@@ -94,6 +100,10 @@ function configOf(v: KeyValues) {
     keepAliveTimeoutMs: v.KEEP_ALIVE_TIMEOUT_MS,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    /** Connections allowed without verified TLS in production (TLS_EXEMPT). */
+    tlsExempt: tlsExemptions(v),
+    /** What the start logs as warnings: unsafe settings in force, each named. */
+    warnings: [...authWarnings(v), ...transportWarnings(v)],
   };
 }
 
@@ -129,6 +139,7 @@ export function loadConfig(
   checkTracing(v, problems);
   checkCache(v, problems);
   checkLease(v, problems);
+  checkTransport(v, problems);
   if (!allParsed(v, problems)) throw new ConfigError(problems);
   return Object.freeze(configOf(v));
 }

@@ -5,15 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KeyValues, Loose } from './config-keys.js';
+import { weakness } from './secret-strength.js';
 
 type CursorKeys = Pick<KeyValues, 'NODE_ENV' | 'CURSOR_SECRET'>;
 
-/** At least 32 characters when set; set when NODE_ENV=production. */
+/** At least 32 characters when set; set, and not guessable, when NODE_ENV=production. */
 export function checkCursorSecret(v: Loose<CursorKeys>, problems: string[]): void {
   const secret = v.CURSOR_SECRET;
   if (secret !== undefined && secret.length < 32) {
     problems.push('CURSOR_SECRET: must be at least 32 characters');
   }
+  const weak = secret !== undefined && secret.length >= 32 ? weakness(secret) : undefined;
+  if (weak && v.NODE_ENV === 'production') problems.push(`CURSOR_SECRET: ${weak}`);
   if (secret === undefined && v.NODE_ENV === 'production') {
     problems.push('CURSOR_SECRET: required when NODE_ENV=production');
   }

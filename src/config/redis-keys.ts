@@ -15,6 +15,13 @@ export const redisKeys = {
   REDIS_TLS_SERVERNAME: text({
     doc: 'Name the Redis certificate must hold, when it is not the host connected to (e.g. cluster nodes announced by IP).',
   }),
+  REDIS_USERNAME: text({
+    doc: 'ACL user for Redis (single server or every cluster node); not together with credentials in REDIS_URL.',
+  }),
+  REDIS_PASSWORD: text({
+    doc: 'Password of REDIS_USERNAME (or of the default user); not together with credentials in REDIS_URL.',
+    secret: true,
+  }),
   REDIS_KEY_PREFIX: text({ default: 'dapi:', doc: 'Prefix of every Redis key and channel.' }),
   REDIS_COMMAND_TIMEOUT_MS: integer({
     default: 50,

@@ -4,7 +4,12 @@ import { redisTlsOptions } from './redis-tls.js';
 
 type RedisKeys = Pick<
   KeyValues,
-  'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_TLS_CA_FILE' | 'REDIS_TLS_SERVERNAME'
+  | 'REDIS_URL'
+  | 'REDIS_CLUSTER_NODES'
+  | 'REDIS_TLS_CA_FILE'
+  | 'REDIS_TLS_SERVERNAME'
+  | 'REDIS_USERNAME'
+  | 'REDIS_PASSWORD'
 >;
 
 /** REDIS_CLUSTER_NODES as a list of host:port; empty when unset. */
@@ -23,6 +28,14 @@ export function checkRedis(v: Loose<RedisKeys>, problems: string[]): void {
   const nodes = clusterNodes(v);
   for (const node of nodes) {
     if (!/^[^:\s]+:\d{1,5}$/.test(node)) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+  }
+  // Two places for one credential would leave which one is used to the driver.
+  const url = redisUrl && URL.canParse(redisUrl) ? new URL(redisUrl) : undefined;
+  if ((v.REDIS_USERNAME || v.REDIS_PASSWORD) && url && (url.username || url.password)) {
+    problems.push('REDIS_PASSWORD: REDIS_URL holds credentials already; set them in one place');
+  }
+  if (v.REDIS_USERNAME && !v.REDIS_PASSWORD) {
+    problems.push('REDIS_PASSWORD: required with REDIS_USERNAME');
   }
   try {
     // Reads the CA now, so a wrong path or a plaintext redis:// URL stops the start.

@@ -4,13 +4,18 @@ import { flag, integer, oneOf, text, url } from './key-kinds.js';
 export const serverKeys = {
   NODE_ENV: oneOf(['development', 'test', 'production'], {
     default: 'development',
-    doc: 'Runtime environment; production refuses unsafe settings.',
+    doc: 'Runtime environment; production refuses unsafe settings (no CURSOR_SECRET, guessable secrets, connections without verified TLS).',
   }),
   HOST: text({ default: '0.0.0.0', doc: 'Address to listen on.' }),
   PORT: integer({ default: 8000, min: 0, max: 65535, doc: 'Port to listen on.' }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
     doc: 'Minimum level of the JSON log lines.',
+  }),
+  MANAGEMENT_PORT: integer({
+    min: 1,
+    max: 65535,
+    doc: 'Port of the management listener (on HOST): /metrics moves there (404 on PORT), and /health and /ready answer on both. Unset: everything on PORT.',
   }),
 };
 
@@ -29,7 +34,7 @@ export const trafficKeys = {
   }),
   RATE_LIMIT_ENABLED: flag({
     default: true,
-    doc: 'Limit requests per subject (user_id in the query, else the client address); over the limit answers 429.',
+    doc: 'Limit requests per subject (the authenticated caller, else the client address); over the limit answers 429.',
   }),
   RATE_LIMIT_READ_PER_MINUTE: integer({
     default: 100,
@@ -102,7 +107,7 @@ export const processKeys = {
     doc: 'How long a request holds its Idempotency-Key before a retry may take it over (after a crash); longer than the pool wait plus the statement timeout.',
   }),
   CURSOR_SECRET: text({
-    doc: 'Key (32+ characters) that signs pagination cursors; required in production. Unset elsewhere: a random key per process.',
+    doc: 'Key (32+ characters) that signs pagination cursors; required, and not guessable, in production. Unset elsewhere: a random key per process.',
     secret: true,
   }),
   COMPRESSION_THRESHOLD_BYTES: integer({

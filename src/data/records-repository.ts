@@ -40,6 +40,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A day either side of the instant a UUIDv7 id was made: clocks of service and database may differ. */
 const NEAR_MS = 86_400_000;
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
  * created_at bounds around the time in a UUIDv7 id (its first 48 bits, Unix milliseconds), so a
@@ -48,6 +49,9 @@ const NEAR_MS = 86_400_000;
 export function nearIdTime(id: string): { near_from: string; near_to: string } | null {
   if (id[14] !== '7') return null;
   const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  // 48 bits of milliseconds reach the year 10889; past 9999 the bound would be written +010000-…,
+  // which timestamptz refuses (a 400 for a well-formed id): such an id is looked up anywhere.
+  if (ms + NEAR_MS > LAST_INSTANT) return null;
   return {
     near_from: new Date(ms - NEAR_MS).toISOString(),
     near_to: new Date(ms + NEAR_MS).toISOString(),

@@ -27,6 +27,7 @@ export const ERRORS = {
   recordNotFound: spec('DAPI-4041', 404, 'record-not-found', 'Record not found'),
   routeNotFound: spec('DAPI-4042', 404, 'route-not-found', 'Not found'),
   methodNotAllowed: spec('DAPI-4051', 405, 'method-not-allowed', 'Method not allowed'),
+  notAcceptable: spec('DAPI-4061', 406, 'not-acceptable', 'Not acceptable'),
   requestTimeout: spec('DAPI-4081', 408, 'request-timeout', 'Request Timeout'),
   conflict: spec('DAPI-4091', 409, 'conflict', 'Conflict'),
   idempotencyInFlight: spec('DAPI-4092', 409, 'idempotency-key-in-flight', 'Request in progress'),
@@ -34,6 +35,7 @@ export const ERRORS = {
   idempotencyKeyReused: spec('DAPI-4221', 422, 'idempotency-key-reused', 'Idempotency key reused'),
   contentTooLarge: spec('DAPI-4131', 413, 'content-too-large', 'Content too large'),
   unsupportedMediaType: spec('DAPI-4151', 415, 'unsupported-media-type', 'Unsupported media type'),
+  expectationFailed: spec('DAPI-4171', 417, 'expectation-failed', 'Expectation failed'),
   rateLimited: spec('DAPI-4291', 429, 'rate-limited', 'Too many requests'),
   headersTooLarge: spec('DAPI-4311', 431, 'headers-too-large', 'Request Header Fields Too Large'),
   internal: spec('DAPI-5001', 500, 'internal-error', 'Internal error'),
@@ -41,6 +43,12 @@ export const ERRORS = {
   notReady: spec('DAPI-5031', 503, 'not-ready', 'Not ready'),
   databaseUnavailable: spec('DAPI-5032', 503, 'database-unavailable', 'Database unavailable'),
   overloaded: spec('DAPI-5033', 503, 'overloaded', 'Overloaded'),
+  identityProviderUnavailable: spec(
+    'DAPI-5034',
+    503,
+    'identity-provider-unavailable',
+    'Identity provider unavailable',
+  ),
   databaseTimeout: spec('DAPI-5041', 504, 'database-timeout', 'Database timeout'),
 } as const;
 

@@ -6,6 +6,9 @@
 import { AppError } from './errors.js';
 
 export const SCOPES = ['data:read', 'data:write', 'data:admin'] as const;
+
+/** The contract's UserId: what a subject must be, since the owner rule compares it with user_id. */
+export const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Principal {

@@ -3,8 +3,19 @@
  * by subject and kind, with what the RateLimit header fields and a 429 need to say.
  */
 
-/** Reads and writes are counted apart. */
-export type RateKind = 'read' | 'write';
+/**
+ * Reads and writes are counted apart; `auth` counts failed authentications of a client address
+ * (docs/rate-limiting.md).
+ */
+export type RateKind = 'read' | 'write' | 'auth';
+
+/** How a check spends. */
+export interface RateCheck {
+  /** Units this request costs (default 1); more than the policy's burst costs the whole burst. */
+  cost?: number;
+  /** Decide whether the cost could be spent now, without spending it. */
+  dryRun?: boolean;
+}
 
 export interface RateDecision {
   allowed: boolean;
@@ -22,5 +33,5 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  check(subject: string, kind: RateKind): Promise<RateDecision>;
+  check(subject: string, kind: RateKind, options?: RateCheck): Promise<RateDecision>;
 }

@@ -1,5 +1,6 @@
-/** Structured JSON logs (pino). Secrets never reach a log line: see the redact paths. */
+/** Structured JSON logs (pino). Secrets and request data never reach a log line: see the redact paths and the err serializer. */
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { serializeError } from './log-errors.js';
 
 export type { Logger };
 
@@ -9,6 +10,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     level,
     base: { service: 'data-api' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Driver errors carry bind values and failing rows: log-errors.ts keeps them out.
+    serializers: { err: serializeError },
     redact: {
       paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password'],
       censor: '[redacted]',

@@ -36,6 +36,8 @@ export interface Metrics {
   observeUniqueUsers(count: () => Promise<number>): void;
   eventsPublishFailed: Counter<string>;
   rateLimited: Counter<'kind'>;
+  /** Requests answered 503 because the identity provider's keys could not be fetched. */
+  authKeysUnavailable: Counter<string>;
   rateLimitFallbacks: Counter<string>;
   requestsShed: Counter<string>;
   /** Reads the cache's counters at every scrape. */
@@ -202,8 +204,13 @@ export function createMetrics(): Metrics {
     }),
     rateLimited: new Counter({
       name: 'rate_limited_requests_total',
-      help: 'Requests refused with 429, by kind (read or write).',
+      help: 'Requests refused with 429, by kind (read, write, or auth: an address over its budget of failed authentications).',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    authKeysUnavailable: new Counter({
+      name: 'auth_keys_unavailable_total',
+      help: "Requests answered 503 because the identity provider's keys (AUTH_JWKS_URL) could not be fetched.",
       registers: [registry],
     }),
     rateLimitFallbacks: new Counter({

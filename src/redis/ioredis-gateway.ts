@@ -25,6 +25,9 @@ export interface RedisGatewayOptions {
   keyPrefix: string;
   /** Node TLS options (CA, server name) when the connection is TLS: see redis-tls.ts. */
   tls?: ConnectionOptions;
+  /** ACL user and password (single server and every cluster node); a URL may carry them instead. */
+  username?: string;
+  password?: string;
   onStateChange?: (state: BreakerState) => void;
 }
 
@@ -76,12 +79,25 @@ function createClient(options: RedisGatewayOptions): RedisClient {
         enableOfflineQueue: false,
         enableAutoPipelining: false,
         clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-        redisOptions: { maxRetriesPerRequest: 0, disconnectTimeout: 200, tls: options.tls },
+        redisOptions: {
+          maxRetriesPerRequest: 0,
+          disconnectTimeout: 200,
+          tls: options.tls,
+          ...credentials(options),
+        },
       },
     );
   }
   // tls undefined: rediss:// alone still turns TLS on (ioredis), with Node's built-in roots.
-  return new Redis(options.url as string, { ...common, tls: options.tls });
+  return new Redis(options.url as string, { ...common, tls: options.tls, ...credentials(options) });
+}
+
+/** The ACL credentials as ioredis takes them; none when unset (a URL may hold its own). */
+function credentials(options: RedisGatewayOptions): { username?: string; password?: string } {
+  return {
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+  };
 }
 
 export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
@@ -189,7 +205,8 @@ export function redisGatewayFromConfig(
     | 'redisBreakerCooldownMs'
     | 'redisTlsCaFile'
     | 'redisTlsServername'
-  >,
+  > &
+    Partial<Pick<Config, 'redisUsername' | 'redisPassword'>>,
   onStateChange?: (state: BreakerState) => void,
 ): RedisGateway {
   return createRedisGateway({
@@ -200,6 +217,8 @@ export function redisGatewayFromConfig(
     breakerThreshold: config.redisBreakerThreshold,
     breakerCooldownMs: config.redisBreakerCooldownMs,
     tls: redisTlsOptions(config),
+    username: config.redisUsername,
+    password: config.redisPassword,
     onStateChange,
   });
 }

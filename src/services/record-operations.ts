@@ -10,16 +10,9 @@ import type { CacheMark, RecordCache } from '../domain/record-cache.js';
 import { recordIdOf, type RecordId } from '../domain/record-id.js';
 import type { StoredRecord } from '../domain/records.js';
 import type { Idempotency, LeaseGuard } from './idempotency.js';
-import {
-  bulkBytes,
-  entryOf,
-  entryReply,
-  etagOf,
-  noneMatchHits,
-  pageBytes,
-  type IfNoneMatch,
-} from './record-views.js';
-import { notFound, type Precondition, type RecordsService } from './records-service.js';
+import { evaluate, type Conditions } from './conditions.js';
+import { bulkBytes, entryOf, entryReply, etagOf, pageBytes } from './record-views.js';
+import { notFound, type RecordsService } from './records-service.js';
 import { JSON_TYPE, type Reply } from './reply.js';
 
 /** The contract's default page size, and the page that warming preloads. */
@@ -118,7 +111,7 @@ export class RecordOperations {
     return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
   }
 
-  async get(who: Principal, id: RecordId, ifNoneMatch?: IfNoneMatch): Promise<Reply> {
+  async get(who: Principal, id: RecordId, conditions: Conditions = {}): Promise<Reply> {
     requireScope(who, 'data:read');
     const { entry, source } = await this.deps.cache.getRecord(id, async () => {
       const record = await this.deps.records.find(id);
@@ -127,19 +120,24 @@ export class RecordOperations {
     // Another user's record answers exactly as a missing one: ids do not leak.
     const owner = ownerScope(who);
     if (!entry || (owner !== null && entry.userId !== owner)) throw notFound();
-    if (noneMatchHits(ifNoneMatch, entry.version)) {
+    if (evaluate(conditions, entry.version, 'read') === 'not-modified') {
       return { status: 304, headers: { ETag: etagOf(entry.version), 'X-Cache': source } };
     }
     return entryReply(200, entry, { 'X-Cache': source });
   }
 
-  async replace(who: Principal, id: RecordId, payload: JsonObject, ifMatch?: Precondition): Promise<Reply> {
+  async replace(
+    who: Principal,
+    id: RecordId,
+    payload: JsonObject,
+    conditions: Conditions = {},
+  ): Promise<Reply> {
     requireScope(who, 'data:write');
     const since = this.deps.cache.mark();
     return this.afterWrite(
       since,
       200,
-      await this.deps.records.replace(id, payload, ifMatch, ownerScope(who)),
+      await this.deps.records.replace(id, payload, conditions, ownerScope(who)),
     );
   }
 
@@ -147,17 +145,21 @@ export class RecordOperations {
     who: Principal,
     id: RecordId,
     payload: JsonObject | undefined,
-    ifMatch?: Precondition,
+    conditions: Conditions = {},
   ): Promise<Reply> {
     requireScope(who, 'data:write');
     const since = this.deps.cache.mark();
-    return this.afterWrite(since, 200, await this.deps.records.patch(id, payload, ifMatch, ownerScope(who)));
+    return this.afterWrite(
+      since,
+      200,
+      await this.deps.records.patch(id, payload, conditions, ownerScope(who)),
+    );
   }
 
-  async delete(who: Principal, id: RecordId, ifMatch?: Precondition): Promise<Reply> {
+  async delete(who: Principal, id: RecordId, conditions: Conditions = {}): Promise<Reply> {
     requireScope(who, 'data:write');
     const since = this.deps.cache.mark();
-    const deleted = await this.deps.records.delete(id, ifMatch, ownerScope(who));
+    const deleted = await this.deps.records.delete(id, conditions, ownerScope(who));
     this.deps.observer.seen(deleted.userId);
     // The tombstone carries the version the delete removed, so no copy of it comes back.
     await this.deps.cache.written(since, [{ id, deletedVersion: deleted.version }], [deleted.userId]);

@@ -17,6 +17,7 @@ import {
   type JsonValue,
 } from '../domain/json-value.js';
 import { applyMergePatch } from './merge-patch.js';
+import { evaluate, preconditionFailed, type Conditions } from './conditions.js';
 
 export interface RecordsServiceOptions {
   payloadLimitBytes: number;
@@ -27,8 +28,7 @@ export interface RecordsServiceOptions {
   cursorSecret: Buffer;
 }
 
-/** What If-Match asked for: any current version, or one of these versions. */
-export type Precondition = { any: true } | { any: false; versions: number[] };
+export type { Precondition } from './conditions.js';
 
 export interface ListRequest {
   userId: string;
@@ -130,7 +130,7 @@ export class RecordsService {
 
   async list(req: ListRequest): Promise<RecordPage> {
     const createdAfter = instantOf(req.createdAfter, 'created_after');
-    const createdBefore = instantOf(req.createdBefore, 'created_before');
+    const createdBefore = instantOf(req.createdBefore, 'created_before', { roundUp: true });
     const scope: CursorScope = {
       userId: req.userId,
       createdAfter: createdAfter?.toISOString() ?? null,
@@ -176,12 +176,12 @@ export class RecordsService {
   async replace(
     id: string,
     payload: JsonObject,
-    pre?: Precondition,
+    conditions: Conditions = {},
     owner: string | null = null,
   ): Promise<StoredRecord> {
     const text = this.storable(payload, '/payload');
     await this.requireOwner(id, owner);
-    const expected = await this.expectedVersion(id, pre);
+    const expected = await this.expectedVersion(id, conditions);
     const updated = await this.repo.updatePayload(id, text, expected);
     if (updated) return this.announce('data.updated', updated);
     throw await this.explainMiss(id);
@@ -191,13 +191,13 @@ export class RecordsService {
   async patch(
     id: string,
     patchPayload: JsonObject | undefined,
-    pre?: Precondition,
+    conditions: Conditions = {},
     owner: string | null = null,
   ): Promise<StoredRecord> {
     for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
       const current = await this.repo.findById(id);
       if (!current || (owner !== null && current.userId !== owner)) throw notFound();
-      if (pre && !satisfies(pre, current.version)) throw preconditionFailed();
+      evaluate(conditions, current.version, 'write');
       if (patchPayload === undefined) return current;
       // The stored text parsed without a double: untouched members keep their digits exactly.
       const merged = applyMergePatch(parseJsonExact(current.payload) as JsonValue, patchPayload as JsonValue);
@@ -211,9 +211,9 @@ export class RecordsService {
   }
 
   /** Deletes the record; returns its owner and the version the delete removed. */
-  async delete(id: string, pre?: Precondition, owner: string | null = null): Promise<DeletedRecord> {
+  async delete(id: string, conditions: Conditions = {}, owner: string | null = null): Promise<DeletedRecord> {
     await this.requireOwner(id, owner);
-    const expected = await this.expectedVersion(id, pre);
+    const expected = await this.expectedVersion(id, conditions);
     const deleted = await this.repo.delete(id, expected);
     if (deleted === null) throw await this.explainMiss(id);
     const event: ChangeEvent = {
@@ -227,13 +227,19 @@ export class RecordsService {
     return deleted;
   }
 
-  /** The version a conditional write must match, or null for any. */
-  private async expectedVersion(id: string, pre?: Precondition): Promise<number | null> {
-    if (!pre || pre.any) return null;
-    if (pre.versions.length === 1) return pre.versions[0] as number;
+  /**
+   * The version a conditional write must match, or null for any. With If-None-Match, the
+   * version the conditions were checked against: a change in between then answers 412.
+   */
+  private async expectedVersion(id: string, conditions: Conditions): Promise<number | null> {
+    const pre = conditions.ifMatch;
+    if (!conditions.ifNoneMatch) {
+      if (!pre || pre.any) return null;
+      if (pre.versions.length === 1) return pre.versions[0] as number;
+    }
     const current = await this.repo.findVersion(id);
     if (current === null) throw notFound();
-    if (!pre.versions.includes(current)) throw preconditionFailed();
+    evaluate(conditions, current, 'write');
     return current;
   }
 
@@ -252,9 +258,12 @@ const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
  * A date-time query value as an instant. A leap second (23:59:60, valid RFC 3339) is read as the
- * last millisecond of its minute; instants outside years 1–9999 are refused with 400.
+ * last millisecond of its minute; instants outside years 1–9999 are refused with 400. Digits
+ * past the millisecond (created_at has three) are dropped, which keeps "strictly after" exact;
+ * with roundUp (an exclusive upper bound) a value between two milliseconds goes to the next
+ * one, so "strictly before 12:00:00.1234" still holds a record made at 12:00:00.123.
  */
-function instantOf(value: string | undefined, name: string): Date | null {
+function instantOf(value: string | undefined, name: string, { roundUp = false } = {}): Date | null {
   if (value === undefined) return null;
   let ms = Date.parse(value);
   if (Number.isNaN(ms) && /:60(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value)) {
@@ -268,19 +277,11 @@ function instantOf(value: string | undefined, name: string): Date | null {
       ],
     });
   }
+  const beyondMs = /\.\d{3}(\d+)/.exec(value)?.[1];
+  if (roundUp && beyondMs !== undefined && /[1-9]/.test(beyondMs)) ms += 1;
   return new Date(ms);
-}
-
-function satisfies(pre: Precondition, version: number): boolean {
-  return pre.any || pre.versions.includes(version);
 }
 
 export function notFound(): AppError {
   return new AppError('recordNotFound', { detail: 'No record has this id.' });
-}
-
-function preconditionFailed(): AppError {
-  return new AppError('preconditionFailed', {
-    detail: 'The record has changed since the entity tag in If-Match; nothing was changed.',
-  });
 }

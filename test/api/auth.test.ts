@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'test-only-hs256-secret-0123456789abcdef';
-const API_KEY = 'key-for-service-b';
+// Keys are 32+ unguessable characters (shorter ones are refused before any lookup).
+const API_KEY = 'dak_7Qm2vX9pL4sN8wR1tY6uB3eH5jK0cZfG';
 
 async function token(
   claims: { sub?: string; scope?: string; iss?: string; aud?: string; exp?: number; nbf?: number } = {},
@@ -16,7 +17,7 @@ async function token(
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({ scope: claims.scope ?? 'data:read data:write' })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
     .setIssuer(claims.iss ?? 'data-api')
     .setAudience(claims.aud ?? 'data-api')
     .setIssuedAt()
@@ -91,7 +92,7 @@ describe('authentication and authorization', () => {
       async () => {
         const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
         return new SignJWT({ scope: 'data:admin' })
-          .setProtectedHeader({ alg: 'RS256' })
+          .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt' })
           .setSubject('alice')
           .setIssuer('data-api')
           .setAudience('data-api')
@@ -230,7 +231,11 @@ describe('authentication and authorization', () => {
 describe('authentication configuration', () => {
   test('when AUTH_MODE=none in production, then the start is refused', () => {
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'none', CURSOR_SECRET: 'c'.repeat(32) }),
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_MODE: 'none',
+        CURSOR_SECRET: 'e27b94d0c5f1a8364b0e9d72c1f5a368',
+      }),
     ).toThrow('AUTH_MODE: none is for local development');
   });
 

@@ -15,7 +15,7 @@ const EVIL = 'https://evil.example.net';
 
 async function bearer(sub: string): Promise<Record<string, string>> {
   const jwt = await new SignJWT({ scope: 'data:read data:write' })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
     .setIssuer('data-api')
     .setAudience('data-api')
     .setSubject(sub)
@@ -76,7 +76,7 @@ describe('CORS', () => {
       const res = await s.request('OPTIONS', '/data', { headers: preflight(APP, 'POST') });
       expect(res.status).toBe(405);
       expect(res.body.code).toBe('DAPI-4051');
-      expect(res.headers.get('allow')).toBe('GET, POST');
+      expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
       expect(corsHeaders(res)).toEqual([]);
     });
   });
@@ -154,10 +154,10 @@ describe('CORS', () => {
 
     test('then a preflight without credentials answers 204 with the methods of the path', async () => {
       for (const [path, method, methods] of [
-        ['/data', 'POST', 'GET, POST'],
-        ['/data/01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a', 'PATCH', 'GET, PUT, PATCH, DELETE'],
+        ['/data', 'POST', 'GET, HEAD, POST'],
+        ['/data/01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a', 'PATCH', 'GET, HEAD, PUT, PATCH, DELETE'],
         ['/data/bulk', 'POST', 'POST'],
-        ['/health', 'GET', 'GET'],
+        ['/health', 'GET', 'GET, HEAD'],
       ] as const) {
         const res = await s.request('OPTIONS', path, { headers: preflight(APP, method) });
         expect([path, res.status, res.text]).toEqual([path, 204, '']);
@@ -188,7 +188,7 @@ describe('CORS', () => {
       const res = await s.request('OPTIONS', '/data', { headers: preflight(APP, 'DELETE') });
       expect(res.status).toBe(204);
       // The browser compares and refuses the DELETE itself.
-      expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST');
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST');
       const bulk = await s.request('OPTIONS', '/data/bulk', { headers: preflight(APP, 'GET') });
       expect(bulk.headers.get('access-control-allow-methods')).toBe('POST');
     });
@@ -196,7 +196,7 @@ describe('CORS', () => {
     test('then a preflight from a disallowed origin is answered as if CORS were off', async () => {
       const res = await s.request('OPTIONS', '/data', { headers: preflight(EVIL, 'POST') });
       expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('GET, POST');
+      expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
       expect(corsHeaders(res)).toEqual([]);
       expect(varies(res)).toContain('origin');
     });

@@ -267,10 +267,10 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
   test('when a method is not declared for a path, then 405 with Allow', async () => {
     const res = await s.request('DELETE', '/data');
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET, POST');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
     const onRecord = await s.request('POST', '/data/some-id', { body: {} });
     expect(onRecord.status).toBe(405);
-    expect(onRecord.headers.get('allow')).toBe('GET, PUT, PATCH, DELETE');
+    expect(onRecord.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE');
     // A concrete path is matched before a template: /data/bulk is not /data/{id}.
     for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS']) {
       const bulk = await s.request(method, '/data/bulk');

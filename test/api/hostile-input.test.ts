@@ -8,12 +8,15 @@
  * node:http sends paths as written (fetch would normalise `/data/%2e%2e` away, and refuses a GET
  * body); raw sockets send what no client library will (bare CR/LF in headers, smuggling framings).
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
+import { brotliDecompressSync, gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { SignJWT } from 'jose';
 import { compileStatement } from '../../src/data/sql-catalog.js';
 import { recordIdOf } from '../../src/domain/record-id.js';
 import { ContractChecker } from '../helpers/contract-check.js';
-import { startServer, startServerOn, type TestServer } from '../helpers/server.js';
+import { metricValue, startServer, startServerOn, type TestServer } from '../helpers/server.js';
 
 const BOUND_MS = 5000;
 const MB = 2 ** 20;
@@ -859,5 +862,537 @@ describe('injection reaching PostgreSQL', () => {
     expect(created.status).toBe(201);
     const read = await send(b.s, get(`/data/${created.body.id}`));
     expect(read.body.payload).toEqual(payload);
+  });
+});
+
+/*
+ * The security review against OWASP API Top 10, RFC 8725 and RFC 9110 (issue 20): what an
+ * attacker, or a strict client, sends about credentials and HTTP semantics. The servers run on
+ * the embedded database with authentication on.
+ */
+const SECRET = 'hostile-input-hs256-5d1f8a3c9e07b264c1a8';
+const LONG_KEY = 'dak_Q7m2vX9pL4sN8wR1tY6uB3eH5jK0cZfGa';
+const SHORT_KEY = 'svc-key-1';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function jwt(
+  claims: { sub?: string | null; exp?: number | null; scope?: string } = {},
+  typ: string | null = 'at+jwt',
+): Promise<string> {
+  const token = new SignJWT({ scope: claims.scope ?? 'data:read data:write' })
+    .setProtectedHeader(typ === null ? { alg: 'HS256' } : { alg: 'HS256', typ })
+    .setIssuer('data-api')
+    .setAudience('data-api')
+    .setIssuedAt();
+  if (claims.sub !== null) token.setSubject(claims.sub ?? 'alice');
+  if (claims.exp !== null) token.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
+  return token.sign(new TextEncoder().encode(SECRET));
+}
+
+const AUTH_ENV = {
+  AUTH_MODE: 'required',
+  AUTH_JWT_SECRET: SECRET,
+  AUTH_API_KEYS: JSON.stringify([
+    { sha256: sha256(LONG_KEY), subject: 'svc', scopes: ['data:read'] },
+    { sha256: sha256(SHORT_KEY), subject: 'svc', scopes: ['data:read'] },
+  ]),
+};
+
+interface Decoded {
+  status: number;
+  headers: IncomingMessage['headers'];
+  /** The content, decoded from its Content-Encoding. */
+  body: Buffer;
+  encoding: string | undefined;
+}
+
+/** One request over node:http, its answer decoded by hand (node:http decodes nothing). */
+function fetchRaw(s: TestServer, method: string, path: string, headers: Record<string, string>) {
+  const { hostname, port } = new URL(s.url);
+  return new Promise<Decoded>((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const raw = Buffer.concat(parts);
+        const encoding = res.headers['content-encoding'];
+        const body =
+          raw.length === 0
+            ? raw
+            : encoding === 'gzip'
+              ? gunzipSync(raw)
+              : encoding === 'br'
+                ? brotliDecompressSync(raw)
+                : encoding === 'zstd'
+                  ? zstdDecompressSync(raw)
+                  : raw;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, encoding });
+      });
+    });
+    req.setTimeout(BOUND_MS, () => req.destroy(new Error(`no answer to ${method} ${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('hostile credentials and HTTP semantics (the security review)', () => {
+  let s: TestServer;
+  let alice: string;
+  let recordId: string;
+  beforeAll(async () => {
+    s = await startServer('pglite', {
+      ...AUTH_ENV,
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_READ_PER_MINUTE: '100000',
+      RATE_LIMIT_WRITE_PER_MINUTE: '100000',
+      AUTH_FAILURES_PER_MINUTE: '100000',
+    });
+    checkers.set(s, new ContractChecker(s.app.backend.api));
+    alice = `Bearer ${await jwt()}`;
+    const created = await send(s, {
+      ...post(create('{"a":1}', 'alice')),
+      headers: { ...JSON_CT, authorization: alice },
+    });
+    expect(created.status).toBe(201);
+    recordId = created.body.id as string;
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  const as = (h: Hostile, authorization = alice): Hostile => ({
+    ...h,
+    headers: { ...h.headers, authorization },
+  });
+
+  test.each<[string, () => Promise<string>]>([
+    ['has no exp (it would be valid forever)', () => jwt({ exp: null })],
+    ['has no sub', () => jwt({ sub: null })],
+    ['names a sub with a space', () => jwt({ sub: 'alice smith' })],
+    ['names a sub of 129 characters', () => jwt({ sub: 'a'.repeat(129) })],
+    ['names a sub with a slash', () => jwt({ sub: '../alice' })],
+    ['is typed JWT, not an access token (at+jwt)', () => jwt({}, 'JWT')],
+    ['is not typed', () => jwt({}, null)],
+  ])('when a bearer token %s, then 401 invalid_token, twice (nothing is remembered)', async (_name, make) => {
+    const token = await make();
+    for (let i = 0; i < 2; i++) {
+      const a = await send(s, as(get('/data?user_id=alice'), `Bearer ${token}`));
+      expectRefused(a, 'DAPI-4011');
+      expect(a.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+  });
+
+  test('when a token is typed application/at+jwt, then it is an access token as at+jwt is', async () => {
+    const a = await send(s, as(get('/data?user_id=alice'), `Bearer ${await jwt({}, 'application/at+jwt')}`));
+    expect(a.status).toBe(200);
+  });
+
+  test('when bad credentials come with a large body, then 401 at once and the connection closes unread', async () => {
+    const raw = `${RAW_POST}Authorization: Bearer not.a.token\r\nContent-Length: 50000000\r\n\r\n{"user_id":`;
+    const a = await rawSend(s, [raw]);
+    expectRefused(a, 'DAPI-4011');
+    expect([a.ms < 2000, a.headers.get('connection')]).toEqual([true, 'close']);
+  });
+
+  test('when Bearer and the token are separated by several spaces (1*SP), then the token is read', async () => {
+    const token = await jwt();
+    for (const authorization of [`Bearer  ${token}`, `bearer   ${token}`, `BEARER ${token}`]) {
+      expect((await send(s, as(get('/data?user_id=alice'), authorization))).status).toBe(200);
+    }
+    expectRefused(await send(s, as(get('/data?user_id=alice'), `Bearer\t${token}`)), 'DAPI-4011');
+  });
+
+  test('when a configured API key is shorter than 32 characters, then it is refused; a long one is taken', async () => {
+    expectRefused(await send(s, get('/data?user_id=svc', { 'x-api-key': SHORT_KEY })), 'DAPI-4011');
+    expectRefused(await send(s, get('/data?user_id=svc', { 'x-api-key': 'a'.repeat(40) })), 'DAPI-4011');
+    expect((await send(s, get('/data?user_id=svc', { 'x-api-key': LONG_KEY }))).status).toBe(200);
+  });
+
+  test.each<[string, string]>([
+    ['a body that never arrives', `${RAW_POST}Content-Length: 1000\r\n\r\n{"user_id":`],
+    [
+      'a body of the wrong type',
+      'POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi',
+    ],
+    ['a body over the limit', `${RAW_POST}Content-Length: 1000000000\r\n\r\n{`],
+    ['a body that is not JSON', `${RAW_POST}Content-Length: 5\r\n\r\n{{{{{`],
+    ['Expect: 100-continue', `${RAW_POST}Expect: 100-continue\r\nContent-Length: 20\r\n\r\n`],
+  ])('when a write without credentials has %s, then 401 at once, the body unread', async (_name, raw) => {
+    const a = await rawSend(s, [raw]);
+    expectRefused(a, 'DAPI-4011');
+    expect(a.ms).toBeLessThan(2000);
+    expect(a.headers.get('www-authenticate')).toBe('Bearer realm="data-api"');
+    // The body that did not come, or is not wanted, is not waited for on this connection.
+    expect(a.headers.get('connection')).toBe('close');
+  });
+
+  test('when a client with credentials sends Expect: 100-continue, then 100 Continue comes before it sends the body', async () => {
+    const { hostname, port } = new URL(s.url);
+    const body = create('{"c":1}', 'alice');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: '/data',
+          agent: false,
+          headers: {
+            ...JSON_CT,
+            authorization: alice,
+            expect: '100-continue',
+            'content-length': String(body.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.setTimeout(BOUND_MS, () => req.destroy(new Error('no 100 Continue')));
+      req.on('error', reject);
+      req.on('continue', () => req.end(body));
+    });
+    expect(status).toBe(201);
+  });
+
+  test('when an answer concerns /data, then it is no-store and varies by the credentials, errors included', async () => {
+    for (const a of [
+      await send(s, as(get('/data?user_id=alice'))),
+      await send(s, as(get(`/data/${recordId}`))),
+      await send(s, as(get('/data/ffffffff-ffff-7fff-bfff-000000000000'))),
+      await send(s, get('/data?user_id=alice')),
+      await send(s, as(post(create('{}', 'alice')))),
+    ]) {
+      expect([a.status, a.headers.get('cache-control')]).toEqual([a.status, 'no-store']);
+      expect(a.headers.get('vary')?.toLowerCase()).toMatch(/authorization.*x-api-key/);
+    }
+    // Reference data stays cacheable.
+    expect((await send(s, get('/openapi.json'))).headers.get('cache-control')).toMatch(/^public, max-age=/);
+  });
+
+  // Accept-Encoding (RFC 9110 12.5.3): a large answer (the contract), a small one, an error.
+  test.each<[string, string | null]>([
+    ['identity;q=0', null],
+    ['*;q=0', null],
+    ['zstd;q=0, br;q=0, gzip;q=0, identity;q=0', null],
+    ['GZIP;q=0, identity;q=0, *;q=0', null],
+    ['gzip, identity;q=0', 'gzip'],
+    ['br;q=1, gzip;q=0.5, identity;q=0', 'br'],
+    ['*;q=0, gzip', 'gzip'],
+    ['identity;q=0, *', 'any'],
+    ['*;q=0, identity', 'identity'],
+    ['gzip;q=0', 'identity'],
+    ['', 'identity'],
+  ])(
+    'when Accept-Encoding is "%s", then every answer is in an accepted coding (%s), or 406',
+    async (accept, coding) => {
+      for (const path of ['/openapi.json', '/health', '/data/unknown', `/data/${recordId}`]) {
+        const a = await fetchRaw(s, 'GET', path, { 'accept-encoding': accept, authorization: alice });
+        const text = a.body.toString();
+        if (coding === null) {
+          expect([path, a.status, a.encoding, JSON.parse(text).code]).toEqual([
+            path,
+            406,
+            undefined,
+            'DAPI-4061',
+          ]);
+          expect(a.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(a.headers['x-content-type-options']).toBe('nosniff');
+          expect(a.headers['cache-control'] ?? '').not.toMatch(/public/);
+          continue;
+        }
+        expect([path, a.status]).toEqual([path, path.includes('unknown') ? 404 : 200]);
+        if (coding === 'identity') expect([path, a.encoding]).toEqual([path, undefined]);
+        else if (coding === 'any')
+          expect([path, a.encoding]).toEqual([path, expect.stringMatching(/^(zstd|br|gzip)$/)]);
+        else expect([path, a.encoding]).toEqual([path, coding]);
+        expect(() => JSON.parse(text)).not.toThrow();
+      }
+    },
+  );
+
+  test('when nothing is acceptable, then a write is refused before it is done', async () => {
+    const a = await fetchRaw(s, 'DELETE', `/data/${recordId}`, {
+      'accept-encoding': 'identity;q=0',
+      authorization: alice,
+    });
+    expect(a.status).toBe(406);
+    expect((await send(s, as(get(`/data/${recordId}`)))).status).toBe(200);
+  });
+
+  test.each([
+    '/data?user_id=alice',
+    '/data/{id}',
+    '/health',
+    '/ready',
+    '/metrics',
+    '/openapi.json',
+    '/openapi.yaml',
+    '/docs',
+    '/docs/swagger-ui.css',
+  ])(
+    'when HEAD asks for %s, then the header fields of its GET come back without content',
+    async (template) => {
+      const path = template.replace('{id}', recordId);
+      for (const accept of ['identity', 'gzip']) {
+        const headers = { authorization: alice, 'accept-encoding': accept };
+        const got = await fetchRaw(s, 'GET', path, headers);
+        const head = await fetchRaw(s, 'HEAD', path, headers);
+        const same = (h: IncomingMessage['headers']) => ({
+          type: h['content-type'],
+          // The metrics change between two scrapes.
+          length: path === '/metrics' ? 'varies' : h['content-length'],
+          encoding: h['content-encoding'],
+          etag: h.etag,
+          cache: h['cache-control'],
+          vary: h.vary,
+        });
+        expect([path, head.status, head.body.length]).toEqual([path, got.status, 0]);
+        expect(same(head.headers)).toEqual(same(got.headers));
+      }
+    },
+  );
+
+  test('when HEAD asks for a path without GET, then 405 lists the methods, HEAD among them where GET is', async () => {
+    const bulkHead = await send(s, { method: 'HEAD', path: '/data/bulk' });
+    expect([bulkHead.status, bulkHead.headers.get('allow')]).toEqual([405, 'POST']);
+    const onRecord = await send(s, as(post('{}', `/data/${recordId}`)));
+    expect(onRecord.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE');
+  });
+
+  describe('conditional requests on every method (RFC 9110 13.2.2)', () => {
+    let id: string;
+    beforeEach(async () => {
+      const created = await send(s, as(post(create('{"v":1}', 'alice'))));
+      id = created.body.id as string;
+    });
+    const version = async () => (await send(s, as(get(`/data/${id}`)))).body?.version as number | undefined;
+
+    test.each<[string, (t: string) => Hostile, number]>([
+      [
+        'a replacement has If-None-Match: *',
+        (t) => put(t, '{"payload":{"v":2}}', { 'if-none-match': '*' }),
+        412,
+      ],
+      [
+        'a merge patch has If-None-Match: *',
+        (t) => ({ ...patch(t, '{"payload":{"v":2}}'), headers: { ...MERGE_CT, 'if-none-match': '*' } }),
+        412,
+      ],
+      [
+        'a replacement names the current tag in If-None-Match',
+        (t) => put(t, '{"payload":{"v":2}}', { 'if-none-match': 'W/"9", "1"' }),
+        412,
+      ],
+      ['a deletion names the current tag in If-None-Match', (t) => del(t, { 'if-none-match': '"1"' }), 412],
+      ['a deletion has If-None-Match: *', (t) => del(t, { 'if-none-match': '*' }), 412],
+      [
+        'a replacement says If-Match: "01" for "1"',
+        (t) => put(t, '{"payload":{"v":2}}', { 'if-match': '"01"' }),
+        412,
+      ],
+      ['a deletion says If-Match: "+1" for "1"', (t) => del(t, { 'if-match': '"+1"' }), 412],
+    ])('when %s, then %i and nothing changes', async (_name, make, status) => {
+      const a = await send(s, as(make(id)));
+      expectRefused(a, `DAPI-${status}1`);
+      expect(await version()).toBe(1);
+    });
+
+    test('when a write names another tag in If-None-Match, then it happens', async () => {
+      expect((await send(s, as(put(id, '{"payload":{"v":2}}', { 'if-none-match': '"7"' })))).status).toBe(
+        200,
+      );
+      expect((await send(s, as(del(id, { 'if-none-match': '"1"' })))).status).toBe(204);
+    });
+
+    test('when a read has If-Match, then it is evaluated before If-None-Match', async () => {
+      const read = (headers: Record<string, string>) => send(s, as(get(`/data/${id}`, headers)));
+      expectRefused(await read({ 'if-match': '"2"' }), 'DAPI-4121');
+      expectRefused(await read({ 'if-match': '"01"' }), 'DAPI-4121');
+      expectRefused(await read({ 'if-match': '"2"', 'if-none-match': '"1"' }), 'DAPI-4121');
+      expect((await read({ 'if-match': '"1"', 'if-none-match': '"1"' })).status).toBe(304);
+      expect((await read({ 'if-match': '*' })).status).toBe(200);
+      expect((await read({ 'if-match': '"1"' })).status).toBe(200);
+      const head = await send(s, { ...as(get(`/data/${id}`, { 'if-match': '"2"' })), method: 'HEAD' });
+      expect([head.status, head.text]).toEqual([412, '']);
+    });
+
+    test('when the record does not exist, then 404 whatever the conditions say', async () => {
+      const missing = 'ffffffff-ffff-7fff-bfff-000000000001';
+      expectRefused(await send(s, as(put(missing, '{"payload":{}}', { 'if-none-match': '*' }))), 'DAPI-4041');
+      expectRefused(await send(s, as(get(`/data/${missing}`, { 'if-match': '"1"' }))), 'DAPI-4041');
+    });
+  });
+
+  test('when Expect names anything but 100-continue, then 417 problem+json with the security headers and a request id', async () => {
+    for (const expectation of ['something', '100-continue, x', '200-ok']) {
+      const a = await rawSend(s, [`GET /health HTTP/1.1\r\nHost: x\r\nExpect: ${expectation}\r\n\r\n`]);
+      expectRefused(a, 'DAPI-4171');
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(a.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(a.body.request_id).toBe(a.headers.get('x-request-id'));
+    }
+  });
+
+  test('when a request carries two Host lines, then 400 malformed-request', async () => {
+    for (const hosts of ['Host: a\r\nHost: b\r\n', 'Host: a\r\nhost: a\r\n']) {
+      expectRefused(await rawSend(s, [`GET /health HTTP/1.1\r\n${hosts}\r\n`]), 'DAPI-4006');
+    }
+  });
+
+  test('when /data/bulk/ has a trailing slash, then it is /data/bulk, never /data/{id} with id=bulk', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const a = await send(s, { ...as(get('/data/bulk/')), method });
+      expect([method, a.status, a.headers.get('allow')]).toEqual([method, 405, 'POST']);
+    }
+    const preflight = await send(s, {
+      method: 'OPTIONS',
+      path: '/data/bulk/',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-methods')]).toEqual([204, 'POST']);
+    const created = await send(s, as(post(`{"items":[${create('{}', 'alice')}]}`, '/data/bulk/')));
+    expect(created.status).toBe(201);
+  });
+
+  test.each(['0x10', '1e2', '+1', '1.0', ' 1', '1 ', '0b1', '1_0'])(
+    'when limit is %j, then 400: decimal digits only',
+    async (limit) => {
+      expectRefused(await send(s, as(get(`/data?user_id=alice&limit=${q(limit)}`))), 'DAPI-4001');
+    },
+  );
+
+  test('when created_before has digits past the millisecond, then "strictly before" keeps the boundary record', async () => {
+    const made = await send(
+      s,
+      as(post(create('{"edge":1}', 'edge'), '/data'), `Bearer ${await jwt({ sub: 'edge' })}`),
+    );
+    const at = made.body.created_at as string; // e.g. 2026-12-06T05:40:12.345Z
+    const edge = `Bearer ${await jwt({ sub: 'edge' })}`;
+    const listed = async (before: string) =>
+      (await send(s, as(get(`/data?user_id=edge&created_before=${q(before)}`), edge))).body.items
+        .length as number;
+    expect(await listed(at.replace('Z', '1Z'))).toBe(1);
+    expect(await listed(at.replace('Z', '000001Z'))).toBe(1);
+    expect(await listed(at)).toBe(0);
+    expect(await listed(at.replace('Z', '000Z'))).toBe(0);
+    expect(
+      await listed(
+        at
+          .replace(/\.\d+Z$/, '.999999+00:00')
+          .replace(/:(\d\d)\./, (_m, sec) => `:${String(Number(sec) - 1).padStart(2, '0')}.`),
+      ),
+    ).toBe(0);
+  });
+
+  test('when a well-formed UUIDv7 carries a time past the year 9999, then 404, as any id that names nothing', async () => {
+    for (const id of ['ffffffff-ffff-7fff-bfff-ffffffffffff', 'e8d4a510-0000-7000-8000-000000000000']) {
+      expectRefused(await send(s, as(get(`/data/${id}`))), 'DAPI-4041');
+      expectRefused(await send(s, as(put(id, '{"payload":{}}'))), 'DAPI-4041');
+      expectRefused(await send(s, as(del(id))), 'DAPI-4041');
+    }
+  });
+});
+
+describe('abuse budgets (the security review)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer('pglite', {
+      ...AUTH_ENV,
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_READ_PER_MINUTE: '3',
+      RATE_LIMIT_WRITE_PER_MINUTE: '10',
+      AUTH_FAILURES_PER_MINUTE: '5',
+    });
+    checkers.set(s, new ContractChecker(s.app.backend.api));
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('when anonymous requests name a new user_id each time, then they still share the address budget', async () => {
+    // The address has 3 reads a minute: a user_id of the client's choosing must not add any.
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await send(s, get(`/data?user_id=someone${i}`))).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const retry = await send(s, get('/data?user_id=someone-else'));
+    expect([retry.status, retry.headers.get('ratelimit-policy')]).toEqual([429, '"read";q=3;w=60']);
+  });
+
+  test('when a bulk create holds many items, then it spends one write per item, at most the whole burst', async () => {
+    const writer = `Bearer ${await jwt({ sub: 'writer' })}`;
+    const items = (n: number) => Array.from({ length: n }, () => create('{}', 'writer')).join(',');
+    const eight = await send(s, {
+      ...post(`{"items":[${items(8)}]}`, '/data/bulk'),
+      headers: { ...JSON_CT, authorization: writer },
+    });
+    expect([eight.status, eight.headers.get('ratelimit')]).toEqual([
+      201,
+      expect.stringMatching(/^"write";r=2;/),
+    ]);
+    const five = await send(s, {
+      ...post(`{"items":[${items(5)}]}`, '/data/bulk'),
+      headers: { ...JSON_CT, authorization: writer },
+    });
+    expectRefused(five, 'DAPI-4291');
+    const listed = await send(s, get('/data?user_id=writer&limit=100', { authorization: writer }));
+    expect(listed.body?.items?.length ?? 8).toBe(8);
+    const burster = `Bearer ${await jwt({ sub: 'burster' })}`;
+    const fifty = await send(s, {
+      ...post(
+        `{"items":[${Array.from({ length: 50 }, () => create('{}', 'burster')).join(',')}]}`,
+        '/data/bulk',
+      ),
+      headers: { ...JSON_CT, authorization: burster },
+    });
+    expect([fifty.status, fifty.headers.get('ratelimit')]).toEqual([
+      201,
+      expect.stringMatching(/^"write";r=0;/),
+    ]);
+  });
+  test('when bad credentials keep coming from one address, then 401s spend its budget and then 429 comes before any check', async () => {
+    const good = `Bearer ${await jwt({ sub: 'guesser' })}`;
+    const bad = [
+      ...Array.from({ length: 3 }, (_, i) => ({ authorization: `Bearer ${good.slice(7, -4)}AAA${i}` })),
+      { 'x-api-key': 'dak_wrongwrongwrongwrongwrongwrong0' },
+      { authorization: 'Bearer not.a.token' },
+    ];
+    for (const [i, headers] of bad.entries()) {
+      const a = await send(s, get('/data?user_id=guesser', headers));
+      expectRefused(a, 'DAPI-4011');
+      expect(a.headers.get('ratelimit-policy')).toBe('"auth";q=5;w=60');
+      expect(a.headers.get('ratelimit')).toMatch(new RegExp(`^"auth";r=${4 - i};t=\\d+$`));
+    }
+    const refused = await send(s, get('/data?user_id=guesser', { authorization: 'Bearer still.not.one' }));
+    expectRefused(refused, 'DAPI-4291');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Even a good token from that address waits: it is not checked at all.
+    expectRefused(await send(s, get('/data?user_id=guesser', { authorization: good })), 'DAPI-4291');
+    // Without credentials nothing is guessed: the auth budget is not asked (only the read one).
+    const anonymous = await send(s, get('/data?user_id=guesser'));
+    expect(anonymous.headers.get('ratelimit-policy')).toBe('"read";q=3;w=60');
+    expect(await metricValue(s, 'rate_limited_requests_total{kind="auth"}')).toBe(2);
+  });
+});
+
+describe('the default budget of failed authentication (rate limiting otherwise off)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // The test helper turns RATE_LIMIT_ENABLED off; AUTH_FAILURES_PER_MINUTE keeps its default.
+    s = await startServer('pglite', AUTH_ENV);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('when 130 bad bearer tokens arrive from one address, then 30 are answered 401 and 100 are 429', async () => {
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 130; i++) {
+      const a = await send(s, get('/data?user_id=alice', { authorization: `Bearer not.a.token${i}` }));
+      statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 401: 30, 429: 100 });
   });
 });

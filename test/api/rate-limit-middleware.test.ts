@@ -29,12 +29,22 @@ async function tinyApp(
   {
     withProblems = true,
     options = {},
-  }: { withProblems?: boolean; options?: Partial<RateLimitMiddlewareOptions> } = {},
+    principal,
+  }: {
+    withProblems?: boolean;
+    options?: Partial<RateLimitMiddlewareOptions>;
+    /** What authentication found (none: an anonymous request). */
+    principal?: { subject: string; via: string };
+  } = {},
 ): Promise<TinyApp> {
   let handled = 0;
   const koa = new Koa();
   koa.silent = true;
   if (withProblems) koa.use(problemResponses(createLogger('silent')));
+  koa.use(async (ctx, next) => {
+    ctx.state.principal = principal;
+    await next();
+  });
   koa.use(rateLimit(limiter, { subjectOf, kindOf, skip: (ctx) => ctx.path === '/health', ...options }));
   koa.use(async (ctx) => {
     handled++;
@@ -125,8 +135,27 @@ describe('rateLimit middleware', () => {
     expect(boom.headers.get('ratelimit')).toMatch(/^"read";r=99;t=[01]$/);
   });
 
-  test('when user_id is in the query, then the user has a budget apart from the address', async () => {
+  test('when an anonymous request names a user_id, then it spends its address budget all the same', async () => {
     const app = await tinyApp(new MemoryRateLimiter({ readLimit: 1 }));
+    expect((await fetch(`${app.url}/ok?user_id=alice`)).status).toBe(200);
+    // A user_id of its own choosing would be a fresh budget per request.
+    expect((await fetch(`${app.url}/ok?user_id=bob`)).status).toBe(429);
+    expect((await fetch(`${app.url}/ok`)).status).toBe(429);
+  });
+
+  test('when the caller is authenticated, then its subject has a budget apart from the address', async () => {
+    const limiter = new MemoryRateLimiter({ readLimit: 1 });
+    const alice = await tinyApp(limiter, { principal: { subject: 'alice', via: 'jwt' } });
+    const anonymous = await tinyApp(limiter);
+    expect((await fetch(`${alice.url}/ok?user_id=bob`)).status).toBe(200);
+    expect((await fetch(`${alice.url}/ok?user_id=carol`)).status).toBe(429);
+    expect((await fetch(`${anonymous.url}/ok`)).status).toBe(200);
+  });
+
+  test('when AUTH_MODE=none and user_id is in the query, then that user has a budget apart from the address', async () => {
+    const app = await tinyApp(new MemoryRateLimiter({ readLimit: 1 }), {
+      principal: { subject: 'developer', via: 'none' },
+    });
     expect((await fetch(`${app.url}/ok?user_id=alice`)).status).toBe(200);
     expect((await fetch(`${app.url}/ok?user_id=alice`)).status).toBe(429);
     expect((await fetch(`${app.url}/ok?user_id=bob`)).status).toBe(200);

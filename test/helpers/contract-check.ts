@@ -1,7 +1,8 @@
 /**
  * Checks a real HTTP response against the published contract: the status is declared for the
  * operation, the Content-Type is one it declares, the body validates against its schema, and
- * every required response header is present and valid. Responses outside any operation (404,
+ * every required response header is present and valid. HEAD is checked as the GET it stands
+ * for, without content. Responses outside any operation (404,
  * 405) must be problem+json bodies that match the Problem schema; so must every OPTIONS answer,
  * except a CORS preflight answered for an allowed origin (the contract's description): 204, no
  * body, Access-Control-Allow-Origin and -Methods.
@@ -59,14 +60,18 @@ export class ContractChecker {
     const where = `${res.method} ${res.path} -> ${res.status}`;
     const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
     const url = new URL(res.path, 'http://x');
+    // HEAD is answered wherever GET is, as GET without content (the contract's description).
+    const head = res.method === 'HEAD';
     const matched = this.api.router.matchOperation({
-      method: res.method,
+      method: head ? 'GET' : res.method,
       path: url.pathname,
       headers: {},
     } as Request);
-    // As in the server: a concrete path never falls back to a template (/data/bulk is not /data/{id}).
-    const concrete = this.api.router.getOperations().some((op) => op.path === url.pathname);
-    const operation = matched && (!concrete || matched.path === url.pathname) ? matched : undefined;
+    // As in the server: a concrete path never falls back to a template (/data/bulk is not
+    // /data/{id}), trailing slashes dropped.
+    const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const concrete = this.api.router.getOperations().some((op) => op.path === pathname);
+    const operation = matched && (!concrete || matched.path === pathname) ? matched : undefined;
     if (!operation && res.method === 'OPTIONS' && res.status === 204) {
       for (const name of ['access-control-allow-origin', 'access-control-allow-methods']) {
         if (res.headers.get(name) === null) throw new Error(`${where}: a preflight answer without ${name}`);
@@ -75,10 +80,12 @@ export class ContractChecker {
       return;
     }
     if (!operation) {
-      if (res.status !== 404 && res.status !== 405)
-        throw new Error(`${where}: no operation, yet not 404/405`);
+      // Answers that concern no operation (the contract's description): an unknown path or
+      // method, and a request refused before routing (406, 417).
+      if (![404, 405, 406, 417].includes(res.status))
+        throw new Error(`${where}: no operation, yet not 404/405/406/417`);
       if (type !== 'application/problem+json') throw new Error(`${where}: content-type ${type}`);
-      this.validate(this.problemSchema(), JSON.parse(res.text), where);
+      if (!head) this.validate(this.problemSchema(), JSON.parse(res.text), where);
       return;
     }
     const responses = operation.responses as Record<string, ResponseObject>;
@@ -92,8 +99,11 @@ export class ContractChecker {
       }
       if (header.schema) this.validate(header.schema, value, `${where} header ${name}`);
     }
-    if (!declared.content) {
+    if (!declared.content || head) {
       if (res.text !== '') throw new Error(`${where}: a body where the contract declares none`);
+      if (head && declared.content && !declared.content[type]) {
+        throw new Error(`${where}: content-type ${type} not declared for the GET`);
+      }
       return;
     }
     const media = declared.content[type];

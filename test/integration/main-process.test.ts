@@ -128,6 +128,33 @@ describe('the server process', () => {
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', route: '/data', status: 201 }));
   }, 90_000);
 
+  test('when AUTH_MODE=none keeps the default HOST, then it listens on loopback only, says why, and MANAGEMENT_PORT takes /metrics', async () => {
+    const [port, managementPort] = [await freePort(), await freePort()];
+    const p = start({
+      PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
+      PGLITE_DATA_DIR: 'memory://',
+    });
+    children.push(p.child);
+    await waitFor(`http://127.0.0.1:${port}/ready`, 30_000);
+    await waitFor(`http://127.0.0.1:${managementPort}/metrics`, 10_000);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    // The kernel's own table of listening sockets: both on 127.0.0.1, none on 0.0.0.0.
+    const listening = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[3] === '0A')
+      .map((f) => f[1] as string);
+    const hexPort = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
+    for (const n of [port, managementPort]) {
+      expect(listening.filter((a) => a.endsWith(`:${hexPort(n)}`))).toEqual([`0100007F:${hexPort(n)}`]);
+    }
+    expect(p.output()).toContain('AUTH_MODE=none: listening on 127.0.0.1, not HOST=0.0.0.0');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  }, 90_000);
+
   test('when it restarts on an existing embedded database, then it is ready within 12 s with the data kept', async () => {
     // The target is 2 s on an idle machine: test/performance/startup-time.mjs measures it
     // (docs/architecture.md, "Start-up"). This bound only catches a gross regression while the

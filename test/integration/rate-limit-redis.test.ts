@@ -20,6 +20,8 @@ import {
   type TestRedisCluster,
   until,
 } from '../helpers/redis-servers.js';
+import { openTestDatabase } from '../helpers/databases.js';
+import { startServerOn } from '../helpers/server.js';
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:rl:${randomBytes(6).toString('hex')}:`;
@@ -105,6 +107,41 @@ describe('RedisRateLimiter on one Redis', () => {
     expect(state?.tat).toBeLessThanOrEqual((state?.now ?? 0) + 600_000);
     expect(state?.pttl).toBeGreaterThan(0);
     expect(state?.pttl).toBeLessThanOrEqual(600);
+  });
+
+  test('when two instances see failed authentications from one address, then they spend one auth budget', async () => {
+    const one = new RedisRateLimiter(a, { authLimit: 5 });
+    const two = new RedisRateLimiter(b, { authLimit: 5 });
+    const address = `ip:10.0.0.${randomBytes(1)[0]}-${randomBytes(4).toString('hex')}`;
+    // Dry runs (the check before credentials are verified) spend nothing.
+    const peeks = await Promise.all(
+      Array.from({ length: 20 }, () => one.check(address, 'auth', { dryRun: true })),
+    );
+    expect(allowed(peeks)).toBe(20);
+    const spent = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).check(address, 'auth')),
+    );
+    expect(allowed(spent)).toBe(5);
+    expect(await two.check(address, 'auth', { dryRun: true })).toMatchObject({
+      allowed: false,
+      policy: 'auth',
+    });
+    // Its own key, beside the read and write budgets of the same subject.
+    expect(one.key(address, 'auth')).toBe(`${PREFIX}rl:{${address}}:auth`);
+    expect((await one.check(address, 'read'))?.allowed).toBe(true);
+  });
+
+  test('when a request costs several units (a bulk create), then the script spends them, at most the burst', async () => {
+    const limiter = new RedisRateLimiter(a, { writeLimit: 10 });
+    const subject = `sub:bulk${randomBytes(4).toString('hex')}`;
+    expect(await limiter.check(subject, 'write', { cost: 8 })).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limiter.check(subject, 'write', { cost: 5 })).toMatchObject({ allowed: false });
+    expect(await limiter.check(subject, 'write', { cost: 2 })).toMatchObject({ allowed: true, remaining: 0 });
+    const rested = `sub:big${randomBytes(4).toString('hex')}`;
+    expect(await limiter.check(rested, 'write', { cost: 1000 })).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
   });
 
   test('when the interval has passed, then the budget refills', async () => {
@@ -219,5 +256,36 @@ describe('RedisRateLimiter on a 3-master Redis Cluster', () => {
     );
     expect(sizes.reduce((x, y) => x + y, 0)).toBe(30);
     expect(sizes.filter((s) => s > 0).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('two servers over one Redis', () => {
+  test('when bad credentials go to two instances in turn, then they spend one budget of the address', async () => {
+    const db = await openTestDatabase('pglite');
+    const env = {
+      AUTH_MODE: 'required',
+      AUTH_JWT_SECRET: 'two-servers-hs256-7c1e9a4f2b8d6035e1c9',
+      AUTH_FAILURES_PER_MINUTE: '4',
+      REDIS_URL: SHARED_REDIS,
+      REDIS_KEY_PREFIX: `${PREFIX}two:`,
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+    };
+    const one = await startServerOn(db.db, env);
+    const two = await startServerOn(db.db, env);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = i % 2 === 0 ? one : two;
+        const res = await s.request('GET', '/data?user_id=a', {
+          headers: { authorization: `Bearer bad.token.${i}` },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    } finally {
+      await one.close();
+      await two.close();
+      await db.drop();
+    }
   });
 });

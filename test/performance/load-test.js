@@ -49,7 +49,7 @@ function mint(sub) {
   if (!__ENV.AUTH_JWT_SECRET) return __ENV.TOKEN || null;
   const now = Math.floor(Date.now() / 1000);
   const part = (obj) => encoding.b64encode(JSON.stringify(obj), 'rawurl');
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
+  const unsigned = `${part({ alg: 'HS256', typ: 'at+jwt' })}.${part({
     sub,
     scope: 'data:read data:write',
     iss: __ENV.AUTH_JWT_ISSUER || 'data-api',

@@ -213,8 +213,9 @@ describe('CORS configuration', () => {
     const production = {
       NODE_ENV: 'production',
       AUTH_MODE: 'required',
-      AUTH_JWT_SECRET: 's'.repeat(32),
-      CURSOR_SECRET: 'k'.repeat(32),
+      // Production refuses guessable secrets (32 identical characters among them).
+      AUTH_JWT_SECRET: '9f4c1e7ab2d85063f1e9c47a0b6d3825',
+      CURSOR_SECRET: 'e27b94d0c5f1a8364b0e9d72c1f5a368',
     };
     expect(problemsOf({ ...production, CORS_ALLOWED_ORIGINS: '*' })).toEqual([
       'CORS_ALLOWED_ORIGINS: * is refused when NODE_ENV=production; list the origins',

@@ -16,7 +16,7 @@ async function burst(
   limiter: MemoryRateLimiter,
   n: number,
   subject = 'user:a',
-  kind: 'read' | 'write' = 'read',
+  kind: 'read' | 'write' | 'auth' = 'read',
 ) {
   const decisions: RateDecision[] = [];
   for (let i = 0; i < n; i++) decisions.push(await limiter.check(subject, kind));
@@ -117,6 +117,50 @@ describe('MemoryRateLimiter (GCRA, 100 per 60 s by default)', () => {
     const limiter = new MemoryRateLimiter({ now: fakeClock().now, maxSubjects: 100 });
     for (let i = 0; i < 5000; i++) await limiter.check(`ip:10.0.${i >> 8}.${i & 255}`, 'read');
     expect(limiter.size).toBe(100);
+  });
+
+  test('when a flood of new subjects arrives, then a subject in debt keeps its debt (no reset by eviction)', async () => {
+    const clock = fakeClock();
+    const limiter = new MemoryRateLimiter({ now: clock.now, readLimit: 3, maxSubjects: 3 });
+    expect((await burst(limiter, 4, 'sub:greedy')).filter((d) => d.allowed)).toHaveLength(3);
+    // The greedy client sends anonymous requests with user_ids of its own to push itself out.
+    const flood = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => limiter.check(`user:x${i}`, 'read')),
+    );
+    expect(flood.filter((d) => d.allowed)).toHaveLength(2);
+    expect((await limiter.check('sub:greedy', 'read')).allowed).toBe(false);
+    expect(limiter.size).toBe(3);
+    // Rested subjects are forgotten as time passes, which makes room again.
+    clock.advance(60_000);
+    expect((await limiter.check('user:new', 'read')).allowed).toBe(true);
+    expect((await limiter.check('sub:greedy', 'read')).remaining).toBe(2);
+  });
+
+  test('when a request costs several units, then it spends them, and never more than the whole burst', async () => {
+    const clock = fakeClock();
+    const limiter = new MemoryRateLimiter({ now: clock.now, writeLimit: 10 });
+    expect(await limiter.check('sub:w', 'write', { cost: 8 })).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limiter.check('sub:w', 'write', { cost: 5 })).toMatchObject({
+      allowed: false,
+      remaining: 0,
+    });
+    expect(await limiter.check('sub:w', 'write', { cost: 2 })).toMatchObject({ allowed: true, remaining: 0 });
+    clock.advance(60_000);
+    expect(await limiter.check('sub:w', 'write', { cost: 500 })).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+  });
+
+  test('when a check is a dry run, then it decides without spending', async () => {
+    const limiter = new MemoryRateLimiter({ now: fakeClock().now, authLimit: 2 });
+    for (let i = 0; i < 5; i++)
+      expect((await limiter.check('ip:a', 'auth', { dryRun: true })).allowed).toBe(true);
+    await burst(limiter, 2, 'ip:a', 'auth');
+    expect(await limiter.check('ip:a', 'auth', { dryRun: true })).toMatchObject({
+      allowed: false,
+      policy: 'auth',
+    });
   });
 
   test('when options are not positive integers, then the limiter refuses them', () => {

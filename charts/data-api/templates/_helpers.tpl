@@ -58,7 +58,7 @@ The config keys that hold credentials: they go into the Secret, never into the C
 `make chart-check` fails when a key marked `secret: true` in src/config/config.ts is missing here.
 */}}
 {{- define "data-api.secretKeys" -}}
-{{- list "DATABASE_URL" "ORACLE_PASSWORD" "REDIS_URL" "AUTH_JWT_SECRET" "AUTH_API_KEYS" "CURSOR_SECRET" | toJson }}
+{{- list "DATABASE_URL" "ORACLE_PASSWORD" "REDIS_URL" "REDIS_PASSWORD" "AUTH_JWT_SECRET" "AUTH_API_KEYS" "CURSOR_SECRET" | toJson }}
 {{- end }}
 
 {{/*
@@ -85,6 +85,11 @@ A config value as an environment string. Helm reads YAML numbers as float64, whi
 {{/* The container port: config.PORT, or the service's default 8000. */}}
 {{- define "data-api.port" -}}
 {{- if include "data-api.isSet" .Values.config.PORT }}{{ .Values.config.PORT | int }}{{ else }}8000{{ end }}
+{{- end }}
+
+{{/* config.MANAGEMENT_PORT, or empty when unset (everything on the http port). */}}
+{{- define "data-api.managementPort" -}}
+{{- if include "data-api.isSet" .Values.config.MANAGEMENT_PORT }}{{ .Values.config.MANAGEMENT_PORT | int }}{{ end }}
 {{- end }}
 
 {{/* SHUTDOWN_GRACE_MS in whole seconds, rounded up (the service's default is 10000 ms). */}}
@@ -171,6 +176,22 @@ of leaving pods in CrashLoopBackOff.
 {{- $hasAuth := or (include "data-api.isSet" $c.AUTH_JWT_SECRET) (include "data-api.isSet" $c.AUTH_JWKS_URL) (gt (len $apiKeys) 0) }}
 {{- if and (eq $authMode "required") (not $hasAuth) }}
 {{- fail "config.AUTH_MODE=required (the default) needs a credential source: set config.AUTH_JWT_SECRET (HS256, 32+ characters), config.AUTH_JWKS_URL (the identity provider's keys) or config.AUTH_API_KEYS, or use secret.existingSecret holding AUTH_JWT_SECRET or AUTH_API_KEYS" }}
+{{- end }}
+{{- end }}
+{{- /* Verified TLS in production (src/config/transport-rules.ts), for what the chart can see. */}}
+{{- $exempt := splitList "," (toString ($c.TLS_EXEMPT | default "") | nospace) }}
+{{- if $production }}
+{{- if and (include "data-api.isSet" $c.DATABASE_URL) (not (regexMatch "[?&]sslmode=verify-full(&|$)" (toString $c.DATABASE_URL))) (not (has "database" $exempt)) }}
+{{- fail "config.DATABASE_URL needs sslmode=verify-full (verified TLS) when NODE_ENV=production; on a private network set config.TLS_EXEMPT=database" }}
+{{- end }}
+{{- if and (include "data-api.isSet" $c.REDIS_URL) (not (include "data-api.isSet" $c.REDIS_CLUSTER_NODES)) (not (hasPrefix "rediss://" (toString $c.REDIS_URL))) (not (has "redis" $exempt)) }}
+{{- fail "config.REDIS_URL must be rediss:// (TLS) when NODE_ENV=production; on a private network set config.TLS_EXEMPT=redis" }}
+{{- end }}
+{{- if and (include "data-api.isSet" $c.REDIS_CLUSTER_NODES) (not (include "data-api.isSet" $c.REDIS_TLS_CA_FILE)) (not (has "redis" $exempt)) }}
+{{- fail "config.REDIS_CLUSTER_NODES needs config.REDIS_TLS_CA_FILE (TLS) when NODE_ENV=production; on a private network set config.TLS_EXEMPT=redis" }}
+{{- end }}
+{{- if and (include "data-api.isSet" $c.AUTH_JWKS_URL) (not (hasPrefix "https://" (toString $c.AUTH_JWKS_URL))) (not (has "jwks" $exempt)) }}
+{{- fail "config.AUTH_JWKS_URL must be https:// when NODE_ENV=production; on a private network set config.TLS_EXEMPT=jwks" }}
 {{- end }}
 {{- end }}
 {{- if and $production (eq $authMode "none") }}

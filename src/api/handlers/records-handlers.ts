@@ -9,6 +9,7 @@ import type { JsonObject } from '../../domain/json-value.js';
 import type { Principal } from '../../domain/principal.js';
 import { recordIdOf, type RecordId } from '../../domain/record-id.js';
 import type { IdempotentRequest, RecordOperations } from '../../services/record-operations.js';
+import type { Conditions } from '../../services/conditions.js';
 import type { Reply } from '../../services/reply.js';
 import { parseIfMatch, parseIfNoneMatch } from '../preconditions.js';
 
@@ -39,6 +40,14 @@ function caller(ctx: Koa.Context): Principal {
   const principal = ctx.state.principal as Principal | undefined;
   if (!principal) throw new Error('no authenticated caller on a /data operation');
   return principal;
+}
+
+/** If-Match and If-None-Match, on every method (RFC 9110 13.2.2; services/conditions.ts). */
+function conditions(c: Context): Conditions {
+  return {
+    ifMatch: parseIfMatch(header(c, 'if-match')),
+    ifNoneMatch: parseIfNoneMatch(header(c, 'if-none-match')),
+  };
 }
 
 function idempotent(c: Context): IdempotentRequest {
@@ -74,23 +83,22 @@ export function recordsHandlers(records: RecordOperations) {
     },
 
     async getRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.get(caller(ctx), recordId(c, ctx), parseIfNoneMatch(header(c, 'if-none-match')));
+      return records.get(caller(ctx), recordId(c, ctx), conditions(c));
     },
 
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordReplace'];
-      const ifMatch = parseIfMatch(header(c, 'if-match'));
-      return records.replace(caller(ctx), recordId(c, ctx), body.payload as JsonObject, ifMatch);
+      return records.replace(caller(ctx), recordId(c, ctx), body.payload as JsonObject, conditions(c));
     },
 
     async patchRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordMergePatch'];
       const payload = body.payload as JsonObject | undefined;
-      return records.patch(caller(ctx), recordId(c, ctx), payload, parseIfMatch(header(c, 'if-match')));
+      return records.patch(caller(ctx), recordId(c, ctx), payload, conditions(c));
     },
 
     async deleteRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.delete(caller(ctx), recordId(c, ctx), parseIfMatch(header(c, 'if-match')));
+      return records.delete(caller(ctx), recordId(c, ctx), conditions(c));
     },
   };
 }

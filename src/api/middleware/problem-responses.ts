@@ -16,6 +16,15 @@ function toAppError(err: unknown): AppError {
   return new AppError('internal', { detail: 'The server failed to answer this request.', cause: err });
 }
 
+const REPRESENTATION_HEADERS = [
+  'Cache-Control',
+  'ETag',
+  'Last-Modified',
+  'Location',
+  'Content-Encoding',
+  'X-Cache',
+];
+
 /** The single try/catch that turns every error into an RFC 9457 response. */
 export function problemResponses(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
@@ -29,6 +38,12 @@ export function problemResponses(logger: Logger): Koa.Middleware {
           'request failed',
         );
       }
+      // What the handler said about the answer it was making is not true of this one: a shared
+      // cache must not keep an error under the handler's max-age, nor read it as encoded.
+      for (const name of REPRESENTATION_HEADERS) ctx.remove(name);
+      // Refused before its body arrived (401, 415, 429, ...): close rather than read and drop a
+      // body nobody wants, however large or slow it is.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.status = appError.status;
       if (appError.retryAfterSeconds !== undefined)
         ctx.set('Retry-After', String(appError.retryAfterSeconds));

@@ -35,21 +35,19 @@ const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/; // the contract's UserId pattern
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * The default subject: `user:<user_id>` from the query string, else `ip:<address>`.
- * The JSON body is not parsed yet when this runs (the limiter runs before the router, so a
- * refused request costs no parsing), hence writes whose user_id is in the body count by address.
- * The query's user_id is whatever the client says: until the service authenticates callers it
- * separates honest clients, it is no defence against one that varies it. When authentication
- * exists, the authenticated principal replaces both (`user:<principal>`).
+ * The default subject: `sub:<subject>` for an authenticated caller, else `ip:<address>`. Only
+ * with AUTH_MODE=none (no caller to speak of) does the query's user_id name the subject
+ * (`user:<user_id>`), to keep local clients apart. An anonymous request never names its own
+ * subject: with a user_id of its choice it could spread over as many budgets as it likes, and
+ * push other subjects out of the in-process limiter.
  * Behind a proxy, ctx.ip is the proxy unless Koa's `proxy` is on: then all anonymous traffic
  * shares one budget.
  */
 export function subjectOf(ctx: Koa.ParameterizedContext): string {
-  // The authenticated subject when there is one (AUTH_MODE=none has none to speak of).
   const principal = ctx.state.principal as { subject: string; via: string } | undefined;
   if (principal && principal.via !== 'none') return `sub:${principal.subject}`;
   const userId = ctx.query.user_id;
-  if (typeof userId === 'string' && USER_ID.test(userId)) return `user:${userId}`;
+  if (principal && typeof userId === 'string' && USER_ID.test(userId)) return `user:${userId}`;
   return `ip:${ctx.ip}`;
 }
 
@@ -73,26 +71,53 @@ function keepHeaders(err: unknown, headers: Record<string, string>): void {
   }
 }
 
+/** The 429 for a refused decision, with the header fields and Retry-After. */
+export function rateLimited(decision: RateDecision, what: string): AppError {
+  const headers = rateLimitHeaders(decision);
+  return new AppError('rateLimited', {
+    detail:
+      `More than ${decision.limit} ${what} in ${decision.windowSeconds} s; ` +
+      `retry in ${decision.retryAfterSeconds} s.`,
+    headers: { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
+  });
+}
+
+/**
+ * What a request handed below spends beyond its first unit once its body is read (a bulk
+ * create: one write per item, router/dispatch.ts). Throws 429 when the budget has not that much.
+ */
+export type ChargeMore = (units: number) => Promise<void>;
+
 /**
  * Rate limits the requests below it. Mount it after problemResponses (so a 429 becomes
  * problem+json) and before the router (so a refused request is never parsed nor handled).
+ * A request spends one unit here; ctx.state.chargeMore spends more once the body says so.
  */
 export function rateLimit(limiter: RateLimiter, options: RateLimitMiddlewareOptions): Koa.Middleware {
   return async (ctx, next) => {
     if (options.skip?.(ctx)) return next();
     const kind = options.kindOf(ctx);
-    const decision = await limiter.check(options.subjectOf(ctx), kind);
-    const headers = rateLimitHeaders(decision);
+    const subject = options.subjectOf(ctx);
+    const decision = await limiter.check(subject, kind);
+    let headers = rateLimitHeaders(decision);
     ctx.set(headers);
     if (!decision.allowed) {
       options.onRefused?.(kind);
-      throw new AppError('rateLimited', {
-        detail:
-          `More than ${decision.limit} ${kind} requests in ${decision.windowSeconds} s; ` +
-          `retry in ${decision.retryAfterSeconds} s.`,
-        headers: { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
-      });
+      throw rateLimited(decision, `${kind} requests`);
     }
+    const chargeMore: ChargeMore = async (wanted) => {
+      // With the unit spent above, a request costs at most the whole burst, so it can pass.
+      const units = Math.min(wanted, decision.limit - 1);
+      if (units < 1) return;
+      const more = await limiter.check(subject, kind, { cost: units });
+      headers = rateLimitHeaders(more);
+      ctx.set(headers);
+      if (!more.allowed) {
+        options.onRefused?.(kind);
+        throw rateLimited(more, `${kind} units (this request costs ${units + 1})`);
+      }
+    };
+    ctx.state.chargeMore = chargeMore;
     try {
       await next();
     } catch (err) {

@@ -94,12 +94,25 @@ function compileOtherBodyValidators(api: OpenAPIBackend): Map<string, ValidateFu
   return validators;
 }
 
+/**
+ * Expect: 100-continue, and a body the reader would start to read: the client waits for the
+ * 100 before it sends the body (http-server.ts, checkContinue), so a body that would be refused
+ * for its type or declared size is never sent at all.
+ */
+function continueWanted(ctx: Koa.Context, accepted: string[], limit: number): boolean {
+  if (!/^\s*100-continue\s*$/i.test(ctx.get('expect')) || ctx.res.headersSent) return false;
+  const declared = ctx.get('content-length');
+  return accepted.includes(mediaType(ctx.get('content-type'))) && !(Number(declared) > limit);
+}
+
 /** The body reader of the dispatcher; compiles the merge-patch validators once. */
 export function createBodyReader(api: OpenAPIBackend, limits: BodyLimits): BodyReader {
   const otherBodyValidators = compileOtherBodyValidators(api);
   return async (ctx, operation) => {
     const content = (operation.requestBody as { content: Record<string, unknown> }).content;
-    const body = await readJsonBody(ctx.req, Object.keys(content), limits);
+    const accepted = Object.keys(content);
+    if (continueWanted(ctx, accepted, limits.bodyLimitBytes)) ctx.res.writeContinue();
+    const body = await readJsonBody(ctx.req, accepted, limits);
     checkEnvelope(body);
     plainEnvelopeNumbers(body as Record<string, unknown>);
     const validate = otherBodyValidators.get(

@@ -8,7 +8,10 @@ import type { OpenAPIRouter, Operation, Request } from 'openapi-backend';
 /** A path of the contract: its template (for logs and metrics) and the methods it declares. */
 export interface ContractPath {
   route: string;
-  /** Upper case, in the order get, put, post, patch, delete. */
+  /**
+   * Upper case, in the order get, head, put, post, patch, delete. HEAD is served wherever GET
+   * is (middleware/head-requests.ts), though the contract declares GET only.
+   */
   methods: string[];
 }
 
@@ -49,11 +52,11 @@ export function compileRoutes(router: OpenAPIRouter): void {
       if (strict) throw Error(reason);
       return undefined;
     };
-    // The concrete rule looks at the path as sent, before trailing slashes are dropped, as it
-    // always did here: /data/bulk/ still falls back to /data/{id}, as in openapi-backend.
-    const declared = concrete.get(normalized.path);
-    if (declared) return declared.find((op) => op.method === method) ?? fail(METHOD_NOT_ALLOWED);
+    // After trailing slashes are dropped, as every path is: /data/bulk/ is /data/bulk, never
+    // /data/{id} with id=bulk.
     const path = router.normalizePath(normalized.path);
+    const declared = concrete.get(path);
+    if (declared) return declared.find((op) => op.method === method) ?? fail(METHOD_NOT_ALLOWED);
     const exactMatch = exact.get(path)?.find((op) => op.method === method);
     if (exactMatch) return exactMatch;
     let anyPath = false;
@@ -80,6 +83,7 @@ export function routeOf(router: OpenAPIRouter, path: string): ContractPath | und
     if (op === undefined) continue;
     route = op.path;
     methods.push(method.toUpperCase());
+    if (method === 'get') methods.push('HEAD');
   }
   return route === undefined ? undefined : { route, methods };
 }

@@ -234,7 +234,7 @@ async function tokens(users) {
   const out = {};
   for (const sub of users) {
     out[sub] = await new SignJWT({ scope: 'data:read data:write' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setSubject(sub)
       .setIssuer('data-api')
       .setAudience('data-api')
