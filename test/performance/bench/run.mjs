@@ -116,6 +116,8 @@ function serviceEnv(port, extra) {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    // PostgreSQL and Redis on loopback here: no TLS to verify (logged at start).
+    TLS_EXEMPT: 'database,redis',
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: S.logLevel,
