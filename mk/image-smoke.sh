@@ -56,7 +56,7 @@ fi
 cd "$work/app"
 "\${as_user[@]}" env -i PATH="\$PATH" HOME=/nonexistent NODE_ENV=production HOST=127.0.0.1 PORT=$port \
   PGLITE_DATA_DIR="$work/data/pglite" CURSOR_SECRET=image-smoke-only-cursor-secret-0123456789 \
-  AUTH_API_KEYS='[{"sha256":"671a65d7cd34f93685a450b5d860b9b8bc74dd9d39c22a57dcffde6de064f189","subject":"user123","scopes":["data:read","data:write"]}]' \
+  AUTH_API_KEYS='[{"sha256":"e142122554d8f8774956b54ba78cc5890fdb7ed0cb93499aa4599dae405cdf4b","subject":"user123","scopes":["data:read","data:write"]}]' \
   node dist/src/main.js > "$work/data/app.log" 2>&1 &
 pid=\$!
 healthy=no
@@ -64,11 +64,11 @@ for _ in \$(seq 1 60); do PORT=$port node -e "\$(cat "$work/healthcheck.js")" &&
 [ \$healthy = yes ] && ok "the Dockerfile HEALTHCHECK command reports healthy" || bad "the Dockerfile HEALTHCHECK command reports healthy"
 base=http://127.0.0.1:$port
 curl -fsS \$base/ready >/dev/null && ok "GET /ready 200" || bad "GET /ready 200"
-body=\$(curl -fsS -X POST \$base/data -H 'X-API-Key: smoke-key' -H 'Content-Type: application/json' -d '{"user_id":"user123","payload":{"name":"João","age":30}}') \
+body=\$(curl -fsS -X POST \$base/data -H 'X-API-Key: imgsmoke-5f0c9a1e7b3d4c2a8e6f1b9d0a7c3e5f' -H 'Content-Type: application/json' -d '{"user_id":"user123","payload":{"name":"João","age":30}}') \
   && ok "POST /data 201" || bad "POST /data 201"
 id=\$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "\$body" 2>/dev/null || true)
-curl -fsS -H 'X-API-Key: smoke-key' \$base/data/\$id | grep -q João && ok "GET /data/{id} returns the record" || bad "GET /data/{id} returns the record"
-curl -fsS "\$base/data?user_id=user123" | grep -q "\$id" && ok "GET /data?user_id=user123 lists it" || bad "GET /data?user_id=user123 lists it"
+curl -fsS -H 'X-API-Key: imgsmoke-5f0c9a1e7b3d4c2a8e6f1b9d0a7c3e5f' \$base/data/\$id | grep -q João && ok "GET /data/{id} returns the record" || bad "GET /data/{id} returns the record"
+curl -fsS -H 'X-API-Key: imgsmoke-5f0c9a1e7b3d4c2a8e6f1b9d0a7c3e5f' "\$base/data?user_id=user123" | grep -q "\$id" && ok "GET /data?user_id=user123 lists it" || bad "GET /data?user_id=user123 lists it"
 kill -TERM \$pid; wait \$pid; code=\$?
 [ \$code = 0 ] && ok "SIGTERM: drained and exited 0" || bad "SIGTERM: exit code \$code"
 echo "image-smoke: \$passed passed, \$failed failed"

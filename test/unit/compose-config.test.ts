@@ -4,11 +4,13 @@
  * with no variable set) and the image smoke run of the CI workflow. Neither may fail at start
  * (a missing credential for AUTH_MODE=required restarts the container forever).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config.js';
 import { PROJECT_ROOT } from '../../src/config/paths.js';
+import { weakness } from '../../src/config/secret-strength.js';
 
 interface ComposeService {
   image?: string;
@@ -78,6 +80,21 @@ describe('environments that start the service outside Kubernetes', () => {
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['CURSOR_SECRET', 'AUTH_API_KEYS']));
     const config = loadConfig(env);
     expect(config.auth.mode).toBe('required');
+  });
+
+  test('when the documented development and CI keys are presented, then they are strong enough and match the configured hashes', () => {
+    const keyOf = (file: string) =>
+      /X-API-Key: ([\w-]+)/.exec(readFileSync(join(PROJECT_ROOT, file), 'utf8'))?.[1];
+    const cases: [string | undefined, Record<string, string>][] = [
+      [keyOf('docker-compose.yml'), apiServices()[0]![1]],
+      [keyOf('.github/workflows/ci.yml'), ciSmokeEnv()],
+    ];
+    for (const [key, env] of cases) {
+      expect(key).toBeDefined();
+      expect(weakness(key!)).toBeUndefined();
+      const hashes = (JSON.parse(env.AUTH_API_KEYS!) as { sha256: string }[]).map((k) => k.sha256);
+      expect(hashes).toContain(createHash('sha256').update(key!).digest('hex'));
+    }
   });
 
   test('when a compose credential has no development default, then the check names it', () => {
