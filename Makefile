@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.installed-with-node-$(if $(NODE_RUNTIME),$(NODE_MAJOR
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help install build run token migrate partitions generate check-generated lint lint-contract lint-architecture architecture-graph typecheck test test-only test-oracle clean
+.PHONY: help install build run token migrate partitions generate check-generated lint lint-contract contract-gate contract-release lint-architecture architecture-graph typecheck test test-only test-oracle clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -47,8 +47,17 @@ check-generated: install ## Fail when generated/ is stale
 	  || { echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; }
 	@echo "generated/ is up to date"
 
-lint-contract: install ## Lint the contract with Redocly (recommended rules)
-	npx redocly lint openapi/openapi.yaml --format=summary 2>&1 | grep -v '[║╔╚]'; exit $${PIPESTATUS[0]}
+lint-contract: install ## Lint the contract and its partner view with Redocly (recommended rules)
+	npx redocly lint openapi/openapi.yaml openapi/partner.yaml --format=summary 2>&1 | grep -v '[║╔╚]'; exit $${PIPESTATUS[0]}
+
+contract-gate: install ## The breaking-change gate: the contract against the last released one (Optic; docs/api-versioning.md)
+	node mk/contract-gate.mjs
+
+contract-release: install ## Freeze the contract's info.version as released (openapi/released/<version>.yaml)
+	@v=$$(node -e "console.log(require('yaml').parse(require('fs').readFileSync('openapi/openapi.yaml','utf8')).info.version)"); \
+	  test ! -e openapi/released/$$v.yaml || { echo "openapi/released/$$v.yaml exists: $$v is released already"; exit 1; }; \
+	  node mk/contract-gate.mjs && cp openapi/openapi.yaml openapi/released/$$v.yaml && \
+	  echo "released $$v: commit openapi/released/$$v.yaml and date its entry in openapi/CHANGELOG.md"
 
 typecheck: install ## tsc --noEmit over src, test and generated
 	npx tsc --noEmit -p tsconfig.json
@@ -60,7 +69,7 @@ lint-architecture: install ## Import rules between the rooms of src/, no cycles 
 architecture-graph: install ## Redraw docs/img/architecture.dot (and .svg when Graphviz is installed) from the imports of src/
 	node mk/architecture-graph.mjs
 
-lint: install lint-contract typecheck lint-architecture ## ESLint (max-lines 300 in src/), Prettier, tsc, the import rules and the contract lint
+lint: install lint-contract contract-gate typecheck lint-architecture ## ESLint (max-lines 300 in src/), Prettier, tsc, the import rules, the contract lint and the breaking-change gate
 	npx eslint .
 	npx prettier --check .
 
