@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { CONTRACT_PATH, PARTNER_CONTRACT_PATH } from '../../src/config/paths.js';
+import { join } from 'node:path';
+import { CONTRACT_PATH, PARTNER_CONTRACT_PATH, PROJECT_ROOT } from '../../src/config/paths.js';
 
 type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const full = parse(readFileSync(CONTRACT_PATH, 'utf8')) as Node;
@@ -139,5 +140,19 @@ describe('the contract for generated clients', () => {
         expect([schema, prop, typeof described]).toEqual([schema, prop, 'string']);
       }
     }
+  });
+
+  test("when the clients are packaged, then each one's version is the contract's info.version", () => {
+    const ts = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, 'clients', 'typescript', 'package.json'), 'utf8'),
+    ) as Node;
+    const pyproject = readFileSync(
+      join(PROJECT_ROOT, 'clients', 'python', 'data-api-client', 'pyproject.toml'),
+      'utf8',
+    );
+    expect([ts.version, /^version = "([^"]+)"$/m.exec(pyproject)?.[1]]).toEqual([
+      full.info.version,
+      full.info.version,
+    ]);
   });
 });
