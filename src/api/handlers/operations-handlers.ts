@@ -16,6 +16,7 @@ const DOCS_PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>data-api: API documentation</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>
