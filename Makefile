@@ -41,7 +41,7 @@ partitions: build ## Create the coming months' records partitions, drop expired 
 generate: install client-python-venv ## Regenerate from openapi/openapi.yaml: generated/, the partner view, both clients' generated code
 	npx openapi-typescript openapi/openapi.yaml -o generated/openapi.d.ts
 	$(PARTNER_BUNDLE) -o openapi/partner.yaml
-	npx openapi-typescript openapi/partner.yaml -o clients/typescript/src/openapi.d.ts
+	npx openapi-typescript openapi/partner.yaml -o clients/typescript/src/openapi.ts
 	bash clients/python/generate.sh
 
 check-generated: install client-python-venv ## Fail when anything `make generate` writes is stale
@@ -52,7 +52,7 @@ check-generated: install client-python-venv ## Fail when anything `make generate
 	  bash clients/python/generate.sh $$tmp/python && \
 	  { diff -q $$tmp/openapi.d.ts generated/openapi.d.ts >/dev/null || { echo "stale: generated/openapi.d.ts"; stale=1; }; } && \
 	  { diff -q $$tmp/partner.yaml openapi/partner.yaml >/dev/null || { echo "stale: openapi/partner.yaml"; stale=1; }; } && \
-	  { diff -q $$tmp/client.d.ts clients/typescript/src/openapi.d.ts >/dev/null || { echo "stale: clients/typescript/src/openapi.d.ts"; stale=1; }; } && \
+	  { diff -q $$tmp/client.d.ts clients/typescript/src/openapi.ts >/dev/null || { echo "stale: clients/typescript/src/openapi.ts"; stale=1; }; } && \
 	  { diff -rq $$tmp/python clients/python/data-api-client || { echo "stale: clients/python/data-api-client/"; stale=1; }; } && \
 	  if [ $$stale = 1 ]; then echo "run 'make generate' and commit the result"; exit 1; fi
 	@echo "generated/, openapi/partner.yaml and the clients' generated code are up to date"
