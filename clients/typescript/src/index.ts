@@ -241,11 +241,9 @@ export class DataApiClient {
       const { response, data, error } = await call();
       const meta = metaOf(response);
       if (response.ok || response.status === 304) {
-        return {
-          response,
-          meta,
-          data: typeof data === 'string' && data !== '' ? this.parse(data) : undefined,
-        };
+        // Text is parsed here, exactly; a stream (`parseAs: 'stream'`) is handed on as it is.
+        const body = typeof data === 'string' ? (data === '' ? undefined : this.parse(data)) : data;
+        return { response, meta, data: body };
       }
       const retryable =
         response.status === 429 ||
