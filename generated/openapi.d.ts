@@ -7,7 +7,15 @@ export interface paths {
     "/data": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -34,7 +42,15 @@ export interface paths {
     "/data/bulk": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -59,7 +75,15 @@ export interface paths {
     "/data/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
                 /**
                  * @description The record's `id`. An id that names no record answers `404`. Ids are UUIDs and, as RFC 9562
@@ -71,12 +95,30 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Read a record */
+        /**
+         * Read a record
+         * @description The record and its `ETag`, `"` + `version` + `"` (build it from the body as well).
+         *     With `If-None-Match` naming the current tag the answer is `304 Not Modified` with no
+         *     body: the copy the client holds is current. `304` is not an error; generated clients
+         *     often put it in their error channel, so test the status first (the shipped clients
+         *     return it as "not modified", see `docs/partners.md`). With `If-Match` naming another tag
+         *     the answer is `412`.
+         */
         get: operations["getRecord"];
-        /** Replace a record's payload */
+        /**
+         * Replace a record's payload
+         * @description Replaces the whole `payload`; `user_id` and `id` never change. `version` goes up by one
+         *     and the answer carries the new `ETag`. Send `If-Match` with the `ETag` you read (`"` +
+         *     `version` + `"`) so a concurrent change answers `412` instead of being overwritten.
+         */
         put: operations["replaceRecord"];
         post?: never;
-        /** Delete a record */
+        /**
+         * Delete a record
+         * @description Deletes the record for good and answers `204` with no body. With `If-Match` the delete
+         *     happens only while the record is still at that `ETag` (else `412`); a record that does
+         *     not exist (or no longer does) answers `404`.
+         */
         delete: operations["deleteRecord"];
         options?: never;
         head?: never;
@@ -86,6 +128,11 @@ export interface paths {
          *     `{"payload": {...}}`: members of `payload` set to `null` are removed, objects are
          *     merged recursively, anything else replaces what was there. `payload` must stay an
          *     object.
+         *
+         *     Send the body as `Content-Type: application/merge-patch+json`; `application/json`
+         *     answers `415`. Generated clients send `application/json` unless told otherwise (with
+         *     openapi-fetch: `headers: {'Content-Type': 'application/merge-patch+json'}`); the shipped
+         *     clients set it. Send `If-Match` to refuse the patch (`412`) when the record has changed.
          */
         patch: operations["patchRecord"];
         trace?: never;
@@ -93,7 +140,15 @@ export interface paths {
     "/health": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -113,7 +168,15 @@ export interface paths {
     "/ready": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -134,7 +197,15 @@ export interface paths {
     "/metrics": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -157,11 +228,23 @@ export interface paths {
     "/openapi.json": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
-        /** The published contract, as JSON */
+        /**
+         * The published contract, as JSON
+         * @description The whole contract, the operations marked `x-internal` included. Poll it cheaply with
+         *     `If-None-Match`: an unchanged document answers `304` with no body.
+         */
         get: operations["getOpenapiJson"];
         put?: never;
         post?: never;
@@ -174,12 +257,84 @@ export interface paths {
     "/openapi.yaml": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
-        /** The published contract, as YAML */
+        /**
+         * The published contract, as YAML
+         * @description The whole contract, the operations marked `x-internal` included. Poll it cheaply with
+         *     `If-None-Match`: an unchanged document answers `304` with no body.
+         */
         get: operations["getOpenapiYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/partner.json": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner view of the contract, as JSON
+         * @description The partner view: this contract without the operations marked `x-internal` (the
+         *     documentation page, the metrics, the contract endpoints), which is what partners generate
+         *     clients from (`docs/partners.md`). Poll it with `If-None-Match` like the whole contract.
+         */
+        get: operations["getOpenapiPartnerJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi/partner.yaml": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner view of the contract, as YAML
+         * @description The partner view: this contract without the operations marked `x-internal` (the
+         *     documentation page, the metrics, the contract endpoints), which is what partners generate
+         *     clients from (`docs/partners.md`). Poll it with `If-None-Match` like the whole contract.
+         */
+        get: operations["getOpenapiPartnerYaml"];
         put?: never;
         post?: never;
         delete?: never;
@@ -191,7 +346,15 @@ export interface paths {
     "/docs": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -211,7 +374,15 @@ export interface paths {
     "/docs/{asset}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -261,6 +432,13 @@ export interface components {
         Payload: {
             [key: string]: unknown;
         };
+        /**
+         * @description A stored record. Generated TypeScript code that exports schemas as top-level types names
+         *     this one `Record`, which shadows TypeScript's global `Record<K, V>` in any file that
+         *     imports it: import it under another name (`import type { Record as DataRecord }`); the
+         *     shipped TypeScript client exports it as `DataRecord`. The schema keeps its name within
+         *     this major version (`docs/api-versioning.md`).
+         */
         Record: {
             /**
              * @description Opaque identifier (a time-ordered UUID today; do not rely on its form), always in lower
@@ -313,14 +491,26 @@ export interface components {
             /** @description Pass as `cursor` to read the next page; `null` on the last page. */
             next_cursor: string | null;
         };
+        /** @description The process is alive; nothing else was checked. */
         Health: {
-            /** @enum {string} */
+            /**
+             * @description Always `healthy`; a process that cannot answer does not answer at all.
+             * @enum {string}
+             */
             status: "healthy";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The server's clock when it answered, RFC 3339 in UTC.
+             */
             timestamp: string;
         };
-        /** @description One member per dependency; `true` when it answered. */
+        /**
+         * @description One member per dependency the server uses, `true` when it answered the check. `database`
+         *     is always there; `cache` (Redis) appears when one is configured, and may be `false` while
+         *     the service is still ready (`degraded`).
+         */
         Checks: {
+            /** @description The database answered a ping. */
             database: boolean;
         } & {
             [key: string]: boolean;
@@ -335,32 +525,132 @@ export interface components {
         };
         /** @description An RFC 9457 problem detail. `code` is stable; see `docs/errors.md`. */
         Problem: {
-            /** Format: uri-reference */
+            /**
+             * Format: uri-reference
+             * @description `urn:problem-type:data-api:` and the slug of `code` (e.g. `validation-failed`).
+             */
             type: string;
+            /** @description A short summary of the kind of problem, the same for every occurrence. For people. */
             title: string;
+            /** @description The HTTP status of the answer. */
             status: number;
+            /** @description What went wrong with this request, for people. Never branch on it. */
             detail: string;
+            /** @description A URI reference naming this occurrence, when there is one. */
             instance?: string;
+            /**
+             * @description The stable code to branch on: `DAPI-` and four digits, the first three of which are
+             *     the HTTP status. The catalog (`docs/errors.md`): 4001 validation-failed, 4002
+             *     malformed-json, 4003 invalid-cursor, 4004 unsupported-json-value, 4005 bulk-too-large,
+             *     4006 malformed-request, 4011 unauthorized, 4031 forbidden, 4041 record-not-found, 4042
+             *     route-not-found, 4051 method-not-allowed, 4061 not-acceptable, 4081 request-timeout,
+             *     4091 conflict, 4092 idempotency-key-in-flight, 4121 precondition-failed, 4131
+             *     content-too-large, 4151 unsupported-media-type, 4171 expectation-failed, 4221
+             *     idempotency-key-reused, 4291 rate-limited, 4311 headers-too-large, 5001
+             *     internal-error, 5011 not-implemented, 5031 not-ready, 5032 database-unavailable, 5033
+             *     overloaded, 5034 identity-provider-unavailable, 5041 database-timeout. The list is
+             *     open: a minor version may add a code, so treat an unknown one by its status. Where an
+             *     answer can carry only one code, its schema narrows `code` to it.
+             */
             code: string;
+            /** @description The answer's `X-Request-Id`; quote it when you report a problem. */
             request_id?: string;
             /** @description For validation failures, one entry per failing field. */
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description One field of the request that failed validation. */
         FieldError: {
-            /** @enum {string} */
+            /**
+             * @description Where the field is.
+             * @enum {string}
+             */
             location: "body" | "query" | "path" | "header";
             /** @description JSON Pointer into the body, or the parameter's name. */
             pointer?: string;
+            /** @description What is wrong with it, for people. */
             detail: string;
         };
         NotReadyProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-5031";
             checks: components["schemas"]["Checks"];
+        };
+        /** @description A problem whose `code` is always `DAPI-4011`. */
+        UnauthorizedProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4011";
+        };
+        /** @description A problem whose `code` is always `DAPI-4031`. */
+        ForbiddenProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4031";
+        };
+        /** @description A problem whose `code` is always `DAPI-4041`. */
+        RecordNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4041";
+        };
+        /** @description A problem whose `code` is always `DAPI-4042`. */
+        RouteNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4042";
+        };
+        /** @description A problem whose `code` is always `DAPI-4061`. */
+        NotAcceptableProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4061";
+        };
+        /** @description A problem whose `code` is always `DAPI-4081`. */
+        RequestTimeoutProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4081";
+        };
+        /** @description A problem whose `code` is always `DAPI-4121`. */
+        PreconditionFailedProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4121";
+        };
+        /** @description A problem whose `code` is always `DAPI-4131`. */
+        ContentTooLargeProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4131";
+        };
+        /** @description A problem whose `code` is always `DAPI-4151`. */
+        UnsupportedMediaTypeProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4151";
+        };
+        /** @description A problem whose `code` is always `DAPI-4171`. */
+        ExpectationFailedProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4171";
+        };
+        /** @description A problem whose `code` is always `DAPI-4221`. */
+        IdempotencyKeyReusedProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4221";
+        };
+        /** @description A problem whose `code` is always `DAPI-4291`. */
+        RateLimitedProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-4291";
+        };
+        /** @description A problem whose `code` is always `DAPI-5001`. */
+        InternalErrorProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-5001";
+        };
+        /** @description A problem whose `code` is always `DAPI-5041`. */
+        DatabaseTimeoutProblem: components["schemas"]["Problem"] & {
+            /** @enum {string} */
+            code?: "DAPI-5041";
         };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` lists each failing field. */
         BadRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -383,9 +673,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such record, path or file. */
-        NotFound: {
+        /** @description No record has this id, or it belongs to another user (without `data:admin`). */
+        RecordNotFound: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -398,8 +689,36 @@ export interface components {
                  *       "code": "DAPI-4041"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["RecordNotFoundProblem"];
             };
+        };
+        /** @description Nothing is served at this path on this port, or no file has this name. */
+        NotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:problem-type:data-api:route-not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "detail": "No documentation file is named x.css.",
+                 *       "code": "DAPI-4042"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["RouteNotFoundProblem"];
+            };
+        };
+        /** @description The document has not changed since the entity tag in `If-None-Match`. */
+        ContractNotModified: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                ETag: components["headers"]["ContractETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
         };
         /**
          * @description No credentials, or credentials that are not valid (bad signature, expired, no `exp` or
@@ -410,6 +729,7 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 /** @description The challenge, e.g. `Bearer realm="data-api", error="invalid_token"`. */
                 "WWW-Authenticate": string;
                 [name: string]: unknown;
@@ -424,12 +744,13 @@ export interface components {
                  *       "code": "DAPI-4011"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["UnauthorizedProblem"];
             };
         };
         /** @description The caller lacks the scope, or acts for another user_id without data:admin. */
         Forbidden: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -442,7 +763,7 @@ export interface components {
                  *       "code": "DAPI-4031"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["ForbiddenProblem"];
             };
         };
         /**
@@ -453,6 +774,7 @@ export interface components {
          */
         TooManyRequests: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -468,12 +790,13 @@ export interface components {
                  *       "code": "DAPI-4291"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["RateLimitedProblem"];
             };
         };
         /** @description The request body did not arrive within the server's time limit; nothing was written. */
         RequestTimeout: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -486,7 +809,7 @@ export interface components {
                  *       "code": "DAPI-4081"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["RequestTimeoutProblem"];
             };
         };
         /**
@@ -495,6 +818,8 @@ export interface components {
          */
         Conflict: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "Retry-After": components["headers"]["RetryAfterWhenInFlight"];
                 [name: string]: unknown;
             };
             content: {
@@ -513,6 +838,7 @@ export interface components {
         /** @description `If-Match` names none of the record's current entity tags, or `If-None-Match` names the current one (or is `*`) on a write; nothing changed. */
         PreconditionFailed: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -525,12 +851,13 @@ export interface components {
                  *       "code": "DAPI-4121"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
             };
         };
         /** @description The Idempotency-Key was used before with a different request; nothing was written. */
         UnprocessableContent: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -543,12 +870,13 @@ export interface components {
                  *       "code": "DAPI-4221"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"];
             };
         };
         /** @description The body, or the payload in it, is over the server's limit. */
         ContentTooLarge: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -561,12 +889,13 @@ export interface components {
                  *       "code": "DAPI-4131"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["ContentTooLargeProblem"];
             };
         };
         /** @description The body's `Content-Type` is not the one this operation takes. */
         UnsupportedMediaType: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -579,12 +908,13 @@ export interface components {
                  *       "code": "DAPI-4151"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
             };
         };
         /** @description An unexpected failure; the detail says nothing about internals. */
         InternalError: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -597,12 +927,14 @@ export interface components {
                  *       "code": "DAPI-5001"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["InternalErrorProblem"];
             };
         };
         /** @description The database cannot be reached, the server is shutting down, it has as many requests in progress as it takes (`overloaded`, DAPI-5033, answered at once), or the identity provider's keys cannot be fetched to verify a bearer token (`identity-provider-unavailable`, DAPI-5034). Retry after Retry-After. */
         ServiceUnavailable: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -624,6 +956,7 @@ export interface components {
          */
         NotAcceptable: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -636,12 +969,13 @@ export interface components {
                  *       "code": "DAPI-4061"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["NotAcceptableProblem"];
             };
         };
         /** @description The request carries an `Expect` other than `100-continue`; nothing was done. */
         ExpectationFailed: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -654,12 +988,13 @@ export interface components {
                  *       "code": "DAPI-4171"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["ExpectationFailedProblem"];
             };
         };
         /** @description The database did not answer in time; nothing was changed. */
         GatewayTimeout: {
             headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -672,7 +1007,7 @@ export interface components {
                  *       "code": "DAPI-5041"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["DatabaseTimeoutProblem"];
             };
         };
     };
@@ -684,7 +1019,11 @@ export interface components {
          * @example 01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a
          */
         RecordId: string;
-        /** @example user123 */
+        /**
+         * @description The user whose records are listed. Without `data:admin` a caller lists only its own
+         *     records (its token's `sub`, or its API key's subject); another `user_id` answers `403`.
+         * @example user123
+         */
         UserIdQuery: components["schemas"]["UserId"];
         /**
          * @description Records per page, in decimal digits (`0x10`, `1e2`, `+1` and `1.0` are refused).
@@ -694,13 +1033,17 @@ export interface components {
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
         /**
-         * @description Only records created strictly after this instant.
+         * @description Only records created strictly after this instant: RFC 3339 with an offset (`Z` or
+         *     `+01:00`), e.g. `2026-01-01T00:00:00Z`. A date alone or a time without an offset answers
+         *     `400`.
          * @example 2026-01-01T00:00:00Z
          */
         CreatedAfter: string;
         /**
-         * @description Only records created strictly before this instant. `created_at` has millisecond
-         *     precision; an instant between two milliseconds keeps every record made before it.
+         * @description Only records created strictly before this instant: RFC 3339 with an offset (`Z` or
+         *     `+01:00`); a date alone or a time without an offset answers `400`. `created_at` has
+         *     millisecond precision; an instant between two milliseconds keeps every record made
+         *     before it.
          * @example 2027-01-01T00:00:00Z
          */
         CreatedBefore: string;
@@ -716,7 +1059,9 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
-         * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+         * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+         *     `ETag`, which a client can also build from the record's body.
+         *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
          *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
          *     tag that only reads as the same number (`"01"`), or a value that is not a list of
          *     entity tags matches nothing.
@@ -724,11 +1069,25 @@ export interface components {
          */
         IfMatch: string;
         /**
-         * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+         * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+         *     `ETag`, which a client can also build from the record's body.
+         *     If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
          *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
          * @example "1"
          */
         IfNoneMatch: string;
+        /**
+         * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+         *     `request_id`, and written to the server's log line. 1 to 128 characters of
+         *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+         * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+         */
+        RequestId: string;
+        /**
+         * @description The `ETag` of the copy of this document you hold: `304` with no body while it is
+         *     unchanged (`*` always matches).
+         */
+        ContractIfNoneMatch: string;
     };
     requestBodies: never;
     headers: {
@@ -749,10 +1108,29 @@ export interface components {
          *     `miss` (the database). Cached answers are never older than the last acknowledged write.
          */
         XCache: "hit-l1" | "hit-l2" | "miss";
-        /** @description The record's version as a strong entity tag. */
+        /**
+         * @description The record's strong entity tag: `"` + `version` + `"` (`"3"` for version 3). Send it in
+         *     `If-Match` to change the record only while it is unchanged, or in `If-None-Match` to read
+         *     it only when it has changed.
+         */
         ETag: string;
         /** @description The URL of the created record. */
         Location: string;
+        /**
+         * @description The request's id: the caller's `X-Request-Id` when it was acceptable, else one the
+         *     server made. Problem details carry it as `request_id`.
+         */
+        XRequestId: string;
+        /**
+         * @description With `DAPI-4092` (a request with the same `Idempotency-Key` is in progress): the seconds
+         *     left of that request's lease, at least 1. Absent with `DAPI-4091`.
+         */
+        RetryAfterWhenInFlight: string;
+        /**
+         * @description A weak entity tag of this document (weak: compressed and plain answers share it). Send it
+         *     in `If-None-Match` to poll for changes.
+         */
+        ContractETag: string;
     };
     pathItems: never;
 }
@@ -761,7 +1139,11 @@ export interface operations {
     listRecords: {
         parameters: {
             query: {
-                /** @example user123 */
+                /**
+                 * @description The user whose records are listed. Without `data:admin` a caller lists only its own
+                 *     records (its token's `sub`, or its API key's subject); another `user_id` answers `403`.
+                 * @example user123
+                 */
                 user_id: components["parameters"]["UserIdQuery"];
                 /**
                  * @description Records per page, in decimal digits (`0x10`, `1e2`, `+1` and `1.0` are refused).
@@ -771,18 +1153,30 @@ export interface operations {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /**
-                 * @description Only records created strictly after this instant.
+                 * @description Only records created strictly after this instant: RFC 3339 with an offset (`Z` or
+                 *     `+01:00`), e.g. `2026-01-01T00:00:00Z`. A date alone or a time without an offset answers
+                 *     `400`.
                  * @example 2026-01-01T00:00:00Z
                  */
                 created_after?: components["parameters"]["CreatedAfter"];
                 /**
-                 * @description Only records created strictly before this instant. `created_at` has millisecond
-                 *     precision; an instant between two milliseconds keeps every record made before it.
+                 * @description Only records created strictly before this instant: RFC 3339 with an offset (`Z` or
+                 *     `+01:00`); a date alone or a time without an offset answers `400`. `created_at` has
+                 *     millisecond precision; an instant between two milliseconds keeps every record made
+                 *     before it.
                  * @example 2027-01-01T00:00:00Z
                  */
                 created_before?: components["parameters"]["CreatedBefore"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -791,6 +1185,7 @@ export interface operations {
             /** @description One page of records. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-Cache": components["headers"]["XCache"];
@@ -834,6 +1229,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
                  * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
                  *     and the same body returns the original response and writes nothing; the same key with
                  *     another body answers 422; a retry while the first is in progress answers 409 with
@@ -866,6 +1268,7 @@ export interface operations {
             /** @description The record was created. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     Location: components["headers"]["Location"];
@@ -896,6 +1299,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
                  *     and the same body returns the original response and writes nothing; the same key with
@@ -938,6 +1348,7 @@ export interface operations {
             /** @description Every item was created. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -984,7 +1395,16 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
                  *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
                  *     tag that only reads as the same number (`"01"`), or a value that is not a list of
                  *     entity tags matches nothing.
@@ -992,7 +1412,9 @@ export interface operations {
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
                  *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
                  * @example "1"
                  */
@@ -1014,6 +1436,7 @@ export interface operations {
             /** @description The record. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     ETag: components["headers"]["ETag"];
@@ -1027,6 +1450,7 @@ export interface operations {
             /** @description The record has not changed since the entity tag in `If-None-Match`. */
             304: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     ETag: components["headers"]["ETag"];
                     "X-Cache": components["headers"]["XCache"];
                     [name: string]: unknown;
@@ -1036,7 +1460,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["RecordNotFound"];
             406: components["responses"]["NotAcceptable"];
             412: components["responses"]["PreconditionFailed"];
             417: components["responses"]["ExpectationFailed"];
@@ -1051,7 +1475,16 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
                  *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
                  *     tag that only reads as the same number (`"01"`), or a value that is not a list of
                  *     entity tags matches nothing.
@@ -1059,7 +1492,9 @@ export interface operations {
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
                  *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
                  * @example "1"
                  */
@@ -1093,6 +1528,7 @@ export interface operations {
             /** @description The record after the change. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     ETag: components["headers"]["ETag"];
@@ -1105,7 +1541,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["RecordNotFound"];
             406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
@@ -1123,7 +1559,16 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
                  *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
                  *     tag that only reads as the same number (`"01"`), or a value that is not a list of
                  *     entity tags matches nothing.
@@ -1131,7 +1576,9 @@ export interface operations {
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
                  *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
                  * @example "1"
                  */
@@ -1153,6 +1600,7 @@ export interface operations {
             /** @description The record was deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
@@ -1162,7 +1610,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["RecordNotFound"];
             406: components["responses"]["NotAcceptable"];
             412: components["responses"]["PreconditionFailed"];
             417: components["responses"]["ExpectationFailed"];
@@ -1177,7 +1625,16 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer only if the record's current `ETag` is listed (`*` matches any), compared
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
                  *     strongly and as text; otherwise `412` (on `GET` too) and nothing changes. A weak tag, a
                  *     tag that only reads as the same number (`"01"`), or a value that is not a list of
                  *     entity tags matches nothing.
@@ -1185,7 +1642,9 @@ export interface operations {
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
+                 * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
+                 *     `ETag`, which a client can also build from the record's body.
+                 *     If the record's current `ETag` is listed (weak comparison) or the value is `*`: `GET`
                  *     and `HEAD` answer `304`, `PUT`, `PATCH` and `DELETE` answer `412` and change nothing.
                  * @example "1"
                  */
@@ -1219,6 +1678,7 @@ export interface operations {
             /** @description The record after the change. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
                     ETag: components["headers"]["ETag"];
@@ -1231,7 +1691,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["RecordNotFound"];
             406: components["responses"]["NotAcceptable"];
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
@@ -1248,7 +1708,15 @@ export interface operations {
     getHealth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1257,6 +1725,7 @@ export interface operations {
             /** @description The process is alive. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1277,7 +1746,15 @@ export interface operations {
     getReadiness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1286,6 +1763,7 @@ export interface operations {
             /** @description Ready to serve. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1306,6 +1784,8 @@ export interface operations {
             /** @description Not ready; the failing checks are `false`. */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1329,7 +1809,15 @@ export interface operations {
     getMetrics: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1338,6 +1826,7 @@ export interface operations {
             /** @description The metrics. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1353,7 +1842,20 @@ export interface operations {
     getOpenapiJson: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the copy of this document you hold: `304` with no body while it is
+                 *     unchanged (`*` always matches).
+                 */
+                "If-None-Match"?: components["parameters"]["ContractIfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1362,12 +1864,15 @@ export interface operations {
             /** @description This document. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ContractETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, never>;
                 };
             };
+            304: components["responses"]["ContractNotModified"];
             406: components["responses"]["NotAcceptable"];
             417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
@@ -1376,7 +1881,20 @@ export interface operations {
     getOpenapiYaml: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the copy of this document you hold: `304` with no body while it is
+                 *     unchanged (`*` always matches).
+                 */
+                "If-None-Match"?: components["parameters"]["ContractIfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1385,12 +1903,93 @@ export interface operations {
             /** @description This document. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ContractETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/yaml": Record<string, never>;
                 };
             };
+            304: components["responses"]["ContractNotModified"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOpenapiPartnerJson: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the copy of this document you hold: `304` with no body while it is
+                 *     unchanged (`*` always matches).
+                 */
+                "If-None-Match"?: components["parameters"]["ContractIfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner view. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ContractETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            304: components["responses"]["ContractNotModified"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOpenapiPartnerYaml: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the copy of this document you hold: `304` with no body while it is
+                 *     unchanged (`*` always matches).
+                 */
+                "If-None-Match"?: components["parameters"]["ContractIfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner view. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ContractETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": Record<string, never>;
+                };
+            };
+            304: components["responses"]["ContractNotModified"];
             406: components["responses"]["NotAcceptable"];
             417: components["responses"]["ExpectationFailed"];
             500: components["responses"]["InternalError"];
@@ -1399,7 +1998,15 @@ export interface operations {
     getDocs: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1408,6 +2015,7 @@ export interface operations {
             /** @description An HTML page. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1422,7 +2030,15 @@ export interface operations {
     getDocsAsset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
                 /** @example swagger-ui.css */
                 asset: string;
@@ -1434,6 +2050,7 @@ export interface operations {
             /** @description The file. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {

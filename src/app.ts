@@ -64,7 +64,7 @@ export interface App {
   warmCache(): Promise<number>;
 }
 
-const NOT_LIMITED = /^\/(health|ready|metrics|openapi\.(json|yaml)|docs(\/.*)?)$/;
+const NOT_LIMITED = /^\/(health|ready|metrics|openapi(\.|\/partner\.)(json|yaml)|docs(\/.*)?)$/;
 // Envelope levels above a payload: {"items": [{"payload": ...}]}.
 const ENVELOPE_DEPTH = 3;
 

@@ -15,5 +15,7 @@ function findRoot(start: string): string {
 
 export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const CONTRACT_PATH = join(PROJECT_ROOT, 'openapi', 'openapi.yaml');
+/** The partner view: the contract without its x-internal operations (`make generate` writes it). */
+export const PARTNER_CONTRACT_PATH = join(PROJECT_ROOT, 'openapi', 'partner.yaml');
 export const POSTGRES_QUERIES_DIR = join(PROJECT_ROOT, 'sql', 'postgres', 'queries');
 export const POSTGRES_MIGRATIONS_DIR = join(PROJECT_ROOT, 'sql', 'postgres', 'migrations');

@@ -370,7 +370,7 @@ describe('operations endpoints', () => {
       expect(res.text.length).toBeGreaterThan(10);
     }
     const init = await s.request('GET', '/docs/docs-init.js');
-    expect(init.text).toContain("url: '/openapi.json'");
+    expect(init.text).toContain("fetch('/openapi.json')");
     expect((await s.request('GET', '/docs/package.json')).status).toBe(404);
     expect((await s.request('GET', '/docs/__proto__')).status).toBe(404);
   });

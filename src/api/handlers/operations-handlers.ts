@@ -9,12 +9,14 @@ import { AppError } from '../../domain/errors.js';
 import { checkReadiness, type ReadinessDeps } from '../../services/readiness.js';
 import type { Reply } from '../../services/reply.js';
 import type { Contract } from '../contract.js';
+import { contractHandlers } from './contract-handlers.js';
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>data-api: API documentation</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>
@@ -25,7 +27,15 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;
+// The contract lists the servers partners call; this page sends its requests to the server that
+// served it, whatever its address (and the Content-Security-Policy allows no other).
+const DOCS_INIT = `fetch('/openapi.json')
+  .then((response) => response.json())
+  .then((spec) => {
+    spec.servers = [{ url: window.location.origin, description: 'The server of this page' }];
+    window.ui = SwaggerUIBundle({ spec, dom_id: '#swagger-ui', deepLinking: true });
+  });
+`;
 
 const ASSETS: Record<string, { file?: string; text?: string; type: string }> = {
   'swagger-ui.css': { file: 'swagger-ui.css', type: 'text/css' },
@@ -90,13 +100,7 @@ export function operationsHandlers(deps: OperationsDeps) {
       return { status: 200, body: await deps.metrics.metrics(), type: deps.metrics.contentType };
     },
 
-    getOpenapiJson(): Reply {
-      return { status: 200, body: deps.contract.json, type: 'application/json', headers: referenceCaching };
-    },
-
-    getOpenapiYaml(): Reply {
-      return { status: 200, body: deps.contract.yaml, type: 'application/yaml', headers: referenceCaching };
-    },
+    ...contractHandlers(deps),
 
     getDocs(): Reply {
       return { status: 200, body: DOCS_PAGE, type: 'text/html; charset=utf-8' };
