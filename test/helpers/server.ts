@@ -79,7 +79,10 @@ export async function startServerOn(
     const text = await res.text();
     checker.check({ method, path, status: res.status, headers: res.headers, text });
     let parsed: unknown;
-    if (text !== '' && /json/.test(res.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    // JSON and problem+json; not NDJSON (application/x-ndjson), which is lines of JSON.
+    if (text !== '' && /^application\/([\w.-]+\+)?json\b/.test(res.headers.get('content-type') ?? '')) {
+      parsed = JSON.parse(text);
+    }
     return { status: res.status, headers: res.headers, text, body: parsed };
   }
 
