@@ -14,7 +14,6 @@ import { SignJWT } from 'jose';
 import type { Database } from '../../src/data/database.js';
 import { loadMigrations, migrate } from '../../src/data/migrations.js';
 import { createPostgres } from '../../src/data/postgres.js';
-import type { Statement } from '../../src/data/sql-catalog.js';
 import { POSTGRES_MIGRATIONS_DIR } from '../../src/config/paths.js';
 import {
   adminQuery,
@@ -25,32 +24,9 @@ import {
   type TestDatabase,
 } from '../helpers/databases.js';
 import { startServer, startServerOn, type TestServer } from '../helpers/server.js';
+import { watched } from '../helpers/watched-database.js';
 
 const q = (v: unknown) => encodeURIComponent(JSON.stringify(v));
-
-/** A Database that counts the statements run, by name, and can be told to fail one. */
-function watched(db: Database): {
-  db: Database;
-  runs: (name: string) => number;
-  failOn: (name: string, nth: number) => void;
-} {
-  const counts = new Map<string, number>();
-  let failing: { name: string; nth: number } | undefined;
-  const wrapped: Database = Object.create(db) as Database;
-  wrapped.query = async <R>(stmt: Statement, values?: Record<string, unknown>): Promise<R[]> => {
-    const n = (counts.get(stmt.name) ?? 0) + 1;
-    counts.set(stmt.name, n);
-    if (failing && failing.name === stmt.name && n === failing.nth) throw new Error('injected failure');
-    return db.query<R>(stmt, values);
-  };
-  return {
-    db: wrapped,
-    runs: (name) => counts.get(name) ?? 0,
-    failOn: (name, nth) => {
-      failing = { name, nth: (counts.get(name) ?? 0) + nth };
-    },
-  };
-}
 
 /** A GET over node:http, to see the encoded bytes and to stop reading at will. */
 function get(url: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
