@@ -111,10 +111,10 @@ async function prepare() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function session(catalog) {
+async function session(catalog, planMode = 'force_generic_plan') {
   const client = new pg.Client({
     connectionString: url,
-    options: '-c plan_cache_mode=force_generic_plan -c statement_timeout=600000',
+    options: `-c plan_cache_mode=${planMode} -c statement_timeout=600000`,
   });
   await client.connect();
   const run = async (name, values) => {
@@ -156,7 +156,7 @@ async function windowPage(run, contains, cursor) {
   return { ms: floor.ms + page.ms, items: items.length, next };
 }
 
-async function measureFilters(run, label) {
+async function measureFilters(run, label, { walk: walking = true } = {}) {
   const out = [];
   for (const { name, filter } of FILTERS) {
     const contains = JSON.stringify(filter);
@@ -177,6 +177,19 @@ async function measureFilters(run, label) {
       });
       unbounded.push(u.ms);
       unboundedItems = Math.min(u.rows.length, S.limit);
+    }
+    if (!walking) {
+      const row = {
+        index: label,
+        filter: name,
+        window_first_page_ms: +median(first).toFixed(2),
+        window_first_page_items: items,
+        unbounded_first_page_ms: +median(unbounded).toFixed(2),
+        unbounded_first_page_items: unboundedItems,
+      };
+      log(JSON.stringify(row));
+      out.push(row);
+      continue;
     }
     // The whole walk, once: pages, matches, the slowest statement pair, the total.
     let cursor = {};
@@ -263,6 +276,9 @@ async function main() {
   result.without.filters = await measureFilters(run, 'user_id only');
   result.without.plan_rare = await planOf(client, catalog, JSON.stringify({ marker: 'needle' }));
   result.without.insert = await insertCost(client, run);
+  const customWithout = await session(catalog, 'force_custom_plan');
+  result.without.custom_plans = await measureFilters(customWithout.run, 'user_id only, custom plans', { walk: false });
+  await customWithout.client.end();
   log('building the GIN index (jsonb_path_ops) on every partition');
   const started = process.hrtime.bigint();
   await client.query('CREATE INDEX records_payload_gin_idx ON records USING gin (payload jsonb_path_ops)');
@@ -282,6 +298,12 @@ async function main() {
   result.with.plan_rare = await planOf(withGin.client, catalog, JSON.stringify({ marker: 'needle' }));
   result.with.plan_common = await planOf(withGin.client, catalog, JSON.stringify({ kind: 'k0' }));
   result.with.insert = await insertCost(withGin.client, withGin.run);
+  // For reference: plans made for each value (not what the service runs), with the index there.
+  const custom = await session(catalog, 'force_custom_plan');
+  result.with.custom_plans = await measureFilters(custom.run, 'user_id + GIN, custom plans', { walk: false });
+  result.with.custom_plan_rare = await planOf(custom.client, catalog, JSON.stringify({ marker: 'needle' }));
+  result.with.custom_plan_common = await planOf(custom.client, catalog, JSON.stringify({ kind: 'k0' }));
+  await custom.client.end();
   await withGin.client.query('DROP INDEX IF EXISTS records_payload_gin_idx');
   await withGin.client.end();
   mkdirSync(join(ROOT, '.reports/bench'), { recursive: true });
