@@ -19,7 +19,8 @@
 // each without the GIN index, then with it (built on the partitioned table, so on every
 // partition), and the cost of inserts (bulkInsertRecords of 1000 rows) with and without it.
 // Settings: USER_ROWS=1000000 OTHER_ROWS=1000000 OTHER_USERS=1000 DAYS=365 SCAN_ROWS=10000
-//           LIMIT=20 RUNS=5 INSERT_BATCHES=20
+//           LIMIT=20 RUNS=5 INSERT_BATCHES=20; INSERT_ONLY=1 measures only the inserts (without,
+//           with, without the index again)
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -256,6 +257,24 @@ async function insertCost(client, run) {
   return { batches: S.insertBatches, rows_per_batch: 1000, median_ms: +median(times).toFixed(1) };
 }
 
+/**
+ * INSERT_ONLY=1: the cost of inserts alone, without the index, with it, and without it again, so
+ * that a drift of the machine in between shows.
+ */
+async function insertOnly(client, run, result) {
+  result.insert_only = [];
+  for (const gin of [false, true, false]) {
+    if (gin) await client.query('CREATE INDEX records_payload_gin_idx ON records USING gin (payload jsonb_path_ops)');
+    else await client.query('DROP INDEX IF EXISTS records_payload_gin_idx');
+    const r = { gin, ...(await insertCost(client, run)) };
+    log(JSON.stringify(r));
+    result.insert_only.push(r);
+  }
+  await client.query('DROP INDEX IF EXISTS records_payload_gin_idx');
+  await client.end();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
 async function main() {
   const { SqlCatalog } = await import(join(ROOT, 'dist/src/data/sql-catalog.js'));
   const catalog = SqlCatalog.load(join(ROOT, 'sql/postgres/queries'));
@@ -272,6 +291,7 @@ async function main() {
     ),
   });
   const result = { settings: S, at: new Date().toISOString(), without: {}, with: {} };
+  if (env.INSERT_ONLY === '1') return insertOnly(client, run, result);
   result.without.sizes = await sizes();
   result.without.filters = await measureFilters(run, 'user_id only');
   result.without.plan_rare = await planOf(client, catalog, JSON.stringify({ marker: 'needle' }));
