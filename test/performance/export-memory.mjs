@@ -21,6 +21,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clearInterval, setInterval } from 'node:timers';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
@@ -66,7 +67,9 @@ async function startServer() {
   });
   for (let i = 0; i < 300; i++) {
     const ok = await new Promise((r) =>
-      http.get(`http://127.0.0.1:${port}/health`, (res) => (res.resume(), r(res.statusCode === 200))).on('error', () => r(false)),
+      http
+        .get(`http://127.0.0.1:${port}/health`, (res) => (res.resume(), r(res.statusCode === 200)))
+        .on('error', () => r(false)),
     );
     if (ok) return { port, child };
     await new Promise((r) => setTimeout(r, 100));
@@ -108,7 +111,12 @@ function exportOnce(port, pid, { encoding = 'identity', slowMs = 0, forSeconds =
     const started = process.hrtime.bigint();
     let bytes = 0;
     const req = http.get(
-      { host: '127.0.0.1', port, path: '/data/export?user_id=bench-user', headers: { 'accept-encoding': encoding } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/data/export?user_id=bench-user',
+        headers: { 'accept-encoding': encoding },
+      },
       (res) => {
         const done = (complete) => {
           clearInterval(sampler);
@@ -173,7 +181,12 @@ try {
     runs.push(r);
     await new Promise((res) => setTimeout(res, 1000));
   }
-  const result = { at: new Date().toISOString(), node: process.version, rss_at_rest_mib: +idle.toFixed(1), runs };
+  const result = {
+    at: new Date().toISOString(),
+    node: process.version,
+    rss_at_rest_mib: +idle.toFixed(1),
+    runs,
+  };
   mkdirSync(join(ROOT, '.reports/bench'), { recursive: true });
   const file = join(ROOT, `.reports/bench/export-memory-${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));

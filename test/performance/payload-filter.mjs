@@ -264,7 +264,10 @@ async function insertCost(client, run) {
 async function insertOnly(client, run, result) {
   result.insert_only = [];
   for (const gin of [false, true, false]) {
-    if (gin) await client.query('CREATE INDEX records_payload_gin_idx ON records USING gin (payload jsonb_path_ops)');
+    if (gin)
+      await client.query(
+        'CREATE INDEX records_payload_gin_idx ON records USING gin (payload jsonb_path_ops)',
+      );
     else await client.query('DROP INDEX IF EXISTS records_payload_gin_idx');
     const r = { gin, ...(await insertCost(client, run)) };
     log(JSON.stringify(r));
@@ -297,7 +300,9 @@ async function main() {
   result.without.plan_rare = await planOf(client, catalog, JSON.stringify({ marker: 'needle' }));
   result.without.insert = await insertCost(client, run);
   const customWithout = await session(catalog, 'force_custom_plan');
-  result.without.custom_plans = await measureFilters(customWithout.run, 'user_id only, custom plans', { walk: false });
+  result.without.custom_plans = await measureFilters(customWithout.run, 'user_id only, custom plans', {
+    walk: false,
+  });
   await customWithout.client.end();
   log('building the GIN index (jsonb_path_ops) on every partition');
   const started = process.hrtime.bigint();
