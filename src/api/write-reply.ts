@@ -34,7 +34,8 @@ export function writeReply(ctx: Koa.Context, reply: Reply): void {
  * A streamed answer. The stream stops being read when the response closes for any reason (the
  * client went away, or the answer ended): Koa would destroy only the stream it sends, which is
  * the compressor's when the answer is encoded. A HEAD gets an empty stream in its place, so the
- * header fields are GET's (Content-Encoding included) and nothing is read for it. A failure once
+ * header fields are GET's (Content-Encoding included) and nothing past the first chunk (which
+ * the operation reads to answer errors as GET would) is read for it. A failure once
  * the answer has started cannot become a problem+json: the connection is cut, so the client sees
  * a truncated answer rather than a short one that looks whole.
  */
