@@ -23,8 +23,13 @@ export interface paths {
          * List a user's records
          * @description The records of one user, newest first (`created_at` descending, then `id` descending).
          *     Pass `next_cursor` back as `cursor` to read the next page, with the same `user_id`,
-         *     `created_after` and `created_before`; a cursor issued for other values, or altered, is
-         *     refused with `400`. `next_cursor` is `null` on the last page.
+         *     `created_after`, `created_before` and `payload_contains`; a cursor issued for other
+         *     values, or altered, is refused with `400`. `next_cursor` is `null` on the last page.
+         *
+         *     With `payload_contains`, each page examines at most 10,000 of the user's records (from
+         *     the cursor down): a page may then hold fewer records than `limit`, even none, and still
+         *     carry a `next_cursor`. Follow the cursors to the one that is `null`: the walk meets
+         *     every matching record once, however many records the user has and however few match.
          */
         get: operations["listRecords"];
         put?: never;
@@ -33,6 +38,54 @@ export interface paths {
          * @description Creates one record for `user_id`. The response carries the record, its `Location` and its `ETag`.
          */
         post: operations["createRecord"];
+        /**
+         * Erase every record of a user
+         * @description Deletes every record of `user_id` and answers how many it deleted; a second call answers
+         *     `deleted: 0`. `user_id` is required: there is no "delete everything". The records go in
+         *     batches of a thousand, each its own short transaction, newest first: a user with
+         *     millions of records never holds long locks, and if the request is interrupted what was
+         *     deleted stays deleted and a retry deletes the rest. Records created while it runs may
+         *     survive it. Afterwards no read, on any instance or cache level, answers an erased record.
+         *     One `user.erased` change event carries the count (no `data.deleted` per record). Needs
+         *     `data:write` for the caller's own `user_id`, or `data:admin`. Takes an `Idempotency-Key`
+         *     as a create does; the fingerprint is the operation and `user_id`.
+         */
+        delete: operations["eraseUserRecords"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/export": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every record of a user as NDJSON
+         * @description Every record of `user_id`, newest first, as newline-delimited JSON: one record per
+         *     line, each exactly as `GET /data/{id}` answers it, each line ended by a line feed. The
+         *     answer is streamed (chunked): it starts at once and takes as long as the records do, and
+         *     the server's memory does not grow with their number. Honours `created_after`,
+         *     `created_before` and `payload_contains` as the list does. A user with no records: `200`
+         *     with an empty body. Encoded when `Accept-Encoding` asks (gzip, br, zstd). If the server
+         *     fails after the answer has started, the connection is cut before the end of the chunked
+         *     body, so a client never takes a cut export for a whole one. Needs `data:read` for the
+         *     caller's own `user_id`, or `data:admin`; counts as one request against the rate limit.
+         */
+        get: operations["exportRecords"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -490,6 +543,11 @@ export interface components {
             items: components["schemas"]["Record"][];
             /** @description Pass as `cursor` to read the next page; `null` on the last page. */
             next_cursor: string | null;
+        };
+        UserErased: {
+            user_id: components["schemas"]["UserId"];
+            /** @description How many records this request deleted (0 when the user had none left). */
+            deleted: number;
         };
         /** @description The process is alive; nothing else was checked. */
         Health: {
@@ -1048,6 +1106,21 @@ export interface components {
          */
         CreatedBefore: string;
         /**
+         * @description Only records whose payload contains this JSON object, as PostgreSQL's `jsonb @>` defines
+         *     containment: every member given must be present with a value that contains it, at any
+         *     depth; an array contains another when each element of the second is contained in some
+         *     element of the first (order and repeats do not matter); strings, numbers, booleans and
+         *     `null` compare by JSON value (`1.0` is `1`; `"1"` is not `1`). `{}` contains every
+         *     payload. Member names are names, not paths: `{"a.b": 1}` is the member `a.b`.
+         *     Percent-encode the text (`encodeURIComponent`): a `+` left as it is reads as a space.
+         *     At most 2,048 characters, nested no deeper than a payload may be, numbers within the
+         *     payload's limits; not JSON, not an object, or past a limit answers `400`. The same filter
+         *     written with other member order, whitespace, escapes or exponent spelling takes the same
+         *     cursors; any other filter refuses them.
+         * @example {"status":"active","tags":["vip"]}
+         */
+        PayloadContains: string;
+        /**
          * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
          *     and the same body returns the original response and writes nothing; the same key with
          *     another body answers 422; a retry while the first is in progress answers 409 with
@@ -1167,6 +1240,21 @@ export interface operations {
                  * @example 2027-01-01T00:00:00Z
                  */
                 created_before?: components["parameters"]["CreatedBefore"];
+                /**
+                 * @description Only records whose payload contains this JSON object, as PostgreSQL's `jsonb @>` defines
+                 *     containment: every member given must be present with a value that contains it, at any
+                 *     depth; an array contains another when each element of the second is contained in some
+                 *     element of the first (order and repeats do not matter); strings, numbers, booleans and
+                 *     `null` compare by JSON value (`1.0` is `1`; `"1"` is not `1`). `{}` contains every
+                 *     payload. Member names are names, not paths: `{"a.b": 1}` is the member `a.b`.
+                 *     Percent-encode the text (`encodeURIComponent`): a `+` left as it is reads as a space.
+                 *     At most 2,048 characters, nested no deeper than a payload may be, numbers within the
+                 *     payload's limits; not JSON, not an object, or past a limit answers `400`. The same filter
+                 *     written with other member order, whitespace, escapes or exponent spelling takes the same
+                 *     cursors; any other filter refuses them.
+                 * @example {"status":"active","tags":["vip"]}
+                 */
+                payload_contains?: components["parameters"]["PayloadContains"];
             };
             header?: {
                 /**
@@ -1289,6 +1377,147 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             417: components["responses"]["ExpectationFailed"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    eraseUserRecords: {
+        parameters: {
+            query: {
+                /**
+                 * @description The user whose records are listed. Without `data:admin` a caller lists only its own
+                 *     records (its token's `sub`, or its API key's subject); another `user_id` answers `403`.
+                 * @example user123
+                 */
+                user_id: components["parameters"]["UserIdQuery"];
+            };
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description Makes the create safe to retry (IETF httpapi Idempotency-Key): a retry with the same key
+                 *     and the same body returns the original response and writes nothing; the same key with
+                 *     another body answers 422; a retry while the first is in progress answers 409 with
+                 *     Retry-After. The same body means the same JSON value: the order of members, whitespace and
+                 *     the spelling of numbers do not matter. If the first request never finishes (its server
+                 *     died), a retry of the same request takes the key over after a lease (30 s by default).
+                 *     Keys belong to the caller and are kept 24 hours.
+                 * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every record of the user was deleted. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserErased"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            417: components["responses"]["ExpectationFailed"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    exportRecords: {
+        parameters: {
+            query: {
+                /**
+                 * @description The user whose records are listed. Without `data:admin` a caller lists only its own
+                 *     records (its token's `sub`, or its API key's subject); another `user_id` answers `403`.
+                 * @example user123
+                 */
+                user_id: components["parameters"]["UserIdQuery"];
+                /**
+                 * @description Only records created strictly after this instant: RFC 3339 with an offset (`Z` or
+                 *     `+01:00`), e.g. `2026-01-01T00:00:00Z`. A date alone or a time without an offset answers
+                 *     `400`.
+                 * @example 2026-01-01T00:00:00Z
+                 */
+                created_after?: components["parameters"]["CreatedAfter"];
+                /**
+                 * @description Only records created strictly before this instant: RFC 3339 with an offset (`Z` or
+                 *     `+01:00`); a date alone or a time without an offset answers `400`. `created_at` has
+                 *     millisecond precision; an instant between two milliseconds keeps every record made
+                 *     before it.
+                 * @example 2027-01-01T00:00:00Z
+                 */
+                created_before?: components["parameters"]["CreatedBefore"];
+                /**
+                 * @description Only records whose payload contains this JSON object, as PostgreSQL's `jsonb @>` defines
+                 *     containment: every member given must be present with a value that contains it, at any
+                 *     depth; an array contains another when each element of the second is contained in some
+                 *     element of the first (order and repeats do not matter); strings, numbers, booleans and
+                 *     `null` compare by JSON value (`1.0` is `1`; `"1"` is not `1`). `{}` contains every
+                 *     payload. Member names are names, not paths: `{"a.b": 1}` is the member `a.b`.
+                 *     Percent-encode the text (`encodeURIComponent`): a `+` left as it is reads as a space.
+                 *     At most 2,048 characters, nested no deeper than a payload may be, numbers within the
+                 *     payload's limits; not JSON, not an object, or past a limit answers `400`. The same filter
+                 *     written with other member order, whitespace, escapes or exponent spelling takes the same
+                 *     cursors; any other filter refuses them.
+                 * @example {"status":"active","tags":["vip"]}
+                 */
+                payload_contains?: components["parameters"]["PayloadContains"];
+            };
+            header?: {
+                /**
+                 * @description Your id for this request: echoed in the answer's `X-Request-Id` and a problem's
+                 *     `request_id`, and written to the server's log line. 1 to 128 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; any other value, or none, is replaced by an id the server makes.
+                 * @example 5f0c6a0e-3b8e-4c1e-9a57-2d1f0b8c9e11
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records, one JSON object per line (none for a user without records). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {"id":"01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0b","user_id":"user123","payload":{"age":31,"name":"João"},"created_at":"2026-11-30T12:05:00.000Z","updated_at":"2026-11-30T12:05:00.000Z","version":1}
+                     *     {"id":"01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a","user_id":"user123","payload":{"age":30,"name":"João"},"created_at":"2026-11-30T12:00:00.000Z","updated_at":"2026-11-30T12:00:00.000Z","version":1}
+                     */
+                    "application/x-ndjson": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -50,6 +50,11 @@ export interface AppDeps {
   redis?: RedisGateway;
   /** Spans per request (createTracing); unset: none. main.ts wraps storage and redis itself. */
   tracing?: Pick<Tracing, 'httpMiddleware' | 'currentTraceId'>;
+  /**
+   * Sizes fixed in code that tests shrink to reach their edges with few records: the rows one
+   * filtered statement examines, and the records one erase statement deletes.
+   */
+  tuning?: { filterScanRows?: number; eraseBatchRows?: number };
 }
 
 export interface App {
@@ -74,6 +79,7 @@ export async function createApp({
   logger,
   redis = NO_REDIS,
   tracing,
+  tuning = {},
 }: AppDeps): Promise<App> {
   const contract = await loadContract();
   const idempotency = new Idempotency(storage.idempotency, {
@@ -97,6 +103,7 @@ export async function createApp({
       jsonMaxNumberDigits: config.jsonMaxNumberDigits,
       bulkMaxItems: config.bulkMaxItems,
       cursorSecret: config.cursorSecret,
+      ...tuning,
     },
     events,
   );
@@ -128,7 +135,7 @@ export async function createApp({
     },
     idempotency,
   });
-  const records = recordsHandlers(operations);
+  const records = recordsHandlers(operations, { jsonMaxDepth: config.jsonMaxDepth });
   const backend = await createBackend(
     contract.document(),
     {

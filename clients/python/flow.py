@@ -23,6 +23,8 @@ from data_api_client.api.records import (
     bulk_create_records,
     create_record,
     delete_record,
+    erase_user_records,
+    export_records,
     get_record,
     list_records,
     patch_record,
@@ -41,6 +43,7 @@ from data_api_client.models import (
     RecordPage,
     RecordReplace,
     UnauthorizedProblem,
+    UserErased,
 )
 from data_api_client.types import UNSET, Unset
 
@@ -145,6 +148,21 @@ def main() -> None:
     check(deleted.status_code == HTTPStatus.NO_CONTENT, "delete answers 204")
     gone = get_record.sync(record.id, client=client)
     check(isinstance(gone, RecordNotFoundProblem) and gone.code.value == "DAPI-4041", "then 404 record-not-found")
+
+    # Filter by payload content; export as NDJSON (the generator leaves the stream to .content).
+    tagged = list_records.sync(
+        client=client, user_id=user, payload_contains='{"amount": 0.1000000000000000055511151231257827}'
+    )
+    check(isinstance(tagged, RecordPage) and len(tagged.items) == 1, "payload_contains finds the record")
+    export = export_records.sync_detailed(client=client, user_id=user)
+    lines = [json.loads(line) for line in export.content.decode().splitlines() if line.strip()]
+    check(export.status_code == HTTPStatus.OK and len(lines) >= 1, "export answers NDJSON lines")
+
+    # Erase the user: every record goes, counted; a second call counts none.
+    erased = erase_user_records.sync(client=client, user_id=user, idempotency_key=str(uuid.uuid4()))
+    check(isinstance(erased, UserErased) and erased.deleted == len(lines), "erase counts the records")
+    second = erase_user_records.sync(client=client, user_id=user, idempotency_key=str(uuid.uuid4()))
+    check(isinstance(second, UserErased) and second.deleted == 0, "a second erase deletes none")
 
     # No credentials: a typed 401.
     anonymous = list_records.sync(client=Client(base_url=base_url), user_id=user)

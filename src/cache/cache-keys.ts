@@ -37,3 +37,18 @@ export function recordKey(id: RecordId): string {
 export function pagesKey(userId: string): string {
   return `{c:${shardOf(userId)}}u:${userId}`;
 }
+
+/** The entry of a user being erased in the group of this record: refuses the user's bytes there. */
+export function quietKey(id: RecordId, userId: string): string {
+  return `{c:${shardOf(id)}}q:${userId}`;
+}
+
+/** The hash tag of each group, in order. */
+export function groupTags(): string[] {
+  return Array.from({ length: SHARDS }, (_, n) => `{c:${n}}`);
+}
+
+/** The group of a record's keys. */
+export function groupOf(id: RecordId): number {
+  return shardOf(id);
+}

@@ -18,22 +18,26 @@ export interface ChangedRecord {
 
 /** What this instance must do about the others' writes. */
 export interface BusListener {
-  /** Another instance changed these records and these users' first pages. */
-  changed(records: ChangedRecord[], userIds: string[]): void;
+  /**
+   * Another instance changed these records and these users' first pages, and is erasing every
+   * record of the `erased` users.
+   */
+  changed(records: ChangedRecord[], userIds: string[], erased: string[]): void;
   /** Announcements may have been missed: nothing held locally can be trusted. */
   missed(): void;
 }
 
 /**
- * The message on the channel: the sender, the record ids, their ranks (`v`, in the same order)
- * and the user ids. The ranks travel beside the ids, not inside them, so an instance of the
- * previous release still reads `r` as ids and drops them.
+ * The message on the channel: the sender, the record ids, their ranks (`v`, in the same order),
+ * the user ids and the users being erased (`e`). The ranks travel beside the ids, not inside
+ * them, so an instance of the previous release still reads `r` as ids and drops them.
  */
 interface Announcement {
   i: string;
   r?: string[];
   v?: number[];
   u?: string[];
+  e?: string[];
 }
 
 export class InvalidationBus {
@@ -93,12 +97,14 @@ export class InvalidationBus {
     target: { publish(channel: string, message: string): R },
     records: { id: RecordId; rank: number }[],
     userIds: string[],
+    erased: string[] = [],
   ): R {
     const message: Announcement = {
       i: this.instanceId,
       r: records.map((r) => r.id),
       v: records.map((r) => r.rank),
       u: userIds,
+      ...(erased.length > 0 ? { e: erased } : {}),
     };
     return target.publish(this.channel, JSON.stringify(message));
   }
@@ -113,6 +119,6 @@ export class InvalidationBus {
     if (msg.i === this.instanceId) return;
     const ranks = msg.v ?? [];
     const records = (msg.r ?? []).map((id, n) => ({ id: recordIdOf(id), rank: ranks[n] }));
-    this.listener.changed(records, msg.u ?? []);
+    this.listener.changed(records, msg.u ?? [], msg.e ?? []);
   }
 }

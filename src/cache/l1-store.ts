@@ -43,6 +43,8 @@ export class L1Store {
   private seq = 0;
   /** The newest seq among the values forgotten (evicted or cleared): puts marked before it may be stale. */
   private forgottenAt = 0;
+  /** Users whose records were being erased, with the seq and time of the last batch heard of. */
+  private readonly erased = new Map<string, { seq: number; at: number }>();
 
   /**
    * trusted(): whether L1 may answer and be filled now (it holds nothing while untrusted).
@@ -103,8 +105,10 @@ export class L1Store {
     if (held?.kind === 'record' && (held.rank > rank || (held.rank === rank && (held.entry || !entry))))
       return;
     // A deletion is the last state a record reaches, so it is kept whatever was forgotten;
-    // otherwise, when L1 cannot tell, it keeps only the rank (a floor is never served).
-    if (!isDeleted(rank) && this.mayHaveForgotten(mark)) {
+    // otherwise, when L1 cannot tell, it keeps only the rank (a floor is never served). Bytes
+    // of a user whose erase went on after the mark may be of a record it deleted meanwhile.
+    const erasedSince = entry !== undefined && (this.erased.get(entry.userId)?.seq ?? 0) > mark.seq;
+    if (!isDeleted(rank) && (this.mayHaveForgotten(mark) || erasedSince)) {
       if (held) this.set(key, { kind: 'record', seq: 0, rank });
       return;
     }
@@ -158,6 +162,24 @@ export class L1Store {
   invalidatePages(userId: string): void {
     const key = pagesKey(userId);
     if (this.lru.has(key) || this.loading(key)) this.set(key, { kind: 'page', seq: 0 });
+  }
+
+  /**
+   * A batch of an erase of this user's records committed (here or on another instance): every
+   * record of the user held here goes, its first pages too, and bytes of the user loaded before
+   * now are refused. A rank kept without bytes (a floor) stays: it orders, and is never served.
+   */
+  eraseUser(userId: string): void {
+    const now = Date.now();
+    // A put marked over an L1 lifetime ago is refused anyway (mayHaveForgotten).
+    for (const [u, at] of this.erased) if (now - at.at >= this.options.ttlMs) this.erased.delete(u);
+    this.erased.set(userId, { seq: ++this.seq, at: now });
+    const held: string[] = [];
+    for (const [key, value] of this.lru.entries()) {
+      if (value.kind === 'record' && value.entry?.userId === userId) held.push(key);
+    }
+    for (const key of held) this.lru.delete(key);
+    this.invalidatePages(userId);
   }
 
   /** Drops every entry: announcements may have been missed. */

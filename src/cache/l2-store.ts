@@ -12,7 +12,7 @@
 import type { RecordEntry } from '../domain/record-cache.js';
 import type { RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
-import { pagesKey, recordKey, tagOf } from './cache-keys.js';
+import { groupOf, groupTags, pagesKey, quietKey, recordKey, tagOf } from './cache-keys.js';
 import { withCacheScripts } from './cache-scripts.js';
 import type { L2Budget } from './l2-budget.js';
 import type { PageCommands } from './page-scripts.js';
@@ -35,6 +35,12 @@ export interface CacheWrite {
   records: { id: RecordId; rank: number; entry?: RecordEntry }[];
   /** The users whose cached first pages the write made stale. */
   users: string[];
+  /**
+   * A batch of an erase of this user: `records` are its deletions, put only over what L2 holds
+   * of them, and the user's bytes are refused in every group for a tombstone's life
+   * (record-scripts.ts, dapiRecordErase). No records: the erase is about to start.
+   */
+  erasing?: string;
 }
 
 /**
@@ -43,6 +49,7 @@ export interface CacheWrite {
  */
 export interface CommandSink {
   dapiRecordPut(...args: Parameters<RecordCommands['dapiRecordPut']>): unknown;
+  dapiRecordErase(...args: Parameters<RecordCommands['dapiRecordErase']>): unknown;
   dapiPageInvalidate(...args: Parameters<PageCommands['dapiPageInvalidate']>): unknown;
 }
 
@@ -107,12 +114,34 @@ export class L2Store {
    * one place that says how a write changes L2. Returns how many commands it added.
    */
   addWrite(sink: CommandSink, write: CacheWrite): number {
-    for (const { id, rank, entry } of write.records) this.putRecord(sink, id, rank, entry, '1');
+    let commands = write.users.length;
+    if (write.erasing !== undefined) {
+      commands += this.addErase(sink, write.erasing, write.records);
+    } else {
+      for (const { id, rank, entry } of write.records) this.putRecord(sink, id, rank, entry, '1');
+      commands += write.records.length;
+    }
     for (const u of write.users) {
       const [gen, page] = this.pageKeys(u);
       sink.dapiPageInvalidate(gen, page, String(this.options.ttlSeconds * 2));
     }
-    return write.records.length + write.users.length;
+    return commands;
+  }
+
+  /** One dapiRecordErase per group: the user's quiet key, and the deletions of the group's records. */
+  private addErase(sink: CommandSink, userId: string, records: CacheWrite['records']): number {
+    const byGroup = groupTags().map(() => ({ keys: [] as string[], ranks: [] as string[] }));
+    for (const { id, rank } of records) {
+      const group = byGroup[groupOf(id)]!;
+      group.keys.push(this.key(recordKey(id)));
+      group.ranks.push(String(rank));
+    }
+    const life = String(this.options.tombstoneTtlSeconds);
+    groupTags().forEach((tag, n) => {
+      const { keys, ranks } = byGroup[n]!;
+      sink.dapiRecordErase(1 + keys.length, this.key(`${tag}q:${userId}`), ...keys, life, ...ranks);
+    });
+    return byGroup.length;
   }
 
   private putRecord(
@@ -128,6 +157,8 @@ export class L2Store {
       this.key(key),
       now,
       before,
+      // A deletion has no owner to hold back: the group's key of no user, which is never set.
+      this.key(quietKey(id, entry?.userId ?? '')),
       String(rank),
       entry ? encodeContent(entry) : '',
       String(this.options.ttlSeconds),

@@ -43,7 +43,7 @@ import { L2Store, type CacheWrite } from './l2-store.js';
 import { RecentWriters } from './recent-writers.js';
 import { ReplayQueue } from './replay-queue.js';
 import { SingleFlight } from './single-flight.js';
-import { changeRank, rankOf } from './versions.js';
+import { changeRank, deletedRank, rankOf } from './versions.js';
 import { WriteThrough } from './write-through.js';
 
 export interface CacheOptions {
@@ -82,7 +82,7 @@ export class RecordCache implements RecordCachePort {
     private readonly options: CacheOptions,
   ) {
     this.bus = new InvalidationBus(redis, {
-      changed: (records, userIds) => this.changedElsewhere(records, userIds),
+      changed: (records, userIds, erased) => this.changedElsewhere(records, userIds, erased),
       missed: () => this.l1.clear(),
     });
     this.l1 = new L1Store(
@@ -214,15 +214,38 @@ export class RecordCache implements RecordCachePort {
     if (!(await this.writeThrough.send(write))) this.replay.remember(write.records, users);
   }
 
+  async eraseStarting(userId: string): Promise<void> {
+    if (!this.options.enabled || !this.redis.configured) return;
+    // Nothing to remember when Redis misses it: the batches set the quiet keys again.
+    await this.writeThrough.send({ records: [], users: [], erasing: userId });
+  }
+
+  async erased(userId: string, records: { id: RecordId; deletedVersion: number }[]): Promise<void> {
+    if (!this.options.enabled) return;
+    this.l1.eraseUser(userId);
+    if (!this.redis.configured) return;
+    const write: CacheWrite = {
+      records: records.map((r) => ({ id: r.id, rank: deletedRank(r.deletedVersion) })),
+      users: [userId],
+      erasing: userId,
+    };
+    // Replayed as plain deletions (replay-queue.ts), over whatever L2 holds or not.
+    if (!(await this.writeThrough.send(write))) this.replay.remember(write.records, write.users);
+    // Again: a read here may have taken a record from L2 before the batch reached it, and put
+    // it after the first drop (L1 drops what it holds of a user, it keeps no rank per record).
+    this.l1.eraseUser(userId);
+  }
+
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
   recentWriters(n: number): Promise<string[]> {
     return this.writers.newest(n);
   }
 
   /** Another instance wrote: L1 keeps nothing older than what it announced. */
-  private changedElsewhere(records: ChangedRecord[], userIds: string[]): void {
+  private changedElsewhere(records: ChangedRecord[], userIds: string[], erased: string[]): void {
     for (const r of records) this.l1.raiseRecord(r.id, r.rank ?? UNKNOWN_RANK);
     for (const u of userIds) this.l1.invalidatePages(u);
+    for (const u of erased) this.l1.eraseUser(u);
   }
 
   /**

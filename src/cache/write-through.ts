@@ -56,7 +56,7 @@ export class WriteThrough {
   private async inOneTrip(c: RedisClient & CacheCommands, write: CacheWrite): Promise<boolean> {
     const pipe = c.pipeline();
     const needed = this.l2.addWrite(pipelineSink(pipe), write) + 1;
-    this.bus.announce(pipe, ranks(write), write.users);
+    this.bus.announce(pipe, ranks(write), write.users, erased(write));
     this.writers.note(pipe, write.users);
     const replies = await pipe.exec();
     if (!replies || replies.length < needed || replies.slice(0, needed).some(([err]) => err)) {
@@ -71,12 +71,13 @@ export class WriteThrough {
     this.l2.addWrite(
       {
         dapiRecordPut: (...args) => sent.push(c.dapiRecordPut(...args)),
+        dapiRecordErase: (...args) => sent.push(c.dapiRecordErase(...args)),
         dapiPageInvalidate: (...args) => sent.push(c.dapiPageInvalidate(...args)),
       },
       write,
     );
     await Promise.all(sent);
-    await this.bus.announce(c, ranks(write), write.users);
+    await this.bus.announce(c, ranks(write), write.users, erased(write));
   }
 }
 
@@ -85,7 +86,15 @@ function pipelineSink(pipe: ChainableCommander): CommandSink {
   return pipe as ChainableCommander & CommandSink;
 }
 
-/** What the announcement names: each record with its rank, never its bytes. */
+/**
+ * What the announcement names: each record with its rank, never its bytes. An erase names its
+ * user instead of its records (a batch is up to a thousand ids; the others drop the user's).
+ */
 function ranks(write: CacheWrite): { id: RecordId; rank: number }[] {
+  if (write.erasing !== undefined) return [];
   return write.records.map((r) => ({ id: r.id, rank: r.rank }));
+}
+
+function erased(write: CacheWrite): string[] {
+  return write.erasing === undefined ? [] : [write.erasing];
 }

@@ -5,9 +5,13 @@
 import { compactJsonText, type JsonText } from '../domain/json-value.js';
 import type {
   DeletedRecord,
+  ErasedRecord,
+  ListPosition,
   ListQuery,
+  ListRange,
   NewRecord,
   RecordsRepository,
+  ScanQuery,
   StoredRecord,
 } from '../domain/records.js';
 import type { Database } from './database.js';
@@ -61,12 +65,28 @@ export function nearIdTime(id: string): { near_from: string; near_to: string } |
 const ANYWHERE = { near_from: '-infinity', near_to: 'infinity' };
 /** The cursor of the first page: after every row (statements take no NULL "no bound", see records.sql). */
 const FIRST = { cursor_created_at: 'infinity', cursor_id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+/** The floor of a scan that goes down to the oldest row. */
+const LAST = { created_at: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+
+/** The bounds every list statement takes (listRecordsByUser, listRecordsContaining, findListPosition). */
+function listBounds(q: Omit<ScanQuery, 'skip'>): Record<string, unknown> {
+  return {
+    user_id: q.userId,
+    created_after: q.createdAfter?.toISOString() ?? '-infinity',
+    created_before: q.createdBefore?.toISOString() ?? 'infinity',
+    cursor_created_at: q.after?.createdAt.toISOString() ?? FIRST.cursor_created_at,
+    cursor_id: q.after?.id ?? FIRST.cursor_id,
+  };
+}
 
 export const POSTGRES_RECORD_STATEMENTS = [
   'insertRecord',
   'bulkInsertRecords',
   'findRecordById',
   'listRecordsByUser',
+  'listRecordsContaining',
+  'findListPosition',
+  'eraseRecords',
   'updateRecordPayload',
   'deleteRecord',
   'findRecordVersion',
@@ -127,15 +147,38 @@ export class PostgresRecordsRepository implements RecordsRepository {
   }
 
   async listByUser(q: ListQuery): Promise<StoredRecord[]> {
-    const rows = await this.db.query<Row>(this.sql.listRecordsByUser, {
-      user_id: q.userId,
-      created_after: q.createdAfter?.toISOString() ?? '-infinity',
-      created_before: q.createdBefore?.toISOString() ?? 'infinity',
-      cursor_created_at: q.after?.createdAt.toISOString() ?? FIRST.cursor_created_at,
-      cursor_id: q.after?.id ?? FIRST.cursor_id,
-      limit: q.limit,
-    });
+    if (q.contains) {
+      const { filter, floor } = q.contains;
+      const rows = await this.db.query<Row>(this.sql.listRecordsContaining, {
+        ...listBounds(q),
+        floor_created_at: floor?.createdAt.toISOString() ?? LAST.created_at,
+        floor_id: floor?.id ?? LAST.id,
+        contains: filter.text,
+        limit: q.limit,
+      });
+      return rows.map(toRecord);
+    }
+    const rows = await this.db.query<Row>(this.sql.listRecordsByUser, { ...listBounds(q), limit: q.limit });
     return rows.map(toRecord);
+  }
+
+  async positionAt(q: ScanQuery): Promise<ListPosition | null> {
+    const rows = await this.db.query<{ created_at: Date; id: string }>(this.sql.findListPosition, {
+      ...listBounds(q),
+      skip: q.skip,
+    });
+    const row = rows[0];
+    return row ? { createdAt: row.created_at, id: row.id } : null;
+  }
+
+  eraseRange(userId: string, range: ListRange): Promise<ErasedRecord[]> {
+    return this.db.query<ErasedRecord>(this.sql.eraseRecords, {
+      user_id: userId,
+      below_created_at: range.below?.createdAt.toISOString() ?? FIRST.cursor_created_at,
+      below_id: range.below?.id ?? FIRST.cursor_id,
+      from_created_at: range.from?.createdAt.toISOString() ?? LAST.created_at,
+      from_id: range.from?.id ?? LAST.id,
+    });
   }
 
   async updatePayload(
@@ -161,7 +204,6 @@ export class PostgresRecordsRepository implements RecordsRepository {
     const row = rows[0];
     return row ? { userId: row.user_id, version: row.version, deletedAt: row.deleted_at } : null;
   }
-
 
   async findVersion(id: string): Promise<number | null> {
     if (!UUID.test(id)) return null;

@@ -17,9 +17,25 @@ export interface ChangeEvent {
   time: string;
 }
 
+/**
+ * A user's records were erased (DELETE /data?user_id=...): one event for the whole erase, with
+ * how many records it deleted, instead of one data.deleted per record.
+ */
+export interface UserErasedEvent {
+  type: 'user.erased';
+  user_id: string;
+  /** How many records this erase deleted (0 when there were none left). */
+  deleted: number;
+  /** When the erase finished, RFC 3339: the user had no records left then. */
+  time: string;
+}
+
+/** Every event the stream carries. */
+export type StreamEvent = ChangeEvent | UserErasedEvent;
+
 export interface EventPublisher {
   /** Publishes the events in order. Resolves in every case; never rejects. */
-  publish(events: ChangeEvent[]): Promise<void>;
+  publish(events: StreamEvent[]): Promise<void>;
 }
 
 /**

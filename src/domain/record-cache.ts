@@ -63,6 +63,17 @@ export interface RecordCache {
    * `since` is the mark taken before the write's statement.
    */
   written(since: CacheMark, records: RecordChange[], userIds: string[]): Promise<void>;
+  /**
+   * Before an erase of a user's records starts: from now until a tombstone's life after its last
+   * batch, no level stores bytes of the user's records, so a read that loaded one before it was
+   * deleted cannot store it after.
+   */
+  eraseStarting(userId: string): Promise<void>;
+  /**
+   * After a batch of an erase committed: every level drops the user's records and first pages
+   * (what it holds of the batch becomes a deletion of the version removed), on every instance.
+   */
+  erased(userId: string, records: { id: RecordId; deletedVersion: number }[]): Promise<void>;
   /** The users who wrote most recently, newest first (empty without Redis), for warming. */
   recentWriters(n: number): Promise<string[]>;
 }

@@ -6,7 +6,13 @@
  * so an alert can fire; consumers that need every change reconcile from the database by
  * `version`. See docs/events.md.
  */
-import { NoopPublisher, type ChangeEvent, type EventPublisher } from '../domain/events.js';
+import {
+  NoopPublisher,
+  type ChangeEvent,
+  type EventPublisher,
+  type StreamEvent,
+  type UserErasedEvent,
+} from '../domain/events.js';
 import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
 
 export interface RedisStreamOptions {
@@ -19,7 +25,19 @@ export interface RedisStreamOptions {
 }
 
 /** The stream fields of an event, in a fixed order (XADD takes field value pairs). */
-export function eventFields(event: ChangeEvent): string[] {
+export function eventFields(event: StreamEvent): string[] {
+  if (event.type === 'user.erased') {
+    return [
+      'type',
+      event.type,
+      'user_id',
+      event.user_id,
+      'deleted',
+      String(event.deleted),
+      'time',
+      event.time,
+    ];
+  }
   return [
     'type',
     event.type,
@@ -46,6 +64,25 @@ export function eventFromFields(fields: string[]): ChangeEvent | undefined {
   if (type !== 'data.created' && type !== 'data.updated' && type !== 'data.deleted') return undefined;
   if (!id || !userId || !Number.isInteger(version) || !time) return undefined;
   return { type, id, user_id: userId, version, time };
+}
+
+/** Reads a user.erased event back from stream fields; undefined when it is not one, or incomplete. */
+export function userErasedFromFields(fields: string[]): UserErasedEvent | undefined {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const userId = map.get('user_id');
+  const deleted = Number(map.get('deleted'));
+  const time = map.get('time');
+  if (
+    map.get('type') !== 'user.erased' ||
+    !userId ||
+    !Number.isSafeInteger(deleted) ||
+    deleted < 0 ||
+    !time
+  ) {
+    return undefined;
+  }
+  return { type: 'user.erased', user_id: userId, deleted, time };
 }
 
 function countFailures(replies: [Error | null, unknown][] | null, expected: number): number {
@@ -75,7 +112,7 @@ export class RedisStreamPublisher implements EventPublisher {
     this.onFailed = options.onFailed ?? (() => undefined);
   }
 
-  async publish(events: ChangeEvent[]): Promise<void> {
+  async publish(events: StreamEvent[]): Promise<void> {
     if (events.length === 0) return;
     let failed = events.length;
     try {

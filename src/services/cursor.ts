@@ -9,6 +9,8 @@ export interface CursorScope {
   userId: string;
   createdAfter: string | null;
   createdBefore: string | null;
+  /** The payload filter's digest (record-listing.ts), null without one. */
+  contains?: string | null;
 }
 
 export interface CursorPosition {
@@ -21,6 +23,8 @@ interface CursorBody {
   u: string;
   a: string | null;
   b: string | null;
+  /** Absent in cursors without a payload filter (and in those issued before filters existed). */
+  f?: string;
   t: string;
   i: string;
 }
@@ -40,6 +44,7 @@ export class CursorCodec {
       u: scope.userId,
       a: scope.createdAfter,
       b: scope.createdBefore,
+      ...(scope.contains ? { f: scope.contains } : {}),
       t: position.createdAt,
       i: position.id,
     };
@@ -64,6 +69,7 @@ export class CursorCodec {
       body.u !== scope.userId ||
       body.a !== scope.createdAfter ||
       body.b !== scope.createdBefore ||
+      (body.f ?? null) !== (scope.contains ?? null) ||
       typeof body.t !== 'string' ||
       typeof body.i !== 'string'
     ) {

@@ -11,7 +11,16 @@ import { recordIdOf, type RecordId } from '../domain/record-id.js';
 import type { StoredRecord } from '../domain/records.js';
 import type { Idempotency, LeaseGuard } from './idempotency.js';
 import { evaluate, type Conditions } from './conditions.js';
-import { bulkBytes, entryOf, entryReply, etagOf, pageBytes } from './record-views.js';
+import {
+  bulkBytes,
+  entryOf,
+  entryReply,
+  erasedBytes,
+  etagOf,
+  NDJSON_TYPE,
+  pageBytes,
+} from './record-views.js';
+import { ndjsonStream } from './record-stream.js';
 import { notFound, type RecordsService } from './records-service.js';
 import { JSON_TYPE, type Reply } from './reply.js';
 
@@ -37,7 +46,17 @@ export interface ListInput {
   cursor?: string;
   createdAfter?: string;
   createdBefore?: string;
+  /** payload_contains, parsed as JSON (any value; the records service checks it). */
+  contains?: unknown;
 }
+
+export type ExportInput = Omit<ListInput, 'limit' | 'cursor'>;
+
+/**
+ * An export reads chunks of about a MiB of records, a thousand rows at most, each chunk one short
+ * statement (two with a payload filter): memory stays flat however many records a user has.
+ */
+const EXPORT_CHUNKS = { targetBytes: 1024 * 1024, maxRows: 1000 };
 
 export interface RecordOperationsDeps {
   records: RecordsService;
@@ -98,17 +117,59 @@ export class RecordOperations {
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     // The hot path, the first page of the default size without filters, is cached; other pages
     // go to the database: one entry per user keeps the cache's memory bounded (docs/caching.md).
+    // A filtered page is never cached: each filter would be an entry of its own (docs/caching.md).
     if (
       limit !== DEFAULT_PAGE_SIZE ||
       input.cursor !== undefined ||
       input.createdAfter !== undefined ||
-      input.createdBefore !== undefined
+      input.createdBefore !== undefined ||
+      input.contains !== undefined
     ) {
       const bytes = await this.loadPage({ ...input, limit });
       return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': 'miss' } };
     }
     const { bytes, source } = await this.firstPage(input.userId);
     return { status: 200, body: bytes, type: JSON_TYPE, headers: { 'X-Cache': source } };
+  }
+
+  /**
+   * Every record of the user, newest first, as NDJSON streamed with back-pressure; the same
+   * bounds and filter as the list, checked before the answer starts. Never cached.
+   */
+  async export(who: Principal, input: ExportInput): Promise<Reply> {
+    requireScope(who, 'data:read');
+    requireActingFor(who, input.userId);
+    this.deps.observer.seen(input.userId);
+    const { body, sent } = await ndjsonStream(this.deps.records.exportChunks(input, EXPORT_CHUNKS));
+    return { status: 200, body, type: NDJSON_TYPE, streamed: sent, audit: { users: [input.userId] } };
+  }
+
+  /**
+   * Deletes every record of the user, a batch at a time, each batch gone from every cache level
+   * of every instance before the next is deleted; keyed by Idempotency-Key as a create is.
+   */
+  async erase(who: Principal, userId: string, idem: IdempotentRequest): Promise<Reply> {
+    requireScope(who, 'data:write');
+    requireActingFor(who, userId);
+    return this.once(who, idem, async (lease) => {
+      // Once, before the first batch: an erase is safe to run twice (a retry that takes the key
+      // over after the lease deletes what is left), so later batches are not held to the window.
+      lease.beforeWrite();
+      await this.deps.cache.eraseStarting(userId);
+      const deleted = await this.deps.records.erase(userId, (batch) =>
+        this.deps.cache.erased(
+          userId,
+          batch.map((r) => ({ id: recordIdOf(r.id), deletedVersion: r.version })),
+        ),
+      );
+      this.deps.observer.seen(userId);
+      return {
+        status: 200,
+        body: erasedBytes(userId, deleted),
+        type: JSON_TYPE,
+        audit: { users: [userId], count: deleted },
+      };
+    });
   }
 
   async get(who: Principal, id: RecordId, conditions: Conditions = {}): Promise<Reply> {
@@ -182,7 +243,7 @@ export class RecordOperations {
     return pageBytes(page.items, page.nextCursor);
   }
 
-  /** Runs a create at most once per Idempotency-Key of this caller (when keys are kept). */
+  /** Runs a write at most once per Idempotency-Key of this caller (when keys are kept). */
   private once(
     who: Principal,
     idem: IdempotentRequest,

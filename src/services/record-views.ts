@@ -44,6 +44,19 @@ export function pageBytes(items: StoredRecord[], nextCursor: string | null): Buf
   );
 }
 
+/** The media type of an export: newline-delimited JSON, one record a line. */
+export const NDJSON_TYPE = 'application/x-ndjson';
+
+/** Records as export lines: each its usual JSON (recordText), then a line feed. */
+export function ndjsonBytes(items: StoredRecord[]): Buffer {
+  return Buffer.from(items.map((r) => `${recordText(r)}\n`).join(''));
+}
+
+/** The JSON bytes of an erase's answer (the contract's UserErased). */
+export function erasedBytes(userId: string, deleted: number): Buffer {
+  return Buffer.from(`{"user_id":${JSON.stringify(userId)},"deleted":${deleted}}`);
+}
+
 /** The JSON bytes of a bulk create's answer (BulkCreateResponse), from the records' cached bytes. */
 export function bulkBytes(entries: RecordEntry[]): Buffer {
   const parts: Buffer[] = [Buffer.from('{"items":[')];

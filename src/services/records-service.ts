@@ -4,9 +4,21 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../domain/errors.js';
-import type { DeletedRecord, RecordsRepository, StoredRecord } from '../domain/records.js';
+import type {
+  DeletedRecord,
+  ErasedRecord,
+  ListPosition,
+  RecordsRepository,
+  StoredRecord,
+} from '../domain/records.js';
 import { NoopPublisher, type ChangeEvent, type ChangeType, type EventPublisher } from '../domain/events.js';
-import { CursorCodec, type CursorScope } from './cursor.js';
+import {
+  RecordListing,
+  type ChunkSizing,
+  type ListRequest,
+  type RecordPage,
+  type WalkRequest,
+} from './record-listing.js';
 import {
   inspectJson,
   isJsonObject,
@@ -26,34 +38,36 @@ export interface RecordsServiceOptions {
   jsonMaxNumberDigits: number;
   bulkMaxItems: number;
   cursorSecret: Buffer;
+  /** Most rows one statement of a filtered list examines (default FILTER_SCAN_ROWS). */
+  filterScanRows?: number;
+  /** Most records one erase statement deletes (default ERASE_BATCH_ROWS). */
+  eraseBatchRows?: number;
 }
 
 export type { Precondition } from './conditions.js';
+export type { ListRequest, RecordPage, WalkRequest } from './record-listing.js';
 
-export interface ListRequest {
-  userId: string;
-  limit: number;
-  cursor?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export interface RecordPage {
-  items: StoredRecord[];
-  nextCursor: string | null;
-}
+/** The scan window of a filtered list: docs/performance.md, "Payload filters", measured it. */
+export const FILTER_SCAN_ROWS = 10_000;
+/** An erase deletes this many records per statement, each committed on its own. */
+export const ERASE_BATCH_ROWS = 1000;
 
 const PATCH_ATTEMPTS = 5;
 
 export class RecordsService {
-  private readonly cursors: CursorCodec;
+  private readonly listing: RecordListing;
 
   constructor(
     private readonly repo: RecordsRepository,
     private readonly options: RecordsServiceOptions,
     private readonly events: EventPublisher = new NoopPublisher(),
   ) {
-    this.cursors = new CursorCodec(options.cursorSecret);
+    this.listing = new RecordListing(repo, {
+      cursorSecret: options.cursorSecret,
+      jsonMaxDepth: options.jsonMaxDepth,
+      jsonMaxNumberDigits: options.jsonMaxNumberDigits,
+      scanRows: options.filterScanRows ?? FILTER_SCAN_ROWS,
+    });
   }
 
   /**
@@ -128,39 +142,46 @@ export class RecordsService {
     return this.repo.findById(id);
   }
 
-  async list(req: ListRequest): Promise<RecordPage> {
-    const createdAfter = instantOf(req.createdAfter, 'created_after');
-    const createdBefore = instantOf(req.createdBefore, 'created_before', { roundUp: true });
-    const scope: CursorScope = {
-      userId: req.userId,
-      createdAfter: createdAfter?.toISOString() ?? null,
-      createdBefore: createdBefore?.toISOString() ?? null,
-    };
-    let after: { createdAt: Date; id: string } | null = null;
-    if (req.cursor !== undefined) {
-      const position = this.cursors.decode(req.cursor, scope);
-      if (!position) {
-        throw new AppError('invalidCursor', {
-          detail: 'The cursor is malformed, altered, or was issued for another user or other filters.',
-          errors: [{ location: 'query', pointer: 'cursor', detail: 'not a cursor issued for this query' }],
-        });
-      }
-      after = { createdAt: new Date(position.createdAt), id: position.id };
+  list(req: ListRequest): Promise<RecordPage> {
+    return this.listing.page(req);
+  }
+
+  /** Every record of the request's list, newest first, in chunks (checked before it returns). */
+  exportChunks(req: WalkRequest, sizing: ChunkSizing): AsyncGenerator<StoredRecord[]> {
+    return this.listing.chunks(req, sizing);
+  }
+
+  /**
+   * Deletes every record of the user, a batch per statement from the newest down, each
+   * committed on its own; `erased` hears of each batch before the next starts (the cache drops
+   * them). Records created while it runs are deleted too, unless they arrive after its second
+   * look from the newest. Publishes one user.erased event; returns how many it deleted.
+   */
+  async erase(userId: string, erased: (batch: ErasedRecord[]) => Promise<void>): Promise<number> {
+    const rows = this.options.eraseBatchRows ?? ERASE_BATCH_ROWS;
+    let deleted = 0;
+    let below: ListPosition | null = null;
+    // Two passes from the newest down: the second deletes what was created during the first
+    // (usually nothing: one statement that finds no row). A writer that keeps creating records
+    // for the user cannot keep the erase running.
+    for (let pass = 0; pass < 2;) {
+      const from = await this.repo.positionAt({
+        userId,
+        createdAfter: null,
+        createdBefore: null,
+        after: below,
+        skip: rows - 1,
+      });
+      const batch = await this.repo.eraseRange(userId, { below, from });
+      deleted += batch.length;
+      if (batch.length > 0) await erased(batch);
+      below = from;
+      if (from === null) pass++;
     }
-    const rows = await this.repo.listByUser({
-      userId: req.userId,
-      limit: req.limit + 1,
-      createdAfter,
-      createdBefore,
-      after,
-    });
-    const items = rows.slice(0, req.limit);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > req.limit && last
-        ? this.cursors.encode(scope, { createdAt: last.createdAt.toISOString(), id: last.id })
-        : null;
-    return { items, nextCursor };
+    await this.events.publish([
+      { type: 'user.erased', user_id: userId, deleted, time: new Date().toISOString() },
+    ]);
+    return deleted;
   }
 
   /**
@@ -250,36 +271,6 @@ export class RecordsService {
 
 function changeEvent(type: ChangeType, r: StoredRecord): ChangeEvent {
   return { type, id: r.id, user_id: r.userId, version: r.version, time: r.updatedAt.toISOString() };
-}
-
-// The instants the database stores: years 1 to 9999 (ISO 8601 without expansion).
-const MIN_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
-const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
-
-/**
- * A date-time query value as an instant. A leap second (23:59:60, valid RFC 3339) is read as the
- * last millisecond of its minute; instants outside years 1–9999 are refused with 400. Digits
- * past the millisecond (created_at has three) are dropped, which keeps "strictly after" exact;
- * with roundUp (an exclusive upper bound) a value between two milliseconds goes to the next
- * one, so "strictly before 12:00:00.1234" still holds a record made at 12:00:00.123.
- */
-function instantOf(value: string | undefined, name: string, { roundUp = false } = {}): Date | null {
-  if (value === undefined) return null;
-  let ms = Date.parse(value);
-  if (Number.isNaN(ms) && /:60(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value)) {
-    ms = Date.parse(value.replace(/:60(\.\d+)?(?=Z|[+-]\d\d:\d\d$)/i, ':59.999'));
-  }
-  if (Number.isNaN(ms) || ms < MIN_INSTANT || ms > MAX_INSTANT) {
-    throw new AppError('validationFailed', {
-      detail: `${name} must be an RFC 3339 date-time between the years 1 and 9999.`,
-      errors: [
-        { location: 'query', pointer: name, detail: 'must be a date-time between the years 1 and 9999' },
-      ],
-    });
-  }
-  const beyondMs = /\.\d{3}(\d+)/.exec(value)?.[1];
-  if (roundUp && beyondMs !== undefined && /[1-9]/.test(beyondMs)) ms += 1;
-  return new Date(ms);
 }
 
 export function notFound(): AppError {

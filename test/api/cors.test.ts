@@ -76,7 +76,7 @@ describe('CORS', () => {
       const res = await s.request('OPTIONS', '/data', { headers: preflight(APP, 'POST') });
       expect(res.status).toBe(405);
       expect(res.body.code).toBe('DAPI-4051');
-      expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+      expect(res.headers.get('allow')).toBe('GET, HEAD, POST, DELETE');
       expect(corsHeaders(res)).toEqual([]);
     });
   });
@@ -154,7 +154,8 @@ describe('CORS', () => {
 
     test('then a preflight without credentials answers 204 with the methods of the path', async () => {
       for (const [path, method, methods] of [
-        ['/data', 'POST', 'GET, HEAD, POST'],
+        ['/data', 'POST', 'GET, HEAD, POST, DELETE'],
+        ['/data/export', 'GET', 'GET, HEAD'],
         ['/data/01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a', 'PATCH', 'GET, HEAD, PUT, PATCH, DELETE'],
         ['/data/bulk', 'POST', 'POST'],
         ['/health', 'GET', 'GET, HEAD'],
@@ -185,10 +186,10 @@ describe('CORS', () => {
     });
 
     test('then a preflight for a method the path does not declare lists only the declared ones', async () => {
-      const res = await s.request('OPTIONS', '/data', { headers: preflight(APP, 'DELETE') });
+      const res = await s.request('OPTIONS', '/data', { headers: preflight(APP, 'PUT') });
       expect(res.status).toBe(204);
-      // The browser compares and refuses the DELETE itself.
-      expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST');
+      // The browser compares and refuses the PUT itself.
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, DELETE');
       const bulk = await s.request('OPTIONS', '/data/bulk', { headers: preflight(APP, 'GET') });
       expect(bulk.headers.get('access-control-allow-methods')).toBe('POST');
     });
@@ -196,7 +197,7 @@ describe('CORS', () => {
     test('then a preflight from a disallowed origin is answered as if CORS were off', async () => {
       const res = await s.request('OPTIONS', '/data', { headers: preflight(EVIL, 'POST') });
       expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+      expect(res.headers.get('allow')).toBe('GET, HEAD, POST, DELETE');
       expect(corsHeaders(res)).toEqual([]);
       expect(varies(res)).toContain('origin');
     });

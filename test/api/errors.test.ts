@@ -265,9 +265,12 @@ describe('bad input answers 4xx problem+json and writes nothing', () => {
   });
 
   test('when a method is not declared for a path, then 405 with Allow', async () => {
-    const res = await s.request('DELETE', '/data');
+    const res = await s.request('PUT', '/data');
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST, DELETE');
+    // /data/export is not /data/{id} with id=export: it takes GET (and HEAD) only.
+    const onExport = await s.request('DELETE', '/data/export');
+    expect([onExport.status, onExport.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
     const onRecord = await s.request('POST', '/data/some-id', { body: {} });
     expect(onRecord.status).toBe(405);
     expect(onRecord.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE');

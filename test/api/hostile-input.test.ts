@@ -1396,3 +1396,123 @@ describe('the default budget of failed authentication (rate limiting otherwise o
     expect(Object.fromEntries(statuses)).toEqual({ 401: 30, 429: 100 });
   });
 });
+
+/*
+ * payload_contains, the export and the erase (issue 15): injection through the filter's keys and
+ * values, filters huge and deep, percent-encoding tricks, JSON that is not an object, names that
+ * look like paths; an erase or an export aimed at everyone. Nothing is written, nothing leaks.
+ */
+describe('hostile payload filters, exports and erases (PostgreSQL)', () => {
+  const b = {} as Bench;
+  beforeAll(async () => open(await startServer('postgres'), b));
+  afterAll(async () => {
+    await b.s?.close();
+  });
+  afterEach(() => expectIntact(b));
+
+  const filtered = (raw: string, path = '/data') => get(`${path}?user_id=sql-filter&payload_contains=${raw}`);
+  const erase = (query: string): Hostile => ({ method: 'DELETE', path: `/data${query}` });
+
+  test('when injection strings are the keys and values of a filter, then they are data: each finds exactly its record', async () => {
+    const made: string[] = [];
+    for (const x of INJECTIONS) {
+      const created = await send(b.s, post(create(JSON.stringify({ [x]: x, other: 1 }), 'sql-filter')));
+      b.rows++;
+      made.push(created.body.id as string);
+    }
+    for (const [i, x] of INJECTIONS.entries()) {
+      const found = await send(b.s, filtered(q(JSON.stringify({ [x]: x }))));
+      expect([x, found.status, found.body.items.map((r: { id: string }) => r.id)]).toEqual([
+        x,
+        200,
+        [made[i]],
+      ]);
+      // The key with another value, or the value under another key, finds nothing.
+      const crossed = await send(b.s, filtered(q(JSON.stringify({ [x]: `${x} ` }))));
+      expect([x, crossed.body.items]).toEqual([x, []]);
+    }
+  });
+
+  test.each([
+    ['MongoDB operators', '{"$ne":null}'],
+    ['a nested operator', '{"other":{"$gt":0}}'],
+    ['a path-like name', '{"other.x":1}'],
+    ['a JSONPath', '{"$.other":1}'],
+    ['quotes in a name', '{"o\\"ther":1}'],
+    ['a name with a backslash', '{"other\\\\":1}'],
+    ['@ and $', '{"@":1,"$":1}'],
+    ['SQL in a name', '{"other\') OR true --":1}'],
+  ])('when a filter names %s, then it is a plain member name: nothing matches', async (_what, filter) => {
+    const a = await send(b.s, filtered(q(filter)));
+    expect([filter, a.status, a.body.items]).toEqual([filter, 200, []]);
+  });
+
+  test.each<[string, string, string]>([
+    ['over 2,048 characters', q(JSON.stringify({ a: 'y'.repeat(3000) })), 'DAPI-4001'],
+    ['300 levels deep in 1,801 characters', q(`${'{"a":'.repeat(300)}1${'}'.repeat(300)}`), 'DAPI-4004'],
+    ['400 arrays deep', q(`{"a":${nestArrays(400)}}`), 'DAPI-4004'],
+    ['encoded twice', q(q('{"a":1}')), 'DAPI-4002'],
+    ['a malformed escape', '%7B%22a%22%3A%G1%7D', 'DAPI-4002'],
+    ['an overlong UTF-8 form', '%7B%22a%22%3A%22%C0%AE%22%7D', 'DAPI-4002'],
+    ['a raw U+0000 in a string (JSON takes no raw control character)', q('{"a":"\u0000"}'), 'DAPI-4002'],
+    ['U+0000 escaped in a value', q('{"a":"\\u0000"}'), 'DAPI-4004'],
+    ['a lone surrogate escaped', q('{"a":"\\udc00"}'), 'DAPI-4004'],
+    ['a number past a double', q('{"a":1e999}'), 'DAPI-4004'],
+    ['a member twice', q('{"a":1,"a":1}'), 'DAPI-4002'],
+    ['JSON that is an array', q('[{"a":1}]'), 'DAPI-4001'],
+    ['JSON that is a string holding an object', q('"{\\"a\\":1}"'), 'DAPI-4001'],
+    ['JSON that is true', 'true', 'DAPI-4001'],
+    ['a byte-order mark before the object', q('\ufeff{"a":1}'), 'DAPI-4002'],
+    ['JavaScript, not JSON', q("{a:1,'b':2}"), 'DAPI-4002'],
+  ])('when payload_contains is %s, then 400 before any statement', async (_what, raw, code) => {
+    for (const path of ['/data', '/data/export']) expectRefused(await send(b.s, filtered(raw, path)), code);
+  });
+
+  test('when payload_contains is repeated or written as a nested query object, then 400', async () => {
+    const one = q('{"a":1}');
+    for (const query of [
+      `payload_contains=${one}&payload_contains=${one}`,
+      `payload_contains[]=${one}`,
+      `payload_contains[a]=1`,
+      `payload_contains.a=1`,
+    ]) {
+      expectRefused(await send(b.s, get(`/data?user_id=sql-filter&${query}`)), 'DAPI-4001');
+    }
+  });
+
+  test('when a + is sent unencoded in a filter, then it is a space (application/x-www-form-urlencoded); encoded, it is a +', async () => {
+    const created = await send(b.s, post(create('{"s":"a+b"}', 'sql-filter')));
+    b.rows++;
+    const plain = await send(b.s, filtered('%7B%22s%22%3A%22a+b%22%7D'));
+    const encoded = await send(b.s, filtered(q('{"s":"a+b"}')));
+    expect([plain.body.items, encoded.body.items.map((r: { id: string }) => r.id)]).toEqual([
+      [],
+      [created.body.id],
+    ]);
+  });
+
+  test.each([
+    ['no user_id', ''],
+    ['an empty user_id', '?user_id='],
+    ['a wildcard', '?user_id=*'],
+    ['a SQL pattern', `?user_id=${q('%')}`],
+    ['SQL injection', `?user_id=${q("' OR '1'='1")}`],
+    ['a NUL', '?user_id=victim%00'],
+    ['two user_ids', '?user_id=owner&user_id=victim'],
+    ['a nested query object', '?user_id[]=owner'],
+    ['an unknown parameter beside it', '?user_id=owner&all=true'],
+  ])('when an erase names %s, then 400 and nothing is deleted', async (_what, query) => {
+    expectRefused(await send(b.s, erase(query)), 'DAPI-4001');
+  });
+
+  test('when an export names another user by injection, a wildcard or nothing, then 400 before anything is streamed', async () => {
+    for (const query of [
+      '',
+      '?user_id=*',
+      `?user_id=${q("owner' OR '1'='1")}`,
+      '?user_id=owner&user_id=victim',
+    ]) {
+      expectRefused(await send(b.s, get(`/data/export${query}`)), 'DAPI-4001');
+    }
+  });
+});

@@ -118,6 +118,42 @@ describe('the TypeScript client against the server', () => {
     expect(order).toEqual([...order].sort().reverse());
   });
 
+  test('when a user is exported and filtered, then the NDJSON lines come as records, newest first, with every digit', async () => {
+    const user = 'exporter';
+    const c = new DataApiClient({ baseUrl: s.url, bearerToken: await mintToken(user) });
+    const big = '9007199254740993';
+    await c.bulkCreateRecords(
+      Array.from({ length: 30 }, (_, i) => ({
+        user_id: user,
+        payload: { i, kind: i % 2 === 0 ? 'even' : 'odd', big: exactNumber(big) },
+      })),
+    );
+    const all: DataRecord[] = [];
+    for await (const record of c.exportRecords({ user_id: user })) all.push(record);
+    expect(all.map((r) => r.payload.i)).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
+    expect(all.every((r) => numberText(r.payload.big) === big)).toBe(true);
+    const odd: DataRecord[] = [];
+    for await (const record of c.exportRecords({ user_id: user, payload_contains: '{"kind":"odd"}' }))
+      odd.push(record);
+    expect(odd).toHaveLength(15);
+    const filtered = await c.listRecords({ user_id: user, payload_contains: '{"kind":"even"}', limit: 5 });
+    expect(filtered.data.items.map((r) => r.payload.kind)).toEqual(Array(5).fill('even'));
+  });
+
+  test('when a user is erased, then every record goes, the answer counts them, and a retry with the key replays it', async () => {
+    const user = 'erased-user';
+    const c = new DataApiClient({ baseUrl: s.url, bearerToken: await mintToken(user) });
+    const created = await c.bulkCreateRecords(
+      Array.from({ length: 12 }, (_, i) => ({ user_id: user, payload: { i } })),
+    );
+    const first = await c.eraseUser(user, { idempotencyKey: 'erase-once' });
+    expect(first.data).toEqual({ user_id: user, deleted: 12 });
+    const replay = await c.eraseUser(user, { idempotencyKey: 'erase-once' });
+    expect([replay.data, replay.meta.idempotentReplayed]).toEqual([{ user_id: user, deleted: 12 }, true]);
+    expect((await c.eraseUser(user)).data.deleted).toBe(0);
+    await expect(c.getRecord(created.data[0]!.id)).rejects.toMatchObject({ status: 404 });
+  });
+
   test('when the record has not changed, then a conditional read is "not modified", not an error', async () => {
     const { data } = await client.createRecord({ user_id: 'ana', payload: { v: 1 } });
     const unchanged = await client.getRecord(data.id, { ifNoneMatch: entityTag(data) });

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/data/database.js';
 import { postgresStorage } from '../../src/data/postgres-storage.js';
@@ -44,6 +44,7 @@ export async function startServerOn(
   db: Database,
   env: Record<string, string> = {},
   logLines?: Record<string, unknown>[],
+  tuning?: AppDeps['tuning'],
 ): Promise<TestServer> {
   // Rate limiting and authentication are off unless a test turns them on: suites send hundreds
   // of requests from one address, and test/api/auth.test.ts covers who may do what.
@@ -61,7 +62,7 @@ export async function startServerOn(
         write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
       })
     : createLogger(config.logLevel);
-  const app = await createApp({ config, storage: postgresStorage(db), logger, redis });
+  const app = await createApp({ config, storage: postgresStorage(db), logger, redis, tuning });
   const server: Server = createHttpServer(app.koa, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -78,7 +79,10 @@ export async function startServerOn(
     const text = await res.text();
     checker.check({ method, path, status: res.status, headers: res.headers, text });
     let parsed: unknown;
-    if (text !== '' && /json/.test(res.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    // JSON and problem+json; not NDJSON (application/x-ndjson), which is lines of JSON.
+    if (text !== '' && /^application\/([\w.-]+\+)?json\b/.test(res.headers.get('content-type') ?? '')) {
+      parsed = JSON.parse(text);
+    }
     return { status: res.status, headers: res.headers, text, body: parsed };
   }
 
@@ -97,9 +101,13 @@ export async function startServerOn(
 }
 
 /** A fresh test database of the given kind with the app over it. */
-export async function startServer(kind: BackendKind, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(
+  kind: BackendKind,
+  env: Record<string, string> = {},
+  options: { logLines?: Record<string, unknown>[]; tuning?: AppDeps['tuning'] } = {},
+): Promise<TestServer> {
   const testDb = await openTestDatabase(kind);
-  const server = await startServerOn(testDb.db, env);
+  const server = await startServerOn(testDb.db, env, options.logLines, options.tuning);
   return {
     ...server,
     testDb,

@@ -3,7 +3,8 @@
  * have) on one real Redis, and the interleavings that HTTP races produce only now and then made
  * to happen every time: a write that committed first but reaches the cache last, a write that
  * reaches it after the delete that followed it, a reader whose database load is overtaken by a
- * delete, and L1 forgetting what it knew in between. docs/caching.md ("Writes ordered by version").
+ * delete, and L1 forgetting what it knew in between; and the same against an erase of the user
+ * (DELETE /data?user_id=). docs/caching.md ("Writes ordered by version", "Erasing a user").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RecordCache, type CacheOptions } from '../../src/cache/record-cache.js';
@@ -132,6 +133,69 @@ describe('two instances on one Redis', () => {
     release(entry(2)); // what the database said before the write
     expect((await reading).entry?.version).toBe(2);
     for (const c of [a, a, b, b]) expect(await versionIn(c, id)).toBe(3);
+  });
+});
+
+describe('an erase of the user, on two instances', () => {
+  let a: RecordCache;
+  let b: RecordCache;
+  beforeAll(async () => {
+    a = await instance();
+    b = await instance();
+  });
+  const gone = async (): Promise<RecordEntry | null> => null;
+  const user = (n: number) => `eraser-${n}-${randomBytes(3).toString('hex')}`;
+  const entryOf = (version: number, userId: string): RecordEntry => ({ ...entry(version), userId });
+
+  test('when a reader loads a record that L2 does not hold and an erase deletes it before the fill, then no level keeps it', async () => {
+    const owner = user(1);
+    const id = newId();
+    let release!: (e: RecordEntry) => void;
+    const reading = a.getRecord(id, () => new Promise<RecordEntry>((resolve) => (release = resolve)));
+    await settle();
+    await b.eraseStarting(owner);
+    await b.erased(owner, [{ id, deletedVersion: 1 }]);
+    await settle();
+    release(entryOf(1, owner)); // what the database said before the erase
+    expect((await reading).entry?.version).toBe(1);
+    // L2 held nothing to put a deletion over: the quiet key refused the late bytes.
+    for (const c of [a, b, a]) expect(await versionIn(c, id, gone)).toBeNull();
+    expect(await versionIn(await instance(), id, gone)).toBeNull();
+  });
+
+  test('when a write committed before the erase reaches the cache after it, then its record is not kept, with or without a copy in L2', async () => {
+    for (const heldBefore of [true, false]) {
+      const owner = user(2);
+      const id = newId();
+      if (heldBefore) await a.written(a.mark(), [{ id, entry: entryOf(1, owner) }], [owner]);
+      const sinceLate = a.mark();
+      await b.eraseStarting(owner);
+      await b.erased(owner, [{ id, deletedVersion: 2 }]);
+      await a.written(sinceLate, [{ id, entry: entryOf(2, owner) }], [owner]);
+      await settle();
+      for (const c of [a, b, a, b])
+        expect({ heldBefore, version: await versionIn(c, id, gone) }).toEqual({ heldBefore, version: null });
+      expect({ heldBefore, version: await versionIn(await instance(), id, gone) }).toEqual({
+        heldBefore,
+        version: null,
+      });
+    }
+  });
+
+  test('when one instance erases a user, then the other drops every record of the user its L1 holds, and only those', async () => {
+    const owner = user(3);
+    const mine = [newId(), newId(), newId()];
+    const other = newId();
+    for (const id of mine) await b.written(b.mark(), [{ id, entry: entryOf(1, owner) }], [owner]);
+    await b.written(b.mark(), [{ id: other, entry: entryOf(1, 'someone-else') }], ['someone-else']);
+    for (const id of [...mine, other]) expect((await a.getRecord(id, noLoad)).entry?.version).toBe(1);
+    expect((await a.getRecord(other, noLoad)).source).toBe('hit-l1');
+    await b.erased(owner, [{ id: mine[0]!, deletedVersion: 1 }]);
+    await settle();
+    // Not held in L1 any more: L2 says (a deletion for the first, the bytes of the others until their batch).
+    expect((await a.getRecord(mine[0]!, gone)).entry).toBeNull();
+    expect((await a.getRecord(mine[1]!, noLoad)).source).toBe('hit-l2');
+    expect((await a.getRecord(other, noLoad)).source).toBe('hit-l1');
   });
 });
 

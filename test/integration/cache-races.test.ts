@@ -241,6 +241,67 @@ describe('writes that race', () => {
   }, 120_000);
 });
 
+describe('an erase racing reads', () => {
+  test('when a user is erased through one instance while both read its records and first page, then afterwards no instance serves any of them', async () => {
+    for (let round = 0; round < 3; round++) {
+      const user = `racer-erase-${round}`;
+      // 2,500 records: three batches of the erase (a thousand each) and a last look.
+      const ids: string[] = [];
+      for (let b = 0; b < 3; b++) {
+        const items = Array.from({ length: b < 2 ? 1000 : 500 }, (_, i) => ({
+          user_id: user,
+          payload: { b, i },
+        }));
+        const res = await pick(b).request('POST', '/data/bulk', { body: { items } });
+        expect(res.status).toBe(201);
+        ids.push(...res.body.items.map((r: { id: string }) => r.id));
+      }
+      // Records from every batch of the erase, read through both instances (L1 and L2 filled),
+      // some by their upper-case id.
+      const sample = ids.filter((_, i) => i % 50 === 0);
+      const path = (id: string, i: number) => `/data/${i % 3 === 0 ? id.toUpperCase() : id}`;
+      for (const s of both()) {
+        for (const [i, id] of sample.entries())
+          expect((await s.request('GET', path(id, i))).status).toBe(200);
+        expect((await s.request('GET', `/data?user_id=${user}`)).body.items).toHaveLength(20);
+      }
+      let erased = false;
+      const erase = pick(round).request('DELETE', `/data?user_id=${user}`);
+      void erase.then(() => (erased = true));
+      // Readers on both instances fill both levels with whatever they find until it is answered.
+      const readers = both().map(async (s, k) => {
+        let reads = 0;
+        while (!erased) {
+          const i = (reads * 7 + k) % sample.length;
+          await s.request('GET', path(sample[i]!, i + k));
+          if (reads % 5 === 0) await s.request('GET', `/data?user_id=${user}`);
+          reads++;
+        }
+        return reads;
+      });
+      const answer = await erase;
+      const reads = await Promise.all(readers);
+      expect([answer.status, answer.body]).toEqual([200, { user_id: user, deleted: 2500 }]);
+      expect(reads.every((n) => n > 0)).toBe(true);
+      for (const [i, id] of sample.entries()) {
+        await expectTruth(`/data/${id}`, round);
+        await expectTruth(path(id, i + 1), round);
+      }
+      const page = (await truth.request('GET', `/data?user_id=${user}`)).body;
+      expect(page).toEqual({ items: [], next_cursor: null });
+      for (const s of both()) {
+        for (let read = 0; read < 2; read++) {
+          expect({ round, read, page: (await s.request('GET', `/data?user_id=${user}`)).body }).toEqual({
+            round,
+            read,
+            page,
+          });
+        }
+      }
+    }
+  }, 180_000);
+});
+
 describe('the time of each version', () => {
   test('when 30 writers race on one record, then updated_at and the event times never go back as the version grows', async () => {
     const id = await create('clock', { n: 0 });

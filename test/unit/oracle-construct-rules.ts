@@ -75,6 +75,7 @@ export const FUNCTIONS: Readonly<Record<string, string>> = {
   TO_CHAR: 'raise-application-error',
   RAISE_APPLICATION_ERROR: 'raise-application-error',
   JSON_TABLE: 'json-table-columns',
+  JSON_EXISTS: 'json-exists-passing',
 };
 
 /** Column types of CREATE TABLE (the text after the column name, up to NOT NULL, DEFAULT, ...). */
@@ -127,7 +128,70 @@ export const PHRASES: readonly (Construct & { phrase: RegExp })[] = [
   { id: 'json-type', what: 'PL/SQL parameters of type JSON', phrase: /\bIN +JSON\b/ },
   { id: 'plsql-dup-val-on-index', what: 'EXCEPTION WHEN DUP_VAL_ON_INDEX', phrase: /\bDUP_VAL_ON_INDEX\b/ },
   { id: 'json-object-modifier', what: 'JSON (OBJECT)', phrase: /\bJSON \(OBJECT\)/ },
+  {
+    id: 'json-exists-passing',
+    what: 'JSON_EXISTS(payload, \'<path>\' [PASSING :bind AS "vN", ...] TYPE (STRICT))',
+    phrase: /\bJSON_EXISTS\(PAYLOAD, '' (PASSING :PC\d+ AS "V\d+"(, :PC\d+ AS "V\d+")* )?TYPE \(STRICT\)\)/,
+  },
+  {
+    id: 'json-exists-type-strict',
+    what: 'TYPE (STRICT) in JSON_EXISTS: no casting in comparisons',
+    phrase: /\bTYPE \(STRICT\)/,
+  },
+  {
+    id: 'offset-fetch-next',
+    what: 'OFFSET :n ROWS FETCH NEXT 1 ROWS ONLY',
+    phrase: /\bOFFSET :\w+ ROWS FETCH NEXT 1 ROWS ONLY$/,
+  },
 ];
+
+/**
+ * The SQL/JSON path constructs a JSON_EXISTS path may use (oracle-payload-filter.ts writes them),
+ * each cited in docs/oracle.md under its id. checkJsonPath reads a path token by token.
+ */
+export const PATH_CONSTRUCTS: readonly (Construct & { token: RegExp })[] = [
+  {
+    id: 'sqljson-path-filter',
+    what: '$ (the payload), ?( ... ) a filter, @ the current item',
+    token: /^(\?\(|\$|@)/,
+  },
+  { id: 'sqljson-path-filter', what: 'conditions joined by && ', token: /^ && / },
+  { id: 'sqljson-path-filter', what: 'a comparison == ', token: /^ == / },
+  { id: 'sqljson-path-filter', what: 'exists( ... ) and the closing )', token: /^(exists\(|\))/ },
+  { id: 'sqljson-path-variables', what: 'a PASSING variable $vN', token: /^\$v[1-9][0-9]*/ },
+  {
+    id: 'sqljson-path-quoted-member',
+    what: '."name", every character but A-Z a-z 0-9 _ as \\uXXXX',
+    token: /^\."(?:[A-Za-z0-9_]|\\u[0-9a-f]{4})*"/,
+  },
+  { id: 'sqljson-path-array-wildcard', what: '[*] every element', token: /^\[\*\]/ },
+  { id: 'sqljson-path-type-method', what: 'the item method .type()', token: /^\.type\(\)/ },
+  {
+    id: 'sqljson-path-literals',
+    what: 'the literals true, false, "" and the type names',
+    token: /^(true|false|"(object|array|string|number|boolean|null|)")/,
+  },
+];
+
+/** Every construct of a JSON_EXISTS path that the list does not hold (empty: it passes). */
+export function checkJsonPath(path: string): string[] {
+  let rest = path;
+  while (rest.length > 0) {
+    // The longest token any construct reads here ($v1 is a variable, not $ and then v1).
+    const match = PATH_CONSTRUCTS.map((c) => c.token.exec(rest)?.[0] ?? '').reduce(
+      (a, b) => (b.length > a.length ? b : a),
+      '',
+    );
+    if (match === '') return [`path construct at "${rest.slice(0, 20)}" is not in the list`];
+    rest = rest.slice(match.length);
+  }
+  return [];
+}
+
+/** The path literals of the JSON_EXISTS conditions in a statement. */
+export function jsonExistsPaths(text: string): string[] {
+  return [...text.matchAll(/JSON_EXISTS\(payload, '([^']*)'/gi)].map((m) => m[1] as string);
+}
 
 /** Everything the list names, for the check that docs/oracle.md cites each id. */
 export function constructIds(): string[] {
@@ -139,6 +203,7 @@ export function constructIds(): string[] {
       ...JSON_TABLE_COLUMNS.map((c) => c.id),
       ...COLLECTION_ELEMENTS.map((c) => c.id),
       ...PHRASES.map((c) => c.id),
+      ...PATH_CONSTRUCTS.map((c) => c.id),
     ]),
   ];
 }
@@ -168,6 +233,8 @@ const NOT_FUNCTIONS = new Set([
   'SELECT',
   'IF',
   'EXISTS',
+  // TYPE (STRICT) of JSON_EXISTS: a clause, not a function (a phrase of its own below).
+  'TYPE',
   'RECORDS',
   'IDEMPOTENCY_KEYS',
   'SCHEMA_MIGRATIONS',
@@ -286,6 +353,13 @@ function functionProblems(sql: string): string[] {
   return problems;
 }
 
+function jsonExistsProblems(sql: string): string[] {
+  const form = PHRASES.find((p) => p.id === 'json-exists-passing')!.phrase;
+  const found = sql.match(/\bJSON_EXISTS\(/g)?.length ?? 0;
+  const allowed = sql.match(new RegExp(form.source, 'g'))?.length ?? 0;
+  return found === allowed ? [] : ['JSON_EXISTS in a form not in the list'];
+}
+
 /** Every construct of one statement that the list does not hold (empty: the statement passes). */
 export function checkOracleStatement(text: string): string[] {
   const sql = normalize(text);
@@ -298,6 +372,7 @@ export function checkOracleStatement(text: string): string[] {
     ...jsonTableProblems(sql),
     ...collectionProblems(sql),
     ...functionProblems(sql),
+    ...jsonExistsProblems(sql),
   );
   return problems;
 }

@@ -38,6 +38,7 @@ import { POSTGRES_QUERIES_DIR } from '../../src/config/paths.js';
 import type { JsonText } from '../../src/domain/json-value.js';
 
 const ID = '0190f5e4-7a1b-7c2d-8e3f-123456789abc';
+const ID2 = '0190f5e4-7a1b-7c2d-8e3f-123456789abd';
 const AT = new Date('2025-03-04T05:06:07.891Z');
 const ROW = {
   ID: uuidToRaw(ID),
@@ -71,6 +72,11 @@ function recordingDb() {
         return { outBinds: { created_at: (binds.created_at?.val as Date | null) ?? AT } };
       case 'deleteRecord':
         return { rowsAffected: 1, outBinds: { out_user_id: ['u1'], out_version: [1] } };
+      case 'eraseRecords':
+        return {
+          rowsAffected: 2,
+          outBinds: { out_id: [uuidToRaw(ID), uuidToRaw(ID2)], out_version: [1, 3] },
+        };
       case 'findRecordVersion':
         return { rows: [{ VERSION: 1 }] };
       case 'claimIdempotencyKey':
@@ -116,6 +122,17 @@ async function exerciseAll(repo: OracleRecordsRepository): Promise<void> {
       await repo.listByUser({ userId: 'u1', limit: 3, createdAfter, createdBefore: null, after });
     }
   }
+  const filter = { value: { a: 1, s: 'x' }, text: '{"a":1,"s":"x"}' as JsonText };
+  await repo.listByUser({
+    userId: 'u1',
+    limit: 3,
+    createdAfter: null,
+    createdBefore: null,
+    after: null,
+    contains: { filter, floor: { createdAt: AT, id: ID } },
+  });
+  await repo.positionAt({ userId: 'u1', createdAfter: AT, createdBefore: null, after: null, skip: 9 });
+  await repo.eraseRange('u1', { below: null, from: { createdAt: AT, id: ID } });
   await repo.updatePayload(ID, '{"b":2}' as JsonText, 1);
   await repo.delete(ID, null);
   await repo.findVersion(ID);

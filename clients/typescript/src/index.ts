@@ -28,6 +28,8 @@ export type RecordMergePatch = Schemas['RecordMergePatch'];
 export type RecordPage = Schemas['RecordPage'];
 export type Payload = Schemas['Payload'];
 export type ListQuery = NonNullable<paths['/data']['get']['parameters']['query']>;
+export type ExportQuery = paths['/data/export']['get']['parameters']['query'];
+export type UserErased = Schemas['UserErased'];
 
 export interface DataApiClientOptions {
   /** E.g. `http://localhost:8000` or `https://<host>` (the contract's `servers`). */
@@ -215,6 +217,40 @@ export class DataApiClient {
       options,
     );
     return { data: undefined, meta };
+  }
+
+  /** Every record of a user, newest first, read from the NDJSON export as it arrives. */
+  async *exportRecords(query: ExportQuery, options: RequestOptions = {}): AsyncGenerator<DataRecord> {
+    const params = { query, header: this.id(options) };
+    const { data } = await this.send<ReadableStream<Uint8Array>>(
+      () => this.api.GET('/data/export', { params, parseAs: 'stream', signal: options.signal }),
+      options,
+    );
+    // A reader rather than for-await: browsers' ReadableStream is not async-iterable everywhere.
+    const reader = data.getReader();
+    const decoder = new TextDecoder();
+    let rest = '';
+    try {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        const lines = (rest + decoder.decode(chunk.value, { stream: true })).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.trim() !== '') yield this.parse(line) as DataRecord;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    rest += decoder.decode();
+    if (rest.trim() !== '') yield this.parse(rest) as DataRecord;
+  }
+
+  /** Deletes every record of a user; retried safely with one Idempotency-Key. */
+  eraseUser(userId: string, options: CreateOptions = {}): Promise<Answer<UserErased>> {
+    const header = { 'Idempotency-Key': options.idempotencyKey ?? crypto.randomUUID(), ...this.id(options) };
+    const params = { query: { user_id: userId }, header };
+    return this.send(
+      () => this.api.DELETE('/data', { params, parseAs: 'text', signal: options.signal }),
+      options,
+    );
   }
 
   private id(options: RequestOptions): { 'X-Request-Id'?: string } {

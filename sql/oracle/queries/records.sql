@@ -73,6 +73,53 @@ WHERE user_id = :user_id
 ORDER BY created_utc DESC, id DESC
 FETCH FIRST :max_rows ROWS ONLY;
 
+/* @name listRecordsContaining */
+-- A page of the records whose payload contains the filter (payload_contains, jsonb @> on
+-- PostgreSQL): {{payload_contains}} is one JSON_EXISTS condition that
+-- src/data/oracle/oracle-payload-filter.ts writes from the filter's shape, every value of it a
+-- PASSING bind. Both keyset bounds are always there (a missing one is the first or last
+-- instant), so the statement has one form: below the cursor (or created_before, whichever comes
+-- first), after created_after, and never below the floor (:floor_at, :floor_id), inclusive, the
+-- end of the scan window that findListPosition found first. Every bound on created_utc prunes.
+SELECT id, user_id, payload, created_at, updated_at, version
+FROM records
+WHERE user_id = :user_id
+  AND created_utc > SYS_EXTRACT_UTC(:after_at)
+  AND created_utc <= SYS_EXTRACT_UTC(:before_at)
+  AND (created_utc < SYS_EXTRACT_UTC(:before_at) OR id < :before_id)
+  AND created_utc >= SYS_EXTRACT_UTC(:floor_at)
+  AND (created_utc > SYS_EXTRACT_UTC(:floor_at) OR id >= :floor_id)
+  AND {{payload_contains}}
+ORDER BY created_utc DESC, id DESC
+FETCH FIRST :max_rows ROWS ONLY;
+
+/* @name findListPosition */
+-- The (created_at, id) :skip_rows rows below the top of a list's range, or no row when it is
+-- shorter: the floor of a filtered page's scan window, and the lower end of an erase batch.
+-- A range scan of records_user_created_idx; created_at (WITH TIME ZONE, which the driver reads
+-- as the right instant, unlike created_utc) may cost a table access per row skipped.
+SELECT created_at, id
+FROM records
+WHERE user_id = :user_id
+  AND created_utc > SYS_EXTRACT_UTC(:after_at)
+  AND created_utc <= SYS_EXTRACT_UTC(:before_at)
+  AND (created_utc < SYS_EXTRACT_UTC(:before_at) OR id < :before_id)
+ORDER BY created_utc DESC, id DESC
+OFFSET :skip_rows ROWS FETCH NEXT 1 ROWS ONLY;
+
+/* @name eraseRecords */
+-- One batch of an erase (DELETE /data?user_id=...): the user's records strictly below
+-- (:below_at, :below_id) down to (:from_at, :from_id) inclusive, a thousand at most, deleted and
+-- committed in one round trip (autoCommit); RETURNING gives each deleted id and version (one
+-- array element per row) for the cache's tombstones.
+DELETE FROM records
+WHERE user_id = :user_id
+  AND created_utc <= SYS_EXTRACT_UTC(:below_at)
+  AND (created_utc < SYS_EXTRACT_UTC(:below_at) OR id < :below_id)
+  AND created_utc >= SYS_EXTRACT_UTC(:from_at)
+  AND (created_utc > SYS_EXTRACT_UTC(:from_at) OR id >= :from_id)
+RETURNING id, version INTO :out_id, :out_version;
+
 /* @name updateRecordPayload */
 -- :expected_version NULL means "whatever the current version is". updated_at never goes back
 -- across versions: SET reads the row as locked (the previous version's updated_at), and another

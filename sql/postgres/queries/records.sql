@@ -52,6 +52,56 @@ WHERE user_id = :user_id
 ORDER BY records.created_at DESC, records.id DESC
 LIMIT :limit::integer;
 
+/* @name listRecordsContaining */
+-- listRecordsByUser for a payload filter (payload_contains, docs/payload-filter.md): the rows
+-- whose payload contains :contains (jsonb @>; the filter goes in as JSON text, so jsonb reads
+-- its numbers exactly), never below the floor (:floor_created_at, :floor_id), inclusive. The
+-- service reads the floor first (findListPosition), so one statement examines at most a scan
+-- window of the user's rows in index order, however rare the matches: each statement stays
+-- short under the statement timeout. Without a floor it is -infinity and the smallest uuid.
+SELECT id::text, user_id, payload::text AS payload, created_at, updated_at, version
+FROM records
+WHERE user_id = :user_id
+  AND created_at > :created_after::timestamptz
+  AND created_at < :created_before::timestamptz
+  AND created_at <= :cursor_created_at::timestamptz
+  AND (created_at, id) < (:cursor_created_at::timestamptz, :cursor_id::uuid)
+  AND created_at >= :floor_created_at::timestamptz
+  AND (created_at, id) >= (:floor_created_at::timestamptz, :floor_id::uuid)
+  AND payload @> :contains::jsonb
+ORDER BY records.created_at DESC, records.id DESC
+LIMIT :limit::integer;
+
+/* @name findListPosition */
+-- The (created_at, id) :skip rows below the top of a list's range (the bounds of
+-- listRecordsByUser), or no row when the range is shorter: the floor of a filtered page's scan
+-- window, and the lower end of an erase batch. Only the list's index is read (its three
+-- columns are the whole answer).
+SELECT created_at, id::text
+FROM records
+WHERE user_id = :user_id
+  AND created_at > :created_after::timestamptz
+  AND created_at < :created_before::timestamptz
+  AND created_at <= :cursor_created_at::timestamptz
+  AND (created_at, id) < (:cursor_created_at::timestamptz, :cursor_id::uuid)
+ORDER BY records.created_at DESC, records.id DESC
+OFFSET :skip::integer
+LIMIT 1;
+
+/* @name eraseRecords */
+-- One batch of an erase (DELETE /data?user_id=...): the user's records strictly below
+-- (:below_created_at, :below_id) and down to (:from_created_at, :from_id) inclusive, a range of
+-- the list's index a batch long, deleted in one short statement that commits on its own, so an
+-- erase of millions of records never holds many locks for long, and what it deleted stays
+-- deleted if the erase is interrupted. Partitions outside the range are pruned.
+DELETE FROM records
+WHERE user_id = :user_id
+  AND created_at <= :below_created_at::timestamptz
+  AND (created_at, id) < (:below_created_at::timestamptz, :below_id::uuid)
+  AND created_at >= :from_created_at::timestamptz
+  AND (created_at, id) >= (:from_created_at::timestamptz, :from_id::uuid)
+RETURNING id::text, version;
+
 /* @name updateRecordPayload */
 -- :expected_version NULL means "whatever the current version is". updated_at never goes back
 -- across versions: now() is the start of the statement, possibly long before the wait for

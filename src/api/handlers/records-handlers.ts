@@ -12,9 +12,12 @@ import type { IdempotentRequest, RecordOperations } from '../../services/record-
 import type { Conditions } from '../../services/conditions.js';
 import type { Reply } from '../../services/reply.js';
 import { parseIfMatch, parseIfNoneMatch } from '../preconditions.js';
+import { jsonQueryParameter } from '../json-query.js';
 
 type Schemas = components['schemas'];
 type ListQuery = operations['listRecords']['parameters']['query'];
+type ExportQuery = operations['exportRecords']['parameters']['query'];
+type EraseQuery = operations['eraseUserRecords']['parameters']['query'];
 
 function header(c: Context, name: string): string | undefined {
   const v = c.request.headers[name];
@@ -50,15 +53,26 @@ function conditions(c: Context): Conditions {
   };
 }
 
-function idempotent(c: Context): IdempotentRequest {
+/** body: what the request's fingerprint covers (an erase has no body: its user_id). */
+function idempotent(c: Context, body: unknown = c.request.requestBody): IdempotentRequest {
   return {
     key: header(c, 'idempotency-key'),
     operation: c.operation.operationId as string,
-    body: c.request.requestBody,
+    body,
   };
 }
 
-export function recordsHandlers(records: RecordOperations) {
+export interface RecordsHandlerOptions {
+  /** JSON_MAX_DEPTH: how deep a payload_contains filter may nest, as a payload may. */
+  jsonMaxDepth: number;
+}
+
+export function recordsHandlers(
+  records: RecordOperations,
+  options: RecordsHandlerOptions = { jsonMaxDepth: 32 },
+) {
+  const contains = (text: string | undefined) =>
+    jsonQueryParameter(text, 'payload_contains', options.jsonMaxDepth);
   return {
     async createRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['RecordCreate'];
@@ -79,7 +93,23 @@ export function recordsHandlers(records: RecordOperations) {
         cursor: q.cursor,
         createdAfter: q.created_after,
         createdBefore: q.created_before,
+        contains: contains(q.payload_contains),
       });
+    },
+
+    async exportRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
+      const q = c.request.query as unknown as ExportQuery;
+      return records.export(caller(ctx), {
+        userId: q.user_id,
+        createdAfter: q.created_after,
+        createdBefore: q.created_before,
+        contains: contains(q.payload_contains),
+      });
+    },
+
+    async eraseUserRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
+      const q = c.request.query as unknown as EraseQuery;
+      return records.erase(caller(ctx), q.user_id, idempotent(c, { user_id: q.user_id }));
     },
 
     async getRecord(c: Context, ctx: Koa.Context): Promise<Reply> {

@@ -13,6 +13,8 @@ export function headRequests(): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'HEAD') return next();
     ctx.method = 'GET';
+    // For what must not run for a HEAD at all: a streamed answer is not read (write-reply.ts).
+    ctx.state.head = true;
     try {
       await next();
     } finally {

@@ -5,7 +5,17 @@
  * suite checks both.
  */
 import type { JsonText } from '../../domain/json-value.js';
-import type { ListQuery, NewRecord, RecordsRepository, StoredRecord, DeletedRecord } from '../../domain/records.js';
+import type {
+  DeletedRecord,
+  ErasedRecord,
+  ListPosition,
+  ListQuery,
+  ListRange,
+  NewRecord,
+  RecordsRepository,
+  ScanQuery,
+  StoredRecord,
+} from '../../domain/records.js';
 import type { OracleDatabase, OracleResult } from './oracle-database.js';
 import { oraclePayload } from './oracle-json-numbers.js';
 import {
@@ -26,6 +36,7 @@ import {
   type OracleRecordRow,
 } from './oracle-records-binds.js';
 import { listCall, ORACLE_LIST_STATEMENTS } from './oracle-list-query.js';
+import { containingCall, eraseBinds, erasedRecords, positionBinds, rowToPosition } from './oracle-range-query.js';
 import type { OracleSqlCatalog, OracleStatement } from './oracle-sql.js';
 
 export const ORACLE_RECORD_STATEMENTS = [
@@ -33,6 +44,9 @@ export const ORACLE_RECORD_STATEMENTS = [
   'bulkInsertRecords',
   'findRecordById',
   ...ORACLE_LIST_STATEMENTS,
+  'listRecordsContaining',
+  'findListPosition',
+  'eraseRecords',
   'updateRecordPayload',
   'deleteRecord',
   'findRecordVersion',
@@ -102,9 +116,28 @@ export class OracleRecordsRepository implements RecordsRepository {
   }
 
   async listByUser(q: ListQuery): Promise<StoredRecord[]> {
+    if (q.contains) {
+      const filtered = containingCall(this.sql.listRecordsContaining, q);
+      const res = await this.db.execute<OracleRecordRow>(filtered.stmt, filtered.binds, filtered.options);
+      return (res.rows ?? []).map(rowToRecord);
+    }
     const call = listCall(q);
     const res = await this.db.execute<OracleRecordRow>(this.sql[call.name], call.binds, call.options);
     return (res.rows ?? []).map(rowToRecord);
+  }
+
+  async positionAt(q: ScanQuery): Promise<ListPosition | null> {
+    const res = await this.db.execute<{ CREATED_AT: Date; ID: Buffer }>(
+      this.sql.findListPosition,
+      positionBinds(q),
+      ONE_ROW,
+    );
+    return rowToPosition(res.rows?.[0]);
+  }
+
+  async eraseRange(userId: string, range: ListRange): Promise<ErasedRecord[]> {
+    const res = await this.db.execute(this.sql.eraseRecords, eraseBinds(userId, range), { autoCommit: true });
+    return erasedRecords(res.outBinds);
   }
 
   async updatePayload(

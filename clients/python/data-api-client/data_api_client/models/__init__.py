@@ -45,6 +45,7 @@ from .unauthorized_problem import UnauthorizedProblem
 from .unauthorized_problem_code import UnauthorizedProblemCode
 from .unsupported_media_type_problem import UnsupportedMediaTypeProblem
 from .unsupported_media_type_problem_code import UnsupportedMediaTypeProblemCode
+from .user_erased import UserErased
 
 __all__ = (
     "BulkCreateRequest",
@@ -92,4 +93,5 @@ __all__ = (
     "UnauthorizedProblemCode",
     "UnsupportedMediaTypeProblem",
     "UnsupportedMediaTypeProblemCode",
+    "UserErased",
 )

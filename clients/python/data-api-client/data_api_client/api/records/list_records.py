@@ -25,6 +25,7 @@ def _get_kwargs(
     cursor: str | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
+    payload_contains: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -48,6 +49,8 @@ def _get_kwargs(
     if not isinstance(created_before, Unset):
         json_created_before = created_before.isoformat()
     params["created_before"] = json_created_before
+
+    params["payload_contains"] = payload_contains
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -160,6 +163,7 @@ def sync_detailed(
     cursor: str | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
+    payload_contains: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[
     DatabaseTimeoutProblem
@@ -176,8 +180,13 @@ def sync_detailed(
 
      The records of one user, newest first (`created_at` descending, then `id` descending).
     Pass `next_cursor` back as `cursor` to read the next page, with the same `user_id`,
-    `created_after` and `created_before`; a cursor issued for other values, or altered, is
-    refused with `400`. `next_cursor` is `null` on the last page.
+    `created_after`, `created_before` and `payload_contains`; a cursor issued for other
+    values, or altered, is refused with `400`. `next_cursor` is `null` on the last page.
+
+    With `payload_contains`, each page examines at most 10,000 of the user's records (from
+    the cursor down): a page may then hold fewer records than `limit`, even none, and still
+    carry a `next_cursor`. Follow the cursors to the one that is `null`: the walk meets
+    every matching record once, however many records the user has and however few match.
 
     Args:
         user_id (str): The owner of a record: 1 to 128 characters of `A-Z a-z 0-9 . _ @ : -`.
@@ -185,6 +194,7 @@ def sync_detailed(
         cursor (str | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
+        payload_contains (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -201,6 +211,7 @@ def sync_detailed(
         cursor=cursor,
         created_after=created_after,
         created_before=created_before,
+        payload_contains=payload_contains,
         x_request_id=x_request_id,
     )
 
@@ -219,6 +230,7 @@ def sync(
     cursor: str | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
+    payload_contains: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> (
     DatabaseTimeoutProblem
@@ -236,8 +248,13 @@ def sync(
 
      The records of one user, newest first (`created_at` descending, then `id` descending).
     Pass `next_cursor` back as `cursor` to read the next page, with the same `user_id`,
-    `created_after` and `created_before`; a cursor issued for other values, or altered, is
-    refused with `400`. `next_cursor` is `null` on the last page.
+    `created_after`, `created_before` and `payload_contains`; a cursor issued for other
+    values, or altered, is refused with `400`. `next_cursor` is `null` on the last page.
+
+    With `payload_contains`, each page examines at most 10,000 of the user's records (from
+    the cursor down): a page may then hold fewer records than `limit`, even none, and still
+    carry a `next_cursor`. Follow the cursors to the one that is `null`: the walk meets
+    every matching record once, however many records the user has and however few match.
 
     Args:
         user_id (str): The owner of a record: 1 to 128 characters of `A-Z a-z 0-9 . _ @ : -`.
@@ -245,6 +262,7 @@ def sync(
         cursor (str | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
+        payload_contains (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -262,6 +280,7 @@ def sync(
         cursor=cursor,
         created_after=created_after,
         created_before=created_before,
+        payload_contains=payload_contains,
         x_request_id=x_request_id,
     ).parsed
 
@@ -274,6 +293,7 @@ async def asyncio_detailed(
     cursor: str | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
+    payload_contains: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[
     DatabaseTimeoutProblem
@@ -290,8 +310,13 @@ async def asyncio_detailed(
 
      The records of one user, newest first (`created_at` descending, then `id` descending).
     Pass `next_cursor` back as `cursor` to read the next page, with the same `user_id`,
-    `created_after` and `created_before`; a cursor issued for other values, or altered, is
-    refused with `400`. `next_cursor` is `null` on the last page.
+    `created_after`, `created_before` and `payload_contains`; a cursor issued for other
+    values, or altered, is refused with `400`. `next_cursor` is `null` on the last page.
+
+    With `payload_contains`, each page examines at most 10,000 of the user's records (from
+    the cursor down): a page may then hold fewer records than `limit`, even none, and still
+    carry a `next_cursor`. Follow the cursors to the one that is `null`: the walk meets
+    every matching record once, however many records the user has and however few match.
 
     Args:
         user_id (str): The owner of a record: 1 to 128 characters of `A-Z a-z 0-9 . _ @ : -`.
@@ -299,6 +324,7 @@ async def asyncio_detailed(
         cursor (str | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
+        payload_contains (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -315,6 +341,7 @@ async def asyncio_detailed(
         cursor=cursor,
         created_after=created_after,
         created_before=created_before,
+        payload_contains=payload_contains,
         x_request_id=x_request_id,
     )
 
@@ -331,6 +358,7 @@ async def asyncio(
     cursor: str | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
+    payload_contains: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> (
     DatabaseTimeoutProblem
@@ -348,8 +376,13 @@ async def asyncio(
 
      The records of one user, newest first (`created_at` descending, then `id` descending).
     Pass `next_cursor` back as `cursor` to read the next page, with the same `user_id`,
-    `created_after` and `created_before`; a cursor issued for other values, or altered, is
-    refused with `400`. `next_cursor` is `null` on the last page.
+    `created_after`, `created_before` and `payload_contains`; a cursor issued for other
+    values, or altered, is refused with `400`. `next_cursor` is `null` on the last page.
+
+    With `payload_contains`, each page examines at most 10,000 of the user's records (from
+    the cursor down): a page may then hold fewer records than `limit`, even none, and still
+    carry a `next_cursor`. Follow the cursors to the one that is `null`: the walk meets
+    every matching record once, however many records the user has and however few match.
 
     Args:
         user_id (str): The owner of a record: 1 to 128 characters of `A-Z a-z 0-9 . _ @ : -`.
@@ -357,6 +390,7 @@ async def asyncio(
         cursor (str | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
+        payload_contains (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -375,6 +409,7 @@ async def asyncio(
             cursor=cursor,
             created_after=created_after,
             created_before=created_before,
+            payload_contains=payload_contains,
             x_request_id=x_request_id,
         )
     ).parsed
