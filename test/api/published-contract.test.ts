@@ -76,7 +76,14 @@ describe('the published contract', () => {
   test('when the partner view is served, then it is openapi/partner.yaml and has no x-internal operation', async () => {
     const json = await s.request('GET', '/openapi/partner.json');
     expect(json.body).toEqual(parse(readFileSync(PARTNER_CONTRACT_PATH, 'utf8')));
-    expect(Object.keys(json.body.paths)).toEqual(['/data', '/data/bulk', '/data/{id}', '/health', '/ready']);
+    expect(Object.keys(json.body.paths)).toEqual([
+      '/data',
+      '/data/export',
+      '/data/bulk',
+      '/data/{id}',
+      '/health',
+      '/ready',
+    ]);
     expect(JSON.stringify(json.body)).not.toMatch(/"x-internal":/);
     const yaml = await s.request('GET', '/openapi/partner.yaml');
     expect(yaml.headers.get('content-type')).toMatch(/^application\/yaml/);
