@@ -116,7 +116,8 @@ export interface paths {
          *     The server may accept fewer items per request than the contract's maximum (see
          *     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
          *     spends one unit of the caller's write budget per item, at most the whole burst
-         *     (`docs/rate-limiting.md`).
+         *     (`docs/rate-limiting.md`). With `Prefer: return=minimal` the answer holds the new ids and
+         *     their count instead of the records (`BulkCreateMinimal`).
          */
         post: operations["bulkCreateRecords"];
         delete?: never;
@@ -538,6 +539,22 @@ export interface components {
         BulkCreateResponse: {
             /** @description The created records, in the order of the request's items. */
             items: components["schemas"]["Record"][];
+        };
+        /**
+         * @description The answer of a bulk create asked for with `Prefer: return=minimal`: the records were
+         *     created as in `BulkCreateResponse`, and only their ids are sent back.
+         */
+        BulkCreateMinimal: {
+            /** @description How many records were created (every item of the request). */
+            count: number;
+            /**
+             * @description The created records' ids, in the order of the request's items.
+             * @example [
+             *       "01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0a",
+             *       "01937a4e-8f2c-7cc1-9b1e-5f4a2d3c1b0b"
+             *     ]
+             */
+            ids: string[];
         };
         RecordPage: {
             items: components["schemas"]["Record"][];
@@ -1132,6 +1149,18 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
+         * @description Preferences (RFC 7240). `return=minimal` asks for the ids and count of the created
+         *     records instead of the records themselves: the same creation, a smaller answer, nothing
+         *     read back from the database. `return=representation` (the default) asks for the records.
+         *     Names compare without regard to case, values exactly; a preference given twice counts
+         *     the first time; a preference the server does not know, or cannot read, is ignored and
+         *     never fails the request. The answer names the preference applied (`Preference-Applied`)
+         *     and says that it varies with `Prefer` (`Vary`). An `Idempotency-Key` replay answers as
+         *     the first request was answered, whatever the retry prefers.
+         * @example return=minimal
+         */
+        PreferReturn: string;
+        /**
          * @description A record's entity tag is `"` + `version` + `"` (`"3"` for version 3), the value of its
          *     `ETag`, which a client can also build from the record's body.
          *     Answer only if the record's current `ETag` is listed (`*` matches any), compared
@@ -1174,6 +1203,11 @@ export interface components {
          *     is whole again in 17 seconds.
          */
         RateLimit: string;
+        /**
+         * @description The preference of the request's `Prefer` that shaped the answer (RFC 7240):
+         *     `return=minimal` or `return=representation`. Absent when neither was asked for.
+         */
+        PreferenceApplied: "return=minimal" | "return=representation";
         /** @description Seconds to wait before retrying. */
         RetryAfter: string;
         /**
@@ -1546,6 +1580,18 @@ export interface operations {
                  * @example 6c1f2b7e-0d5a-4f3e-9a55-3f0b8e2c1d44
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Preferences (RFC 7240). `return=minimal` asks for the ids and count of the created
+                 *     records instead of the records themselves: the same creation, a smaller answer, nothing
+                 *     read back from the database. `return=representation` (the default) asks for the records.
+                 *     Names compare without regard to case, values exactly; a preference given twice counts
+                 *     the first time; a preference the server does not know, or cannot read, is ignored and
+                 *     never fails the request. The answer names the preference applied (`Preference-Applied`)
+                 *     and says that it varies with `Prefer` (`Vary`). An `Idempotency-Key` replay answers as
+                 *     the first request was answered, whatever the retry prefers.
+                 * @example return=minimal
+                 */
+                Prefer?: components["parameters"]["PreferReturn"];
             };
             path?: never;
             cookie?: never;
@@ -1574,12 +1620,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every item was created. */
+            /**
+             * @description Every item was created. The records, in the order of the request's items; with
+             *     `Prefer: return=minimal`, their ids and count.
+             */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Preference-Applied": components["headers"]["PreferenceApplied"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1600,7 +1650,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["BulkCreateResponse"];
+                    "application/json": components["schemas"]["BulkCreateResponse"] | components["schemas"]["BulkCreateMinimal"];
                 };
             };
             400: components["responses"]["BadRequest"];

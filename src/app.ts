@@ -22,6 +22,7 @@ import { drainConnections } from './api/middleware/drain-connections.js';
 import { headRequests } from './api/middleware/head-requests.js';
 import { MANAGEMENT_ONLY, MANAGEMENT_PATHS, servePaths } from './api/middleware/management.js';
 import { noStore } from './api/middleware/no-store.js';
+import { prefetchRecord } from './api/middleware/prefetch-record.js';
 import { problemResponses } from './api/middleware/problem-responses.js';
 import { kindOf, rateLimit, subjectOf } from './api/middleware/rate-limit.js';
 import { requestLog } from './api/middleware/request-log.js';
@@ -204,25 +205,31 @@ export async function createApp({
   const authenticator = await Authenticator.create(config.auth, {
     onKeysUnavailable: () => metrics.authKeysUnavailable.inc(),
   });
-  // Failed authentication has a budget per client address, shared in Redis like the others.
-  const failures =
-    config.auth.failuresPerMinute > 0
+  // Failed authentication has a budget per client address, shared in Redis like the others. One
+  // limiter holds every budget, so the rate limit can ask the address's budget and the request's
+  // own in one step (authenticate's gateLater), and the in-process fallback counts both alike.
+  const authLimit = config.auth.failuresPerMinute > 0 ? perWindow(config.auth.failuresPerMinute) : undefined;
+  const limiter =
+    config.rateLimitEnabled || authLimit !== undefined
       ? createRateLimiter(redis, {
-          authLimit: perWindow(config.auth.failuresPerMinute),
+          readLimit: perWindow(config.rateLimitReadPerMinute),
+          writeLimit: perWindow(config.rateLimitWritePerMinute),
+          ...(authLimit !== undefined && { authLimit }),
           windowSeconds: config.rateLimitWindowSeconds,
           onFallback: () => metrics.rateLimitFallbacks.inc(),
         })
       : undefined;
+  const failures = authLimit !== undefined ? limiter : undefined;
   koa.use(
-    authenticate(authenticator, { failures, onRefused: () => metrics.rateLimited.inc({ kind: 'auth' }) }),
+    authenticate(authenticator, {
+      failures,
+      gateLater: config.rateLimitEnabled,
+      onRefused: () => metrics.rateLimited.inc({ kind: 'auth' }),
+    }),
   );
-  if (config.rateLimitEnabled) {
-    const limiter = createRateLimiter(redis, {
-      readLimit: perWindow(config.rateLimitReadPerMinute),
-      writeLimit: perWindow(config.rateLimitWritePerMinute),
-      windowSeconds: config.rateLimitWindowSeconds,
-      onFallback: () => metrics.rateLimitFallbacks.inc(),
-    });
+  // The record a GET names is read from L2 in the same Redis round trip as the rate-limit check.
+  koa.use(prefetchRecord((id) => operations.prefetch(id)));
+  if (config.rateLimitEnabled && limiter) {
     // Probes, the contract and the docs are never limited: a busy client must not fail readiness.
     koa.use(
       rateLimit(limiter, {

@@ -1,5 +1,6 @@
 /** The cache's Lua scripts (record-scripts.ts, page-scripts.ts), defined once per Redis client. */
-import type { RedisClient } from '../redis/redis-gateway.js';
+import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import { TurnPipeline } from '../redis/turn-pipeline.js';
 import { PAGE_SCRIPTS, type PageCommands } from './page-scripts.js';
 import { RECORD_SCRIPTS, type RecordCommands } from './record-scripts.js';
 
@@ -16,4 +17,9 @@ export function withCacheScripts(c: RedisClient): RedisClient & CacheCommands {
       c.defineCommand(name, def);
   }
   return client as RedisClient & CacheCommands;
+}
+
+/** The gateway's turn pipeline, with the cache's scripts among its commands. */
+export function cachePipeline(redis: RedisGateway): TurnPipeline {
+  return TurnPipeline.of(redis).define({ ...PAGE_SCRIPTS, ...RECORD_SCRIPTS });
 }

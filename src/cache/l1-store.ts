@@ -88,6 +88,12 @@ export class L1Store {
     return hit.entry ? { entry: hit.entry } : undefined;
   }
 
+  /** Whether L1 can answer this record now, without touching what it holds (an LRU get would). */
+  holds(id: RecordId): boolean {
+    const held = this.trusted() ? this.lru.peek(recordKey(id)) : undefined;
+    return held?.kind === 'record' && (held.entry !== undefined || isDeleted(held.rank));
+  }
+
   /** A user's first page held in L1, or undefined. */
   page(userId: string): Buffer | undefined {
     const hit = this.trusted() ? this.lru.get(pagesKey(userId)) : undefined;
@@ -130,8 +136,21 @@ export class L1Store {
     mark: CacheMark,
     alone: boolean,
   ): void {
-    if (!isDeleted(rank) && !alone && rank !== FIRST_RANK && !this.lru.has(recordKey(id))) return;
+    if (!isDeleted(rank) && !alone && rank !== FIRST_RANK && !this.lru.has(recordKey(id))) {
+      // A load of the key in flight here may bring the state this write replaced: its rank, kept
+      // as a floor (never served), refuses it.
+      this.raiseRecord(id, rank);
+      return;
+    }
     this.putRecord(id, rank, entry, mark);
+  }
+
+  /**
+   * Something that could refuse a put may be lost (a load's floor could not be kept): every put
+   * read before now is refused.
+   */
+  forgetLoads(): void {
+    this.forgottenAt = ++this.seq;
   }
 
   /**

@@ -12,8 +12,9 @@
 import type { RecordEntry } from '../domain/record-cache.js';
 import type { RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
+import type { PipelineReply, TurnPipeline } from '../redis/turn-pipeline.js';
 import { groupOf, groupTags, pagesKey, quietKey, recordKey, tagOf } from './cache-keys.js';
-import { withCacheScripts } from './cache-scripts.js';
+import { cachePipeline, type CacheCommands } from './cache-scripts.js';
 import type { L2Budget } from './l2-budget.js';
 import type { PageCommands } from './page-scripts.js';
 import type { RecordCommands } from './record-scripts.js';
@@ -53,27 +54,33 @@ export interface CommandSink {
   dapiPageInvalidate(...args: Parameters<PageCommands['dapiPageInvalidate']>): unknown;
 }
 
+/**
+ * Reads and fills ride in the turn's pipeline (redis/turn-pipeline.ts) with the rate-limit checks
+ * and the other requests' commands: one round trip for all of them.
+ */
 export class L2Store {
+  private readonly pipeline: TurnPipeline;
+
   constructor(
     private readonly redis: RedisGateway,
     private readonly budget: L2Budget,
     private readonly options: L2Options,
-  ) {}
+  ) {
+    this.pipeline = cachePipeline(redis);
+  }
 
   /**
    * A record's entry (null: a tombstone) with its rank; undefined when L2 holds none, holds only
    * its version, or did not answer.
    */
   async record(id: RecordId): Promise<{ rank: number; entry: RecordEntry | null } | undefined> {
-    const raw = await this.redis.run((c) => c.getBuffer(this.key(recordKey(id))));
-    return raw ? decodeRecord(raw) : undefined;
+    const raw = resultOf(await this.pipeline.submit((pipe) => pipe.getBuffer(this.key(recordKey(id)))));
+    return Buffer.isBuffer(raw) ? decodeRecord(raw) : undefined;
   }
 
   /** Stores a loaded record unless L2 holds its version or a newer one, or the budget is spent. */
   async fillRecord(id: RecordId, entry: RecordEntry): Promise<void> {
-    await this.redis.run(
-      (c) => this.putRecord(withCacheScripts(c), id, rankOf(entry), entry, '0') as Promise<number>,
-    );
+    await this.pipeline.submit((pipe) => this.putRecord(commands(pipe), id, rankOf(entry), entry, '0'));
   }
 
   /**
@@ -82,8 +89,10 @@ export class L2Store {
    */
   async page(userId: string): Promise<{ generation: string; bytes: Buffer | null } | undefined> {
     const [gen, page] = this.pageKeys(userId);
-    const got = await this.redis.run((c) => withCacheScripts(c).dapiPageGetBuffer(gen, page));
-    if (!got) return undefined;
+    const got = resultOf(
+      await this.pipeline.submit((pipe) => commands(pipe).dapiPageGetBuffer(gen, page)),
+    ) as [Buffer, Buffer | null] | undefined;
+    if (!Array.isArray(got) || !Buffer.isBuffer(got[0])) return undefined;
     const generation = got[0].toString();
     const held = got[1];
     const head = Buffer.from(`${generation}\n`);
@@ -95,8 +104,8 @@ export class L2Store {
   async fillPage(userId: string, generation: string, bytes: Buffer): Promise<void> {
     const [gen, page] = this.pageKeys(userId);
     const [now, before] = this.budget.keys(this.redis.keyPrefix, tagOf(pagesKey(userId)));
-    await this.redis.run((c) =>
-      withCacheScripts(c).dapiPageSet(
+    await this.pipeline.submit((pipe) =>
+      commands(pipe).dapiPageSet(
         gen,
         page,
         now,
@@ -176,6 +185,17 @@ export class L2Store {
   private key(key: string): string {
     return `${this.redis.keyPrefix}${key}`;
   }
+}
+
+/** A pipeline made after the cache's scripts were defined has them as commands (cache-scripts.ts). */
+function commands(pipe: unknown): CacheCommands {
+  return pipe as CacheCommands;
+}
+
+/** The result of a job's one command; undefined when it failed or the pipeline had no answer. */
+function resultOf(replies: PipelineReply[] | undefined): unknown {
+  const reply = replies?.[0];
+  return reply && !reply[0] ? reply[1] : undefined;
 }
 
 /** What follows the rank of a record's entry: `<user id>\n<bytes>`. */

@@ -32,10 +32,12 @@ import type {
   RecordCache as RecordCachePort,
   RecordChange,
   RecordEntry,
+  RecordPrefetch,
 } from '../domain/record-cache.js';
 import type { RecordId } from '../domain/record-id.js';
 import type { RedisGateway } from '../redis/redis-gateway.js';
 import { pagesKey, recordKey } from './cache-keys.js';
+import { EarlyReads } from './early-reads.js';
 import { InvalidationBus, type ChangedRecord } from './invalidation-bus.js';
 import { L1Store } from './l1-store.js';
 import { L2Budget } from './l2-budget.js';
@@ -76,6 +78,8 @@ export class RecordCache implements RecordCachePort {
   private readonly replay: ReplayQueue;
   private readonly writers: RecentWriters;
   private readonly flights = new SingleFlight();
+  /** Records read early (prefetchRecord): loads in flight for L1 (early-reads.ts). */
+  private readonly earlyReads: EarlyReads;
 
   constructor(
     private readonly redis: RedisGateway,
@@ -93,8 +97,9 @@ export class RecordCache implements RecordCachePort {
         ttlMs: options.l1TtlMs,
       },
       () => options.enabled && this.bus.listening,
-      (key) => this.flights.running(key),
+      (key) => this.flights.running(key) || this.earlyReads.has(key),
     );
+    this.earlyReads = new EarlyReads(options.l1TtlMs, () => this.l1.forgetLoads());
     this.l2 = new L2Store(redis, new L2Budget(options.l2MaxBytes, options.l2TtlSeconds), {
       ttlSeconds: options.l2TtlSeconds,
       tombstoneTtlSeconds: options.tombstoneTtlSeconds,
@@ -123,10 +128,22 @@ export class RecordCache implements RecordCachePort {
     return this.l1.mark();
   }
 
+  prefetchRecord(id: RecordId): RecordPrefetch | undefined {
+    if (!this.options.enabled || !this.redis.configured || this.l1.holds(id)) return undefined;
+    if (!this.l2Usable() || !this.replay.empty) return undefined;
+    // The mark comes before the read, as in getRecord: what L1 forgets or learns after it counts.
+    return this.earlyReads.start(
+      id,
+      () => this.l1.mark(),
+      () => this.l2.record(id),
+    );
+  }
+
   /** A record from L1, L2, or load(); null when it does not exist. */
   async getRecord(
     id: RecordId,
     load: () => Promise<RecordEntry | null>,
+    prefetched?: RecordPrefetch,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }> {
     if (!this.options.enabled) return { entry: await load(), source: 'miss' };
     if (this.l1.usable) {
@@ -137,6 +154,17 @@ export class RecordCache implements RecordCachePort {
         return { entry: hit.entry, source: 'hit-l1' };
       }
       this.stats.l1Misses++;
+    }
+    // This request's own early read, used by it alone (not shared through the single flight,
+    // whose later joiners arrived after it was sent): a hit answers, a miss goes the usual way.
+    const early = EarlyReads.of(prefetched, id);
+    if (early && (await this.l2Ready())) {
+      const cached = await early.read;
+      if (cached) {
+        this.stats.l2Hits++;
+        this.l1.putRecord(id, cached.rank, cached.entry ?? undefined, early.mark);
+        return { entry: cached.entry, source: 'hit-l2' };
+      }
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
     return this.flights.run(recordKey(id), async () => {

@@ -13,6 +13,11 @@ export interface Credentials {
 export interface CredentialVerifier {
   /** The caller the credentials name; undefined when none are given. Bad credentials throw 401. */
   authenticate(credentials: Credentials): Promise<Principal | undefined>;
+  /**
+   * The caller of credentials already verified and still valid, found without checking anything
+   * (no signature verified, no key hashed); undefined when they would have to be checked.
+   */
+  known?(credentials: Credentials): Principal | undefined;
 }
 
 /** The challenge of the contract's security schemes, in every 401's WWW-Authenticate. */

@@ -15,6 +15,12 @@ export interface RateCheck {
   cost?: number;
   /** Decide whether the cost could be spent now, without spending it. */
   dryRun?: boolean;
+  /**
+   * Another check decided first, in the same step: when it refuses, this one is not made (it
+   * spends nothing) and the answer is the gate's refusal, marked `gated`. The failed-
+   * authentication budget of an address gates the request's own budget this way.
+   */
+  gate?: { subject: string; kind: RateKind; dryRun?: boolean };
 }
 
 export interface RateDecision {
@@ -30,6 +36,8 @@ export interface RateDecision {
   /** Policy name used in the RateLimit headers: the kind of request. */
   policy: string;
   windowSeconds: number;
+  /** The check's gate refused (RateCheck.gate): this decision is the gate's. */
+  gated?: boolean;
 }
 
 export interface RateLimiter {

@@ -32,6 +32,11 @@ export interface CacheMark {
   readonly at: number;
 }
 
+/** An L2 read started by prefetchRecord; opaque to callers. */
+export interface RecordPrefetch {
+  readonly id: RecordId;
+}
+
 export interface CacheStats {
   l1Hits: number;
   l1Misses: number;
@@ -47,10 +52,18 @@ export interface RecordCache {
   start(): Promise<void>;
   /** Taken before a write's statement runs; written() needs it. */
   mark(): CacheMark;
+  /**
+   * Starts the L2 read of a record early (with the request's rate-limit check, in one round
+   * trip), for the getRecord of the same request; undefined when L1 will answer or L2 is not to
+   * be read. Only the request that asked may hand it to getRecord: it reads what L2 held after
+   * that request arrived.
+   */
+  prefetchRecord(id: RecordId): RecordPrefetch | undefined;
   /** A record from L1, L2, or load(); null when it does not exist. */
   getRecord(
     id: RecordId,
     load: () => Promise<RecordEntry | null>,
+    prefetched?: RecordPrefetch,
   ): Promise<{ entry: RecordEntry | null; source: CacheSource }>;
   /**
    * The first page of a user's list at the default page size, from L1, L2, or load(). Other

@@ -79,8 +79,14 @@ export interface ListRange {
 
 export interface RecordsRepository {
   insert(record: NewRecord): Promise<StoredRecord>;
-  /** Inserts all or none, in one statement; returns the rows in input order. */
+  /** Inserts all or none, in one transaction; returns the rows in input order. */
   insertMany(records: NewRecord[]): Promise<StoredRecord[]>;
+  /**
+   * Inserts all or none, like insertMany, without reading the rows back: resolves with the
+   * instant they were created at (their created_at and updated_at; version 1). Optional: a
+   * store without it is asked insertMany.
+   */
+  insertManyBare?(records: NewRecord[]): Promise<Date>;
   findById(id: string): Promise<StoredRecord | null>;
   listByUser(query: ListQuery): Promise<StoredRecord[]>;
   /**

@@ -13,7 +13,9 @@ import {
   type StreamEvent,
   type UserErasedEvent,
 } from '../domain/events.js';
-import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisGateway } from '../redis/redis-gateway.js';
+import { TurnPipeline, type PipelineReply } from '../redis/turn-pipeline.js';
 
 export interface RedisStreamOptions {
   /** Stream key (default `<prefix>{events}:data`; the hash tag pins it to one cluster slot). */
@@ -92,14 +94,34 @@ function countFailures(replies: [Error | null, unknown][] | null, expected: numb
 }
 
 /**
- * XADD to a stream in one round trip per call. The events of one call go in one MULTI, so
- * they sit next to each other in the stream, in the order given, even while other instances
- * publish too. Only one key is touched, so MULTI is valid on a Redis Cluster.
+ * The events of one write, appended by one script: they sit next to each other in the stream, in
+ * the order given, even while other instances publish too (a script runs whole, as a MULTI did,
+ * for one command instead of one per event). KEYS[1] the stream; ARGV[1] MAXLEN; then for each
+ * event the number of its stream fields and values, then those in eventFields' order. Answers
+ * the entries' ids.
+ */
+const XADD_ALL = 'dapiEventsAdd';
+const XADD_ALL_LUA = `
+local ids = {}
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return ids`;
+
+/**
+ * XADD to a stream, in the turn's pipeline (redis/turn-pipeline.ts) with the other requests'
+ * commands: no round trip of its own. One event (every write but a bulk create) is a plain XADD;
+ * the events of a bulk create, one script call. Only one key is touched, so either runs on a
+ * Redis Cluster.
  */
 export class RedisStreamPublisher implements EventPublisher {
   readonly stream: string;
   private readonly maxLen: number;
   private readonly onFailed: (count: number) => void;
+  private readonly pipeline: TurnPipeline;
 
   constructor(
     private readonly gateway: RedisGateway,
@@ -110,31 +132,19 @@ export class RedisStreamPublisher implements EventPublisher {
     if (!Number.isInteger(this.maxLen) || this.maxLen < 1)
       throw new RangeError('maxLen must be an integer >= 1');
     this.onFailed = options.onFailed ?? (() => undefined);
+    this.pipeline = TurnPipeline.of(gateway).define({ [XADD_ALL]: { lua: XADD_ALL_LUA, numberOfKeys: 1 } });
   }
 
   async publish(events: StreamEvent[]): Promise<void> {
     if (events.length === 0) return;
     let failed = events.length;
     try {
-      const replies = await this.gateway.run(async (client: RedisClient) => {
-        // One event (every write but a bulk create): a plain XADD, the same as a MULTI of one.
-        if (events.length === 1) {
-          const id = await client.xadd(
-            this.stream,
-            'MAXLEN',
-            '~',
-            this.maxLen,
-            '*',
-            ...eventFields(events[0]!),
-          );
-          return [[null, id]] as [Error | null, unknown][];
-        }
-        const multi = client.multi();
-        // MAXLEN ~ trims whole stream nodes only, which is far cheaper than an exact trim.
-        for (const event of events)
-          multi.xadd(this.stream, 'MAXLEN', '~', this.maxLen, '*', ...eventFields(event));
-        return multi.exec();
-      });
+      const one = events.length === 1 ? events[0] : undefined;
+      const replies = one
+        ? await this.pipeline.submit((pipe) =>
+            pipe.xadd(this.stream, 'MAXLEN', '~', this.maxLen, '*', ...eventFields(one)),
+          )
+        : entriesOf(await this.pipeline.submit((pipe) => this.addAll(pipe, events)));
       // undefined: Redis absent, circuit open, error or timeout. A timed-out batch may still
       // land later: it is counted as failed because it was not confirmed (see docs/events.md).
       failed = replies === undefined ? events.length : countFailures(replies, events.length);
@@ -149,6 +159,24 @@ export class RedisStreamPublisher implements EventPublisher {
       }
     }
   }
+
+  private addAll(pipe: ChainableCommander, events: StreamEvent[]): void {
+    const values = events.flatMap((e) => {
+      const fields = eventFields(e);
+      return [String(fields.length), ...fields];
+    });
+    (pipe as ChainableCommander & Record<typeof XADD_ALL, (...args: (string | number)[]) => unknown>)[
+      XADD_ALL
+    ](this.stream, this.maxLen, ...values);
+  }
+}
+
+/** The script's one reply as one reply per event: its entry id, or the script's error for each. */
+function entriesOf(replies: PipelineReply[] | undefined): PipelineReply[] | undefined {
+  const reply = replies?.[0];
+  if (!reply) return undefined;
+  if (reply[0] || !Array.isArray(reply[1])) return [[reply[0] ?? new Error('no entry ids'), null]];
+  return (reply[1] as unknown[]).map((id) => [null, id]);
 }
 
 /** The publisher for a gateway: the stream when Redis is configured, else publishing is off. */

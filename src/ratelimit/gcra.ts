@@ -118,29 +118,65 @@ export function subjectKey(subject: string): string {
 }
 
 /*
- * KEYS[1] the subject's TAT; ARGV[1] interval µs; ARGV[2] period µs; ARGV[3] units;
- * ARGV[4] '1' to decide without storing (a dry run).
- * TIME is Redis's clock, so every instance measures against the same clock whatever its own
- * says. Redis 7 replicates scripts by their effects, so reading TIME before a write is allowed.
- * TAT is stored with %.0f: Lua 5.1 would print an epoch in µs as 1.7e+15 and lose digits.
- * Returns {allowed, remaining, reset µs, retry µs}.
+ * Many checks in one call: KEYS[i] the TAT of check i; ARGV[5i-4..5i] its interval µs, period
+ * µs, units, '1' to decide without storing (a dry run), and its gate: 0, or the number of an
+ * earlier check of the call that must have been allowed for this one to be made. The checks run
+ * in order, each on the state the ones before it left, so two checks of one subject in one call
+ * count as two. TIME is Redis's clock, read once per call, so every instance measures against
+ * the same clock whatever its own says. Redis 7 replicates scripts by their effects, so reading
+ * TIME before a write is allowed. TAT is stored with %.0f: Lua 5.1 would print an epoch in µs as
+ * 1.7e+15 and lose digits. Returns {allowed, remaining, reset µs, retry µs} for each check, one
+ * after another; allowed is 2 for a check not made because its gate refused, and -1 when Redis
+ * refused that check's own commands (a key of another type, out of memory) or its gate's: that
+ * check alone is decided elsewhere, as if Redis had not answered it.
+ * On a Redis Cluster every key of one call must be in one slot (redis-rate-limiter.ts groups them).
  */
-export const GCRA_LUA = `
+export const GCRA_BATCH_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
-local units = tonumber(ARGV[3]) or 1
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tat < now then tat = now end
-local new_tat = tat + units * interval
-local allow_at = new_tat - period
-if now < allow_at then
-  return {0, 0, tat - now, allow_at - now}
+local out = {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 4
+  local p = (i - 1) * 5
+  local gate = tonumber(ARGV[p + 5]) or 0
+  local gated = gate > 0 and out[(gate - 1) * 4 + 1]
+  local held = nil
+  if gated and gated ~= 1 then
+    out[a + 1] = gated == -1 and -1 or 2
+  else
+    held = redis.pcall('GET', KEYS[i])
+    if type(held) == 'table' and held.err then out[a + 1] = -1 end
+  end
+  if out[a + 1] then
+    out[a + 2] = 0
+    out[a + 3] = 0
+    out[a + 4] = 0
+  else
+    local interval = tonumber(ARGV[p + 1])
+    local period = tonumber(ARGV[p + 2])
+    local units = tonumber(ARGV[p + 3]) or 1
+    local tat = tonumber(held or '0') or 0
+    if tat < now then tat = now end
+    local new_tat = tat + units * interval
+    local allow_at = new_tat - period
+    if now < allow_at then
+      out[a + 1] = 0
+      out[a + 2] = 0
+      out[a + 3] = tat - now
+      out[a + 4] = allow_at - now
+    else
+      local stored = true
+      if ARGV[p + 4] ~= '1' then
+        local ttl_ms = math.ceil((new_tat - now) / 1000)
+        local set = redis.pcall('SET', KEYS[i], string.format('%.0f', new_tat), 'PX', string.format('%d', ttl_ms))
+        stored = not (type(set) == 'table' and set.err)
+      end
+      out[a + 1] = stored and 1 or -1
+      out[a + 2] = math.floor((now - allow_at) / interval)
+      out[a + 3] = new_tat - now
+      out[a + 4] = 0
+    end
+  end
 end
-if ARGV[4] ~= '1' then
-  local ttl_ms = math.ceil((new_tat - now) / 1000)
-  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', string.format('%d', ttl_ms))
-end
-return {1, math.floor((now - allow_at) / interval), new_tat - now, 0}
+return out
 `;

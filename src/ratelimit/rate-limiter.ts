@@ -5,86 +5,21 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { RateCheck, RateDecision, RateKind, RateLimiter } from '../domain/rate-limit.js';
-import type { RedisClient, RedisGateway } from '../redis/redis-gateway.js';
+import type { RedisGateway } from '../redis/redis-gateway.js';
 import {
   decide,
-  GCRA_LUA,
   gcraStep,
   policies,
   positiveInteger,
   subjectKey,
   unitsOf,
-  type GcraResult,
   type Policy,
   type RateLimitOptions,
 } from './gcra.js';
+import { RedisRateLimiter, type OptionalRateLimiter } from './redis-rate-limiter.js';
 
-export { GCRA_LUA, gcraStep, subjectKey, type GcraResult, type RateLimitOptions } from './gcra.js';
-
-/** A limiter that may have no answer (Redis absent or down): undefined means "decide elsewhere". */
-export interface OptionalRateLimiter {
-  check(subject: string, kind: RateKind, options?: RateCheck): Promise<RateDecision | undefined>;
-}
-
-const COMMAND = 'dapiRateLimitGcra2';
-type GcraCommand = (
-  key: string,
-  intervalUs: number,
-  periodUs: number,
-  units: number,
-  dryRun: string,
-) => Promise<unknown>;
-// defineCommand once per client object: ioredis then sends EVAL on the first call of each
-// connection and EVALSHA after, and resends the body itself when Redis answers NOSCRIPT
-// (after SCRIPT FLUSH, a restart or a failover).
-const scripted = new WeakSet<object>();
-
-function gcraCommand(client: RedisClient): GcraCommand {
-  if (!scripted.has(client)) {
-    client.defineCommand(COMMAND, { lua: GCRA_LUA, numberOfKeys: 1 });
-    scripted.add(client);
-  }
-  const command = (client as unknown as Record<string, GcraCommand>)[COMMAND];
-  if (!command) throw new Error(`redis: ${COMMAND} is not defined`);
-  return command.bind(client);
-}
-
-function parseReply(reply: unknown): Omit<GcraResult, 'tat'> {
-  if (!Array.isArray(reply) || reply.length !== 4) throw new Error('redis: unexpected rate limit reply');
-  const [allowed, remaining, resetUs, retryUs] = reply.map(Number) as [number, number, number, number];
-  if (![allowed, remaining, resetUs, retryUs].every(Number.isFinite)) {
-    throw new Error('redis: non-numeric rate limit reply');
-  }
-  return { allowed: allowed === 1, remaining, resetUs, retryUs };
-}
-
-/** GCRA in Redis: one atomic script per check, shared by every instance. undefined when Redis has no answer. */
-export class RedisRateLimiter implements OptionalRateLimiter {
-  private readonly policies: Record<RateKind, Policy>;
-
-  constructor(
-    private readonly gateway: RedisGateway,
-    options: RateLimitOptions = {},
-  ) {
-    this.policies = policies(options);
-  }
-
-  /** `<prefix>rl:{<subject>}:<kind>`: the hash tag puts every kind of one subject in one slot. */
-  key(subject: string, kind: RateKind): string {
-    return `${this.gateway.keyPrefix}rl:{${subjectKey(subject)}}:${kind}`;
-  }
-
-  async check(subject: string, kind: RateKind, options: RateCheck = {}): Promise<RateDecision | undefined> {
-    const policy = this.policies[kind];
-    const key = this.key(subject, kind);
-    const units = unitsOf(policy, options.cost);
-    const dryRun = options.dryRun ? '1' : '0';
-    const reply = await this.gateway.run(async (client) =>
-      parseReply(await gcraCommand(client)(key, policy.intervalUs, policy.periodUs, units, dryRun)),
-    );
-    return reply && decide(policy, reply);
-  }
-}
+export { GCRA_BATCH_LUA, gcraStep, subjectKey, type GcraResult, type RateLimitOptions } from './gcra.js';
+export { RedisRateLimiter, type OptionalRateLimiter } from './redis-rate-limiter.js';
 
 export interface MemoryRateLimitOptions extends RateLimitOptions {
   /** Most subjects in debt remembered at once (default 10000). */
@@ -126,6 +61,11 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async check(subject: string, kind: RateKind, options: RateCheck = {}): Promise<RateDecision> {
+    if (options.gate) {
+      const { subject: gateSubject, kind: gateKind, dryRun } = options.gate;
+      const gate = await this.check(gateSubject, gateKind, { dryRun });
+      if (!gate.allowed) return { ...gate, gated: true };
+    }
     const policy = this.policies[kind];
     const key = `${subjectKey(subject)}:${kind}`;
     const nowMs = this.now();

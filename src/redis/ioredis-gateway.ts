@@ -124,6 +124,7 @@ export function createRedisGateway(options: RedisGatewayOptions): RedisGateway {
 
   return {
     configured: true,
+    cluster: client.isCluster,
     keyPrefix: options.keyPrefix,
     get state() {
       return state;

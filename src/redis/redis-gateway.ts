@@ -16,6 +16,8 @@ export interface RedisGateway {
   /** Configured, connected and the circuit is not open. */
   readonly available: boolean;
   readonly state: BreakerState;
+  /** True on a Redis Cluster: keys of different slots cannot share a script call or a pipeline. */
+  readonly cluster: boolean;
   readonly keyPrefix: string;
   /** Runs fn against Redis; undefined when Redis is absent, the circuit is open, or fn fails or times out. */
   run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T | undefined>;
@@ -33,6 +35,7 @@ export const NO_REDIS: RedisGateway = {
   configured: false,
   available: false,
   state: 'open',
+  cluster: false,
   keyPrefix: '',
   run: async () => undefined,
   ping: async () => false,

@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '../domain/json-value.js';
 import { ownerScope, requireActingFor, requireScope, type Principal } from '../domain/principal.js';
-import type { CacheMark, RecordCache } from '../domain/record-cache.js';
+import type { CacheMark, RecordCache, RecordPrefetch } from '../domain/record-cache.js';
 import { recordIdOf, type RecordId } from '../domain/record-id.js';
 import type { StoredRecord } from '../domain/records.js';
 import type { Idempotency, LeaseGuard } from './idempotency.js';
@@ -17,6 +17,7 @@ import {
   entryReply,
   erasedBytes,
   etagOf,
+  minimalBulkBytes,
   NDJSON_TYPE,
   pageBytes,
 } from './record-views.js';
@@ -81,32 +82,45 @@ export class RecordOperations {
     });
   }
 
+  /**
+   * `minimal` (Prefer: return=minimal, RFC 7240): the answer names the new records by id, in input
+   * order, instead of holding them, and nothing is read back from the database. Either answer says
+   * which it is (Preference-Applied) and that it depends on Prefer (Vary); an Idempotency-Key
+   * replays the answer the first request got.
+   */
   async bulkCreate(
     who: Principal,
     items: { userId: string; payload: JsonObject }[],
     idem: IdempotentRequest,
+    prefer: { return?: 'minimal' | 'representation' } = {},
   ): Promise<Reply> {
     requireScope(who, 'data:write');
     for (const item of items) requireActingFor(who, item.userId);
+    const headers: Record<string, string> = { Vary: 'Prefer' };
+    if (prefer.return) headers['Preference-Applied'] = `return=${prefer.return}`;
     return this.once(who, idem, async (lease) => {
       const since = this.deps.cache.mark();
       lease.beforeWrite();
-      const records = await this.deps.records.bulkCreate(items);
+      const minimal = prefer.return === 'minimal';
+      const records = minimal
+        ? await this.deps.records.bulkCreateBare(items)
+        : await this.deps.records.bulkCreate(items);
       this.deps.observer.created(records.length);
       const users = [...new Set(records.map((r) => r.userId))];
       for (const userId of users) this.deps.observer.seen(userId);
-      const entries = records.map(entryOf);
+      const audit = { records: records.map((r) => r.id), users };
+      if (minimal) {
+        // New ids: no level can hold anything of them, so only the users' first pages change.
+        await this.deps.cache.written(since, [], users);
+        return { status: 201, body: minimalBulkBytes(audit.records), type: JSON_TYPE, headers, audit };
+      }
+      const entries = (records as StoredRecord[]).map(entryOf);
       await this.deps.cache.written(
         since,
         records.map((r, i) => ({ id: recordIdOf(r.id), entry: entries[i]! })),
-        records.map((r) => r.userId),
+        users,
       );
-      return {
-        status: 201,
-        body: bulkBytes(entries),
-        type: JSON_TYPE,
-        audit: { records: records.map((r) => r.id), users },
-      };
+      return { status: 201, body: bulkBytes(entries), type: JSON_TYPE, headers, audit };
     });
   }
 
@@ -172,12 +186,23 @@ export class RecordOperations {
     });
   }
 
-  async get(who: Principal, id: RecordId, conditions: Conditions = {}): Promise<Reply> {
+  /** Starts the cache's read of a record early, for this request's get (RecordCache.prefetchRecord). */
+  prefetch(id: RecordId): RecordPrefetch | undefined {
+    return this.deps.cache.prefetchRecord(id);
+  }
+
+  async get(
+    who: Principal,
+    id: RecordId,
+    conditions: Conditions = {},
+    prefetched?: RecordPrefetch,
+  ): Promise<Reply> {
     requireScope(who, 'data:read');
-    const { entry, source } = await this.deps.cache.getRecord(id, async () => {
+    const load = async () => {
       const record = await this.deps.records.find(id);
       return record ? entryOf(record) : null;
-    });
+    };
+    const { entry, source } = await this.deps.cache.getRecord(id, load, prefetched);
     // Another user's record answers exactly as a missing one: ids do not leak.
     const owner = ownerScope(who);
     if (!entry || (owner !== null && entry.userId !== owner)) throw notFound();

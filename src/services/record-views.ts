@@ -68,6 +68,11 @@ export function bulkBytes(entries: RecordEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The minimal answer of a bulk create (BulkCreateMinimal): how many records, and their ids in input order. */
+export function minimalBulkBytes(ids: string[]): Buffer {
+  return Buffer.from(`{"count":${ids.length},"ids":${JSON.stringify(ids)}}`);
+}
+
 /** A record answer: its bytes with its ETag. */
 export function entryReply(status: number, entry: RecordEntry, headers: Record<string, string> = {}): Reply {
   return { status, body: entry.bytes, type: JSON_TYPE, headers: { ETag: etagOf(entry.version), ...headers } };

@@ -8,6 +8,7 @@ import type {
   DeletedRecord,
   ErasedRecord,
   ListPosition,
+  NewRecord,
   RecordsRepository,
   StoredRecord,
 } from '../domain/records.js';
@@ -114,6 +115,23 @@ export class RecordsService {
   }
 
   async bulkCreate(items: { userId: string; payload: JsonObject }[]): Promise<StoredRecord[]> {
+    const records = await this.repo.insertMany(this.newRecords(items));
+    await this.events.publish(records.map((r) => changeEvent('data.created', r)));
+    return records;
+  }
+
+  /** bulkCreate without reading the rows back (Prefer: return=minimal): the new records, checked, with their ids. */
+  async bulkCreateBare(items: { userId: string; payload: JsonObject }[]): Promise<NewRecord[]> {
+    const records = this.newRecords(items);
+    const at = this.repo.insertManyBare
+      ? await this.repo.insertManyBare(records)
+      : (await this.repo.insertMany(records))[0]!.createdAt;
+    const made = records.map((r) => ({ ...r, createdAt: at, updatedAt: at, version: 1 }));
+    await this.events.publish(made.map((r) => changeEvent('data.created', r)));
+    return records;
+  }
+
+  private newRecords(items: { userId: string; payload: JsonObject }[]): NewRecord[] {
     if (items.length > this.options.bulkMaxItems) {
       throw new AppError('bulkTooLarge', {
         detail: `A bulk create takes at most ${this.options.bulkMaxItems} items; this one has ${items.length}.`,
@@ -124,11 +142,7 @@ export class RecordsService {
     }
     const texts = items.map((item, i) => this.storable(item.payload, `/items/${i}/payload`));
     // uuidv7 is monotonic within the process, so input order is id order as well.
-    const records = await this.repo.insertMany(
-      items.map((item, i) => ({ id: uuidv7(), userId: item.userId, payload: texts[i] as JsonText })),
-    );
-    await this.events.publish(records.map((r) => changeEvent('data.created', r)));
-    return records;
+    return items.map((item, i) => ({ id: uuidv7(), userId: item.userId, payload: texts[i]! }));
   }
 
   async get(id: string): Promise<StoredRecord> {

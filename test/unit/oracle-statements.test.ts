@@ -169,14 +169,16 @@ describe('the Oracle statement catalog', () => {
     // partitioning creates each month's partition itself and only the retention drops (docs/oracle.md).
     // Each dialect's migration runner keeps its own bookkeeping (migrations.sql): Oracle DDL is
     // not transactional. Oracle's list has a variant per combination of bounds (listRecordsByUser
-    // is the one both have).
-    const postgresOnly = new Set(
-      ['partitions.sql', 'migrations.sql']
+    // is the one both have). PostgreSQL's bulk insert has a variant that reads nothing back (for
+    // Prefer: return=minimal); Oracle's never reads its rows back (docs/oracle.md).
+    const postgresOnly = new Set([
+      'bulkInsertRecordsBare',
+      ...['partitions.sql', 'migrations.sql']
         .filter((f) => existsSync(join(POSTGRES_QUERIES_DIR, f)))
         .flatMap((f) =>
           parseSqlFile(readFileSync(join(POSTGRES_QUERIES_DIR, f), 'utf8'), f).map((st) => st.name),
         ),
-    );
+    ]);
     const oracleOnly = new Set<string>([
       ...ORACLE_MIGRATION_STATEMENTS,
       ...ORACLE_PARTITION_STATEMENTS,

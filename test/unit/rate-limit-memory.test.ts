@@ -171,6 +171,19 @@ describe('MemoryRateLimiter (GCRA, 100 per 60 s by default)', () => {
   });
 });
 
+describe('MemoryRateLimiter with a gate', () => {
+  test('when the gate refuses, then the check spends nothing and answers the gate`s refusal; when it allows, the dry run spends nothing', async () => {
+    const clock = fakeClock();
+    const limiter = new MemoryRateLimiter({ now: clock.now, readLimit: 5, authLimit: 1 });
+    const gate = { subject: 'ip:a', kind: 'auth' as const, dryRun: true };
+    expect(await limiter.check('sub:a', 'read', { gate })).toMatchObject({ allowed: true, remaining: 4 });
+    expect(await limiter.check('ip:a', 'auth')).toMatchObject({ allowed: true, remaining: 0 });
+    const gated = await limiter.check('sub:a', 'read', { gate });
+    expect(gated).toMatchObject({ allowed: false, gated: true, policy: 'auth' });
+    expect(await limiter.check('sub:a', 'read')).toMatchObject({ allowed: true, remaining: 3 });
+  });
+});
+
 describe('gcraStep and subjectKey', () => {
   test('when state is empty, then a step allows and moves TAT one interval past now', () => {
     expect(gcraStep(0, 1000, 10, 30)).toEqual({

@@ -23,6 +23,19 @@ FROM jsonb_array_elements(:items::jsonb) WITH ORDINALITY AS e (item, ord)
 ORDER BY e.ord
 RETURNING id::text, user_id, payload::text AS payload, created_at, updated_at, version;
 
+/* @name bulkInsertRecordsBare */
+-- The same insert when the caller needs no row back (a bulk create answered with
+-- Prefer: return=minimal): the instant every row was created at (their created_at and
+-- updated_at, as the column rounds it) and how many were written.
+WITH inserted AS (
+  INSERT INTO records (id, user_id, payload, created_at, updated_at, version)
+  SELECT (e.item ->> 'id')::uuid, e.item ->> 'user_id', e.item -> 'payload', now(), now(), 1
+  FROM jsonb_array_elements(:items::jsonb) WITH ORDINALITY AS e (item, ord)
+  ORDER BY e.ord
+  RETURNING 1
+)
+SELECT now()::timestamptz(3) AS created_at, count(*)::integer AS count FROM inserted;
+
 /* @name findRecordById */
 -- By id, the partition is unknown: every partition's key would be probed. :near_from / :near_to
 -- bound created_at around the time a UUIDv7 id carries, so only one or two partitions are read;

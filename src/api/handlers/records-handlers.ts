@@ -7,12 +7,14 @@ import type { Context } from 'openapi-backend';
 import type { components, operations } from '../../../generated/openapi.js';
 import type { JsonObject } from '../../domain/json-value.js';
 import type { Principal } from '../../domain/principal.js';
+import type { RecordPrefetch } from '../../domain/record-cache.js';
 import { recordIdOf, type RecordId } from '../../domain/record-id.js';
 import type { IdempotentRequest, RecordOperations } from '../../services/record-operations.js';
 import type { Conditions } from '../../services/conditions.js';
 import type { Reply } from '../../services/reply.js';
 import { parseIfMatch, parseIfNoneMatch } from '../preconditions.js';
 import { jsonQueryParameter } from '../json-query.js';
+import { returnPreference } from '../prefer.js';
 
 type Schemas = components['schemas'];
 type ListQuery = operations['listRecords']['parameters']['query'];
@@ -82,7 +84,8 @@ export function recordsHandlers(
     async bulkCreateRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
       const body = c.request.requestBody as Schemas['BulkCreateRequest'];
       const items = body.items.map((item) => ({ userId: item.user_id, payload: item.payload as JsonObject }));
-      return records.bulkCreate(caller(ctx), items, idempotent(c));
+      const prefer = { return: returnPreference(header(c, 'prefer')) };
+      return records.bulkCreate(caller(ctx), items, idempotent(c), prefer);
     },
 
     async listRecords(c: Context, ctx: Koa.Context): Promise<Reply> {
@@ -113,7 +116,8 @@ export function recordsHandlers(
     },
 
     async getRecord(c: Context, ctx: Koa.Context): Promise<Reply> {
-      return records.get(caller(ctx), recordId(c, ctx), conditions(c));
+      const prefetched = ctx.state.prefetched as RecordPrefetch | undefined;
+      return records.get(caller(ctx), recordId(c, ctx), conditions(c), prefetched);
     },
 
     async replaceRecord(c: Context, ctx: Koa.Context): Promise<Reply> {

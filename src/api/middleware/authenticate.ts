@@ -14,6 +14,12 @@ export interface AuthenticateOptions {
   failures?: RateLimiter;
   /** Told of each request refused because its address spent that budget (for the metrics). */
   onRefused?: () => void;
+  /**
+   * The rate-limit middleware that follows asks `failures` (the same limiter) for the request's
+   * own budget: credentials already verified then need no check of their own here, and that
+   * middleware asks the address's budget first, in the same step (RateCheck.gate).
+   */
+  gateLater?: boolean;
 }
 
 const isData = (path: string) => path === '/data' || path.startsWith('/data/');
@@ -40,6 +46,14 @@ export function authenticate(
     };
     const offered = credentials.authorization !== undefined || credentials.apiKey !== undefined;
     const address = `ip:${ctx.ip}`;
+    // Credentials this process verified before cost nothing to check again: the address's budget
+    // is asked with the request's own, in one step, by the rate limit (rate-limit.ts).
+    const known = failures && offered && options.gateLater ? verifier.known?.(credentials) : undefined;
+    if (known) {
+      ctx.state.principal = known;
+      ctx.state.rateGate = { subject: address, kind: 'auth', dryRun: true };
+      return next();
+    }
     if (failures && offered) {
       const budget = await failures.check(address, 'auth', { dryRun: true });
       if (!budget.allowed) {

@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import { AppError } from '../../domain/errors.js';
-import type { RateDecision, RateKind, RateLimiter } from '../../domain/rate-limit.js';
+import type { RateCheck, RateDecision, RateKind, RateLimiter } from '../../domain/rate-limit.js';
 
 export interface RateLimitMiddlewareOptions {
   /** Whose budget the request spends. */
@@ -95,10 +95,16 @@ export type ChargeMore = (units: number) => Promise<void>;
  */
 export function rateLimit(limiter: RateLimiter, options: RateLimitMiddlewareOptions): Koa.Middleware {
   return async (ctx, next) => {
-    if (options.skip?.(ctx)) return next();
+    // A budget that must allow the request before its own is spent (authenticate.ts's gateLater).
+    const gate = ctx.state.rateGate as RateCheck['gate'];
+    if (options.skip?.(ctx)) {
+      if (gate) await refuseWhenGated(await limiter.check(gate.subject, gate.kind, { dryRun: gate.dryRun }));
+      return next();
+    }
     const kind = options.kindOf(ctx);
     const subject = options.subjectOf(ctx);
-    const decision = await limiter.check(subject, kind);
+    const decision = await limiter.check(subject, kind, gate && { gate });
+    if (gate) await refuseWhenGated(decision.gated ? decision : undefined);
     let headers = rateLimitHeaders(decision);
     ctx.set(headers);
     if (!decision.allowed) {
@@ -125,4 +131,11 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitMiddlewareOpti
       throw err;
     }
   };
+
+  /** The gate's refusal, answered as authenticate answers it (429 with the gate's fields). */
+  async function refuseWhenGated(gated: RateDecision | undefined): Promise<void> {
+    if (!gated || gated.allowed) return;
+    options.onRefused?.(gated.policy as RateKind);
+    throw rateLimited(gated, 'failed authentications from this address');
+  }
 }

@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .bulk_create_minimal import BulkCreateMinimal
 from .bulk_create_request import BulkCreateRequest
 from .bulk_create_response import BulkCreateResponse
 from .checks import Checks
@@ -48,6 +49,7 @@ from .unsupported_media_type_problem_code import UnsupportedMediaTypeProblemCode
 from .user_erased import UserErased
 
 __all__ = (
+    "BulkCreateMinimal",
     "BulkCreateRequest",
     "BulkCreateResponse",
     "Checks",

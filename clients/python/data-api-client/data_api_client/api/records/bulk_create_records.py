@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.bulk_create_minimal import BulkCreateMinimal
 from ...models.bulk_create_request import BulkCreateRequest
 from ...models.bulk_create_response import BulkCreateResponse
 from ...models.content_too_large_problem import ContentTooLargeProblem
@@ -26,11 +27,15 @@ def _get_kwargs(
     *,
     body: BulkCreateRequest,
     idempotency_key: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
+
+    if not isinstance(prefer, Unset):
+        headers["Prefer"] = prefer
 
     if not isinstance(x_request_id, Unset):
         headers["X-Request-Id"] = x_request_id
@@ -51,7 +56,8 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -67,7 +73,23 @@ def _parse_response(
     | None
 ):
     if response.status_code == 201:
-        response_201 = BulkCreateResponse.from_dict(response.json())
+
+        def _parse_response_201(data: object) -> BulkCreateMinimal | BulkCreateResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_201_type_0 = BulkCreateResponse.from_dict(data)
+
+                return response_201_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_201_type_1 = BulkCreateMinimal.from_dict(data)
+
+            return response_201_type_1
+
+        response_201 = _parse_response_201(response.json())
 
         return response_201
 
@@ -150,7 +172,8 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -177,9 +200,11 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: BulkCreateRequest,
     idempotency_key: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -200,10 +225,12 @@ def sync_detailed(
     The server may accept fewer items per request than the contract's maximum (see
     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
     spends one unit of the caller's write budget per item, at most the whole burst
-    (`docs/rate-limiting.md`).
+    (`docs/rate-limiting.md`). With `Prefer: return=minimal` the answer holds the new ids and
+    their count instead of the records (`BulkCreateMinimal`).
 
     Args:
         idempotency_key (str | Unset):
+        prefer (str | Unset):
         x_request_id (str | Unset):
         body (BulkCreateRequest):
 
@@ -212,12 +239,13 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem]
+        Response[BulkCreateMinimal | BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem]
     """
 
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        prefer=prefer,
         x_request_id=x_request_id,
     )
 
@@ -233,9 +261,11 @@ def sync(
     client: AuthenticatedClient | Client,
     body: BulkCreateRequest,
     idempotency_key: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> (
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -257,10 +287,12 @@ def sync(
     The server may accept fewer items per request than the contract's maximum (see
     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
     spends one unit of the caller's write budget per item, at most the whole burst
-    (`docs/rate-limiting.md`).
+    (`docs/rate-limiting.md`). With `Prefer: return=minimal` the answer holds the new ids and
+    their count instead of the records (`BulkCreateMinimal`).
 
     Args:
         idempotency_key (str | Unset):
+        prefer (str | Unset):
         x_request_id (str | Unset):
         body (BulkCreateRequest):
 
@@ -269,13 +301,14 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem
+        BulkCreateMinimal | BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem
     """
 
     return sync_detailed(
         client=client,
         body=body,
         idempotency_key=idempotency_key,
+        prefer=prefer,
         x_request_id=x_request_id,
     ).parsed
 
@@ -285,9 +318,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: BulkCreateRequest,
     idempotency_key: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -308,10 +343,12 @@ async def asyncio_detailed(
     The server may accept fewer items per request than the contract's maximum (see
     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
     spends one unit of the caller's write budget per item, at most the whole burst
-    (`docs/rate-limiting.md`).
+    (`docs/rate-limiting.md`). With `Prefer: return=minimal` the answer holds the new ids and
+    their count instead of the records (`BulkCreateMinimal`).
 
     Args:
         idempotency_key (str | Unset):
+        prefer (str | Unset):
         x_request_id (str | Unset):
         body (BulkCreateRequest):
 
@@ -320,12 +357,13 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem]
+        Response[BulkCreateMinimal | BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem]
     """
 
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        prefer=prefer,
         x_request_id=x_request_id,
     )
 
@@ -339,9 +377,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: BulkCreateRequest,
     idempotency_key: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> (
-    BulkCreateResponse
+    BulkCreateMinimal
+    | BulkCreateResponse
     | ContentTooLargeProblem
     | DatabaseTimeoutProblem
     | ExpectationFailedProblem
@@ -363,10 +403,12 @@ async def asyncio(
     The server may accept fewer items per request than the contract's maximum (see
     `BULK_MAX_ITEMS` in `docs/configuration.md`); over its limit the answer is `400`. It
     spends one unit of the caller's write budget per item, at most the whole burst
-    (`docs/rate-limiting.md`).
+    (`docs/rate-limiting.md`). With `Prefer: return=minimal` the answer holds the new ids and
+    their count instead of the records (`BulkCreateMinimal`).
 
     Args:
         idempotency_key (str | Unset):
+        prefer (str | Unset):
         x_request_id (str | Unset):
         body (BulkCreateRequest):
 
@@ -375,7 +417,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem
+        BulkCreateMinimal | BulkCreateResponse | ContentTooLargeProblem | DatabaseTimeoutProblem | ExpectationFailedProblem | ForbiddenProblem | IdempotencyKeyReusedProblem | InternalErrorProblem | NotAcceptableProblem | Problem | RateLimitedProblem | RequestTimeoutProblem | UnauthorizedProblem | UnsupportedMediaTypeProblem
     """
 
     return (
@@ -383,6 +425,7 @@ async def asyncio(
             client=client,
             body=body,
             idempotency_key=idempotency_key,
+            prefer=prefer,
             x_request_id=x_request_id,
         )
     ).parsed
