@@ -15,6 +15,7 @@ import {
   type SecurityHandler,
 } from './contract-backend.js';
 import { createDispatch } from './dispatch.js';
+import { compileOperations } from './operation-pipeline.js';
 import { compileRequestParse } from './request-parse.js';
 
 export type { ContractPath, RouteOf } from './compiled-routes.js';
@@ -46,7 +47,7 @@ export async function createBackend(
   compileRequestValidators(api);
   return {
     api,
-    dispatch: createDispatch(api, createBodyReader(api, limits)),
+    dispatch: createDispatch(api, createBodyReader(api, limits), compileOperations(api)),
     routeOf: (path) => routeOf(api.router, path),
   };
 }

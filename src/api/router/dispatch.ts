@@ -6,6 +6,7 @@ import type { Reply } from '../../services/reply.js';
 import type { ChargeMore } from '../middleware/rate-limit.js';
 import { writeReply } from '../write-reply.js';
 import type { BodyReader } from './body-validation.js';
+import type { OperationRun } from './operation-pipeline.js';
 import { refuseLooseIntegers, refuseUnknownQueryKeys } from './query-keys.js';
 import { unauthorizedHandler } from './security-handlers.js';
 
@@ -25,11 +26,16 @@ function lacksCaller(api: OpenAPIBackend, operation: Operation, ctx: Koa.Context
 /**
  * Matches the operation, refuses undeclared query keys and loose integers, answers 401 to a
  * request without a caller before reading its body, reads the body (and charges a bulk create
- * one write per item), then hands the request to openapi-backend (parse, security, validation,
- * handler; notFound and methodNotAllowed when nothing matched) and writes the reply. Sets
- * ctx.state.route and operationId for the logs.
+ * one write per item), then runs the operation's compiled pipeline (parse, security, validation,
+ * handler: operation-pipeline.ts) and writes the reply. What no pipeline covers (nothing matched:
+ * notFound and methodNotAllowed; a body that is not parsed JSON) goes through openapi-backend's
+ * handleRequest. Sets ctx.state.route and operationId for the logs.
  */
-export function createDispatch(api: OpenAPIBackend, readBody: BodyReader): Koa.Middleware {
+export function createDispatch(
+  api: OpenAPIBackend,
+  readBody: BodyReader,
+  runs: Map<Operation, OperationRun>,
+): Koa.Middleware {
   return async (ctx) => {
     const request: Request = {
       method: ctx.method,
@@ -59,6 +65,9 @@ export function createDispatch(api: OpenAPIBackend, readBody: BodyReader): Koa.M
         if (Array.isArray(items)) await (ctx.state.chargeMore as ChargeMore | undefined)?.(items.length - 1);
       }
     }
-    writeReply(ctx, (await api.handleRequest(request, ctx)) as Reply);
+    // openapi-backend parses a body that is not an object as JSON text and reports malformed JSON.
+    const parsedBody = typeof request.body === 'object' || request.body === undefined;
+    const run = operation && parsedBody ? runs.get(operation) : undefined;
+    writeReply(ctx, (await (run ? run(request, ctx) : api.handleRequest(request, ctx))) as Reply);
   };
 }
