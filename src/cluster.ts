@@ -4,7 +4,7 @@
  * every worker has drained and exited.
  */
 import cluster from 'node:cluster';
-import type { Logger } from './observability/logger.js';
+import { flushLogs, type Logger } from './observability/logger.js';
 
 /**
  * `env` is added to every worker's environment (config's workerEnv): cursors must verify on
@@ -18,7 +18,7 @@ export function runPrimary(workers: number, logger: Logger, env: Record<string, 
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('all workers stopped');
-        process.exit(0);
+        void flushLogs(logger).then(() => process.exit(0));
       }
       return;
     }

@@ -13,7 +13,7 @@ import { openStorage } from './data/open-storage.js';
 import { createHttpServer } from './http-server.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from './observability/logger.js';
+import { createLogger, flushLogs } from './observability/logger.js';
 import { openTracing } from './observability/open-tracing.js';
 import { PROJECT_ROOT } from './config/paths.js';
 import { openRedisGateway } from './redis/open-redis.js';
@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     // Last, so the spans of the steps above are exported; at most 2 s, never throws.
     await tracing.shutdown();
     logger.info('stopped');
+    // The log destination is asynchronous: every line reaches stdout before the exit.
+    await flushLogs(logger);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

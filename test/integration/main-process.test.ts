@@ -113,19 +113,31 @@ describe('the server process', () => {
       body: JSON.stringify({ user_id: 'proc', payload: { ok: true } }),
     });
     expect(created.status).toBe(201);
+    // Logs are written asynchronously: a burst of requests just before SIGTERM must all be in the
+    // output, each line whole, the shutdown's own lines last.
+    const ids = Array.from({ length: 200 }, (_, i) => `burst-${i}`);
+    const answers = await Promise.all(
+      ids.map((id) => fetch(`${base}/health`, { headers: { 'x-request-id': id } }).then((r) => r.status)),
+    );
+    expect(answers.every((s) => s === 200)).toBe(true);
     const signalled = Date.now();
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(4000);
-    const lines = p
-      .output()
+    const text = p.output();
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text
+      .trimEnd()
       .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; route?: string; status?: number });
+      .map((l) => JSON.parse(l) as { msg: string; route?: string; status?: number; request_id?: string });
     expect(lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['listening on http://localhost:' + port, 'stopped']),
     );
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', route: '/data', status: 201 }));
+    const logged = new Set(lines.filter((l) => l.msg === 'request').map((l) => l.request_id));
+    expect(ids.filter((id) => !logged.has(id))).toEqual([]);
+    expect(lines.at(-1)?.msg).toBe('stopped');
+    expect(lines.at(-2)?.msg).toBe('shutting down');
   }, 90_000);
 
   test('when AUTH_MODE=none keeps the default HOST, then it listens on loopback only, says why, and MANAGEMENT_PORT takes /metrics', async () => {
