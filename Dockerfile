@@ -44,10 +44,14 @@ LABEL org.opencontainers.image.title="data-api" \
 # PGLITE_DATA_DIR points into the /data volume: the only place the service ever writes, and only
 # when DATABASE_URL is unset (embedded PGlite). With DATABASE_URL nothing is written at all, so the
 # container runs with a read-only root filesystem.
+# WORKERS=0: one worker process per CPU the container may use (os.availableParallelism(), which on
+# Linux follows the cgroup CPU limit, `docker run --cpus`, rounded down); one process with the
+# embedded PGlite. Set WORKERS=1 for one process (docs/configuration.md, "Workers").
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
-    PGLITE_DATA_DIR=/data/pglite
+    PGLITE_DATA_DIR=/data/pglite \
+    WORKERS=0
 WORKDIR /app
 # The node user (uid 1000) of the official image; numeric so that runAsNonRoot can verify it.
 RUN mkdir -p /data && chown 1000:1000 /data

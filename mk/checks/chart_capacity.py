@@ -28,13 +28,26 @@ def pool_max(cfg: dict[str, Any]) -> int:
     return int(cfg.get('DB_POOL_MAX') or 10)
 
 
+def workers_of(values: dict[str, Any]) -> int:
+    """WORKERS as _helpers.tpl resolves it: unset 1; 0 from the pod's CPU (limit, else request), rounded down, at least 1."""
+    raw = values['config'].get('WORKERS')
+    if raw is None or raw == '':
+        return 1
+    if int(raw) != 0:
+        return int(raw)
+    res = values.get('resources') or {}
+    cpu = str((res.get('limits') or {}).get('cpu') or (res.get('requests') or {}).get('cpu') or '')
+    milli = int(cpu[:-1]) if cpu.endswith('m') else int(float(cpu) * 1000) if cpu else 1000
+    return max(1, milli // 1000)
+
+
 def connection_demand(values: dict[str, Any]) -> tuple[int, int, int]:
     """(pods at most, connections at most, per process) as _helpers.tpl computes them."""
     a = values['autoscaling']
     replicas = a['maxReplicas'] if a['enabled'] else values['replicaCount']
     surge = str(values['maxSurge'])
     pods = replicas + (math.ceil(replicas * int(surge[:-1]) / 100) if surge.endswith('%') else int(surge))
-    workers = int(values['config'].get('WORKERS') or 1)
+    workers = workers_of(values)
     per_process = pool_max(values['config']) + 1
     job = 1 if values['migrations']['job']['enabled'] else 0
     return pods, pods * workers * per_process + job, per_process
@@ -54,7 +67,7 @@ def check_capacity(rep: Report, rel: str, docs: list[dict[str, Any]], values: di
     )
     res = c['resources']
     limit = mebibytes(res['limits']['memory'])
-    workers = int(values['config'].get('WORKERS') or 1)
+    workers = workers_of(values)
     heap = ((limit - (64 if workers > 1 else 0)) // workers) * values['memory']['heapPercent'] // 100
     rep.check(
         mebibytes(res['requests']['memory']) == limit and env.get('NODE_OPTIONS') == f'--max-old-space-size={heap}',

@@ -192,6 +192,12 @@ def main() -> None:
     )
     render_refused(
         rep,
+        'WORKERS 0 following a CPU limit of 2: two workers counted against the budget (13 pods x 2 x 6 > 90)',
+        deep_merge(base, {'config': {'WORKERS': 0}, 'resources': {'limits': {'cpu': '2'}}}),
+        'x WORKERS 2 x (pool max 5 + 1 readiness connection)',
+    )
+    render_refused(
+        rep,
         'Oracle with its default fixed pool of 10 sessions (13 pods x 11 > 90)',
         {
             'config': {

@@ -11,7 +11,7 @@ import { CONFIG_KEYS, type KeyValues, type Loose } from './config-keys.js';
 import { ConfigError } from './config-error.js';
 import { checkCors, corsOptions } from './cors-options.js';
 import { checkCursorSecret, cursorSecretOf } from './cursor-secret.js';
-import { checkDatabase, checkDatabaseChoice } from './database-rules.js';
+import { checkDatabase, checkDatabaseChoice, workerCount } from './database-rules.js';
 import { allParsed, parseKeys, type Env } from './key-parser.js';
 import { checkOracle, oracleOptions } from './oracle-options.js';
 import { checkRedis, clusterNodes } from './redis-rules.js';
@@ -96,7 +96,8 @@ function configOf(v: KeyValues) {
     otelServiceName: v.OTEL_SERVICE_NAME,
     compressionThresholdBytes: v.COMPRESSION_THRESHOLD_BYTES,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
-    workers: v.WORKERS,
+    /** WORKERS, 0 resolved to the cores this process may use (database-rules.ts, workerCount). */
+    workers: workerCount(v),
     keepAliveTimeoutMs: v.KEEP_ALIVE_TIMEOUT_MS,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,

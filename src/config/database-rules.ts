@@ -1,5 +1,6 @@
 /** Database settings: which database (PostgreSQL, Oracle or the embedded PGlite) and its URL. */
 import { accessSync, constants } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { KeyValues, Loose } from './config-keys.js';
 
 type DatabaseKeys = Pick<KeyValues, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'ORACLE_CONNECT_STRING' | 'WORKERS'>;
@@ -43,4 +44,16 @@ export function checkDatabaseChoice(v: Loose<DatabaseKeys>, problems: string[]):
       'WORKERS: above 1 needs DATABASE_URL or ORACLE_CONNECT_STRING (the embedded database is one process)',
     );
   }
+}
+
+/**
+ * WORKERS resolved: 0 means one worker per core this process may use. os.availableParallelism()
+ * is libuv's uv_available_parallelism(), which on Linux reads the cgroup's CPU quota (cpu.max,
+ * rounded up) besides the affinity mask, so in a container it follows the CPU limit, not the host's
+ * cores (docs/configuration.md, "Workers"). With the embedded database (one process) 0 means 1.
+ */
+export function workerCount(v: DatabaseKeys, cores: () => number = availableParallelism): number {
+  if (v.WORKERS !== 0) return v.WORKERS;
+  const server = Boolean(v.DATABASE_URL) || Boolean(v.ORACLE_CONNECT_STRING?.trim());
+  return server ? Math.max(1, Math.min(64, cores())) : 1;
 }

@@ -124,9 +124,9 @@ export const processKeys = {
   }),
   WORKERS: integer({
     default: 1,
-    min: 1,
+    min: 0,
     max: 64,
-    doc: 'Worker processes on this host (node:cluster), e.g. one per core. Above 1 needs DATABASE_URL or Oracle (the embedded database is one process).',
+    doc: 'Worker processes on this host (node:cluster); they share the port. 0: one per core the process may use (os.availableParallelism(), which follows the container CPU limit), or 1 with the embedded database. Above 1 needs DATABASE_URL or Oracle (the embedded database is one process).',
   }),
   KEEP_ALIVE_TIMEOUT_MS: integer({
     default: 65000,

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../helpers/redis-servers.js';
@@ -203,6 +203,56 @@ describe('the server process', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  test('when WORKERS=0, then one worker per available core serves, and SIGTERM stops all', async () => {
+    const schema = uniqueSchema();
+    const port = await freePort();
+    const p = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WORKERS: '0',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      RATE_LIMIT_ENABLED: 'false',
+      CACHE_ENABLED: 'false',
+    });
+    children.push(p.child);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(`${base}/ready`, 60_000);
+      const cores = availableParallelism();
+      const primary = p
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string; workers?: number })
+        .find((l) => l.msg === 'primary started');
+      if (cores > 1) {
+        expect(primary?.workers).toBe(cores);
+        // Every worker listens before the primary counts as ready; wait until all are forked.
+        const until = Date.now() + 60_000;
+        let workers: string[] = [];
+        while (Date.now() < until) {
+          workers = execFileSync('ps', ['--ppid', String(p.child.pid), '-o', 'pid='])
+            .toString()
+            .trim()
+            .split(/\s+/)
+            .filter(Boolean);
+          if (workers.length >= cores) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(workers).toHaveLength(cores);
+      } else {
+        expect(primary).toBeUndefined(); // one core: one process, no primary
+      }
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      if (cores > 1) expect(p.output()).toContain('all workers stopped');
+    } finally {
+      await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  }, 90_000);
 
   test('when WORKERS=2, then two workers serve one port, cursors work across them, and SIGTERM stops all', async () => {
     const schema = uniqueSchema();

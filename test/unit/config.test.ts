@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config/config.js';
 import { keyTable } from '../../src/config/config-keys.js';
+import { workerCount } from '../../src/config/database-rules.js';
 import { PROJECT_ROOT } from '../../src/config/paths.js';
 
 describe('configuration', () => {
@@ -236,5 +238,55 @@ describe('CORS configuration', () => {
 
   test('when a tool serves no requests, then CORS settings are not checked', () => {
     expect(() => loadConfig({ CORS_ALLOWED_ORIGINS: 'nonsense' }, { serving: false })).not.toThrow();
+  });
+});
+
+describe('WORKERS', () => {
+  const server = { AUTH_MODE: 'none', DATABASE_URL: 'postgres://u@h:5432/db' };
+
+  test('when unset, then one process (make run)', () => {
+    expect(loadConfig({ AUTH_MODE: 'none' }).workers).toBe(1);
+    expect(loadConfig(server).workers).toBe(1);
+  });
+
+  test('when 0 with a database server, then one worker per core this process may use', () => {
+    expect(loadConfig({ ...server, WORKERS: '0' }).workers).toBe(availableParallelism());
+    expect(
+      loadConfig({
+        AUTH_MODE: 'none',
+        ORACLE_CONNECT_STRING: 'db/x',
+        ORACLE_USER: 'u',
+        ORACLE_PASSWORD: 'p',
+        WORKERS: '0',
+      }).workers,
+    ).toBe(availableParallelism());
+  });
+
+  test('when 0 with the embedded database, then one process (PGlite is one process)', () => {
+    expect(loadConfig({ AUTH_MODE: 'none', WORKERS: '0' }).workers).toBe(1);
+  });
+
+  test('when 0, then the cores are counted, at least 1 and at most 64', () => {
+    const v = { WORKERS: 0, DATABASE_URL: 'postgres://u@h/db' } as Parameters<typeof workerCount>[0];
+    expect(workerCount(v, () => 1)).toBe(1);
+    expect(workerCount(v, () => 6)).toBe(6);
+    expect(workerCount(v, () => 200)).toBe(64);
+    expect(workerCount({ ...v, WORKERS: 3 }, () => 6)).toBe(3);
+  });
+
+  test('when negative or above 1 without a database server, then the start is refused naming WORKERS', () => {
+    for (const env of [
+      { ...server, WORKERS: '-1' },
+      { AUTH_MODE: 'none', WORKERS: '2' },
+      { ...server, WORKERS: 'auto' },
+    ]) {
+      let err: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['WORKERS']);
+    }
   });
 });

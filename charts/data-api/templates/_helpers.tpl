@@ -203,9 +203,25 @@ of leaving pods in CrashLoopBackOff.
 {{- end }}
 {{- end }}
 
-{{/* WORKERS: worker processes per pod (the service's default is 1). */}}
+{{/*
+WORKERS: worker processes per pod, as the ConfigMap passes it. 0 (the chart's default) follows the
+CPU the pod is given: resources.limits.cpu, else resources.requests.cpu, in whole CPUs rounded
+down, at least 1 (250m: 1; 2: 2; 1500m: 1). Resolved here rather than left to the service's
+os.availableParallelism(), so the connection budget and the heap per worker below count the same
+workers, and a pod without a CPU limit does not start one worker per core of its node. Unset: 1.
+*/}}
 {{- define "data-api.workers" -}}
-{{- if include "data-api.isSet" .Values.config.WORKERS }}{{ .Values.config.WORKERS | int }}{{ else }}1{{ end }}
+{{- $w := .Values.config.WORKERS }}
+{{- if not (include "data-api.isSet" $w) }}1
+{{- else if ne ($w | int) 0 }}{{ $w | int }}
+{{- else }}
+{{- $res := .Values.resources | default dict }}
+{{- $cpu := toString (dig "limits" "cpu" "" $res) }}
+{{- if not $cpu }}{{ $cpu = toString (dig "requests" "cpu" "" $res) }}{{ end }}
+{{- $milli := 1000 }}
+{{- if hasSuffix "m" $cpu }}{{ $milli = trimSuffix "m" $cpu | atoi }}{{ else if $cpu }}{{ $milli = mulf ($cpu | float64) 1000 | int }}{{ end }}
+{{- max 1 (div $milli 1000) }}
+{{- end }}
 {{- end }}
 
 {{/* The most pods at once: the HPA's maxReplicas (or replicaCount) plus the rollout's surge. */}}

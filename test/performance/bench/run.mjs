@@ -59,6 +59,8 @@ const S = {
   recordsPerUser: num('BENCH_RECORDS_PER_USER', 50, 5),
   hotIds: num('BENCH_HOT_IDS', 200, 20),
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
+  // WORKERS of every service instance (1: one process, as before; 0: one per core).
+  workers: process.env.BENCH_WORKERS || '1',
 };
 // Extra node options for the service processes, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof
 // --cpu-prof-dir=.reports/bench/prof" to see where a path spends its time (with BENCH_PATHS=post
@@ -121,6 +123,7 @@ function serviceEnv(port, extra) {
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: S.logLevel,
+    WORKERS: S.workers,
     DATABASE_URL: S.databaseUrl,
     DATABASE_SCHEMA: schema,
     REDIS_URL: S.redisUrl,
