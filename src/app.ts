@@ -37,6 +37,7 @@ import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { eventLoopLag } from './observability/event-loop-lag.js';
 import { NO_REDIS } from './redis/redis-gateway.js';
 import type { RedisGateway } from './redis/redis-gateway.js';
 import { RecordOperations } from './services/record-operations.js';
@@ -188,14 +189,17 @@ export async function createApp({
   koa.use(requireKnownExpectation());
   // With a management port, /metrics is served there only (it answers without credentials).
   if (config.managementPort !== undefined) koa.use(servePaths(MANAGEMENT_ONLY, { except: true }));
-  if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0) {
+  if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0 || config.shedEventLoopLagMs > 0) {
     koa.use(
       shedLoad({
         maxRequests: config.maxRequestsInFlight,
         maxBodyBytes: config.maxBodyBytesInFlight,
         bodyLimitBytes: config.bodyLimitBytes,
+        ...(config.shedEventLoopLagMs > 0 && {
+          lag: { source: eventLoopLag(), thresholdMs: config.shedEventLoopLagMs },
+        }),
         exempt: NOT_LIMITED,
-        onShed: () => metrics.requestsShed.inc(),
+        onShed: (reason) => metrics.requestsShed.inc({ reason }),
       }),
     );
   }

@@ -1,0 +1,38 @@
+/**
+ * How far behind this process's event loop runs, measured: a timer due every SAMPLE_MS, and how
+ * late it fired last time or is overdue now. An overloaded process spends longer and longer in
+ * each turn of its loop (every request that arrived meanwhile is read, parsed and answered in the
+ * same turn), so the lag rises with the backlog before the answers get slow; the load shedding
+ * (api/middleware/shed-load.ts) refuses new requests while it is past SHED_EVENT_LOOP_LAG_MS.
+ */
+import { performance } from 'node:perf_hooks';
+import { setInterval } from 'node:timers';
+
+export interface LagSource {
+  /** Milliseconds the event loop is behind now (0 when the last sample was on time). */
+  lagMs(): number;
+}
+
+/** Often enough to notice a stall within a fraction of the shedding threshold; 50 wake-ups a second. */
+export const SAMPLE_MS = 20;
+
+let shared: LagSource | undefined;
+
+/** The process's one sampler (one event loop, one measure), started on first use; never keeps the process alive. */
+export function eventLoopLag(): LagSource {
+  shared ??= startSampler(SAMPLE_MS);
+  return shared;
+}
+
+function startSampler(sampleMs: number): LagSource {
+  let due = performance.now() + sampleMs;
+  let late = 0;
+  setInterval(() => {
+    const now = performance.now();
+    late = Math.max(0, now - due);
+    due = now + sampleMs;
+  }, sampleMs).unref();
+  // The last sample's lateness, or, when the loop is stuck in a long turn, how overdue the next
+  // sample is already: a request read late in a long turn sees that turn's length.
+  return { lagMs: () => Math.max(late, performance.now() - due) };
+}
