@@ -36,7 +36,13 @@ export const trafficKeys = {
     default: 100,
     min: 0,
     max: 60000,
-    doc: 'Event-loop lag (how late a 20 ms timer fires, or is overdue) past which new requests answer 503 at once, until the loop catches up (0: off).',
+    doc: 'Event-loop lag (how late a 20 ms timer fires, two samples in a row: one stall is no overload) past which new requests answer 503 at once, until the loop catches up (0: off).',
+  }),
+  SHED_POOL_WAIT_MS: integer({
+    default: 100,
+    min: 0,
+    max: 60000,
+    doc: 'While requests wait for a PostgreSQL pool connection, the wait of the last one served past which new requests answer 503 at once, until the queue is short again (0: off).',
   }),
   RATE_LIMIT_ENABLED: flag({
     default: true,

@@ -1,15 +1,19 @@
 /**
  * How far behind this process's event loop runs, measured: a timer due every SAMPLE_MS, and how
- * late it fired last time or is overdue now. An overloaded process spends longer and longer in
- * each turn of its loop (every request that arrived meanwhile is read, parsed and answered in the
- * same turn), so the lag rises with the backlog before the answers get slow; the load shedding
- * (api/middleware/shed-load.ts) refuses new requests while it is past SHED_EVENT_LOOP_LAG_MS.
+ * late it fires. An overloaded process spends longer and longer in each turn of its loop (every
+ * request that arrived meanwhile is read, parsed and started in the same turn), so the lag rises
+ * with the backlog before the answers get slow; the load shedding (api/middleware/shed-load.ts)
+ * refuses new requests while it is past SHED_EVENT_LOOP_LAG_MS.
  */
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
 
 export interface LagSource {
-  /** Milliseconds the event loop is behind now (0 when the last sample was on time). */
+  /**
+   * Milliseconds the event loop has been behind over its last two samples (the smaller of the
+   * two): one late sample alone is a stall, not an overload (a slow synchronous step such as a
+   * statement of the embedded database, a garbage collection), and reads as the other one.
+   */
   lagMs(): number;
 }
 
@@ -26,13 +30,17 @@ export function eventLoopLag(): LagSource {
 
 function startSampler(sampleMs: number): LagSource {
   let due = performance.now() + sampleMs;
+  let before = 0;
   let late = 0;
   setInterval(() => {
     const now = performance.now();
+    before = late;
     late = Math.max(0, now - due);
     due = now + sampleMs;
   }, sampleMs).unref();
-  // The last sample's lateness, or, when the loop is stuck in a long turn, how overdue the next
-  // sample is already: a request read late in a long turn sees that turn's length.
-  return { lagMs: () => Math.max(late, performance.now() - due) };
+  // Two samples in a row late: the last two, or the last and the next one, already overdue when
+  // the loop is stuck in a long turn (a request read late in it sees that turn's length).
+  return {
+    lagMs: () => Math.max(Math.min(before, late), Math.min(late, performance.now() - due)),
+  };
 }

@@ -39,7 +39,7 @@ export interface Metrics {
   /** Requests answered 503 because the identity provider's keys could not be fetched. */
   authKeysUnavailable: Counter<string>;
   rateLimitFallbacks: Counter<string>;
-  /** Requests answered 503 at once by the load shedding, by reason (in_flight, body_bytes, event_loop_lag). */
+  /** Requests answered 503 at once by the load shedding, by reason (in_flight, body_bytes, event_loop_lag, pool_wait). */
   requestsShed: Counter<'reason'>;
   /** Reads the cache's counters at every scrape. */
   observeCache(stats: CacheStats): void;
@@ -49,11 +49,11 @@ export interface Metrics {
 function shedCounter(registry: Registry): Counter<'reason'> {
   const counter = new Counter({
     name: 'requests_shed_total',
-    help: 'Requests answered 503 at once by the load shedding: past MAX_REQUESTS_IN_FLIGHT (in_flight), MAX_BODY_BYTES_IN_FLIGHT (body_bytes) or SHED_EVENT_LOOP_LAG_MS (event_loop_lag).',
+    help: 'Requests answered 503 at once by the load shedding: past MAX_REQUESTS_IN_FLIGHT (in_flight), MAX_BODY_BYTES_IN_FLIGHT (body_bytes), SHED_EVENT_LOOP_LAG_MS (event_loop_lag) or SHED_POOL_WAIT_MS (pool_wait).',
     labelNames: ['reason'],
     registers: [registry],
   });
-  for (const reason of ['in_flight', 'body_bytes', 'event_loop_lag']) counter.inc({ reason }, 0);
+  for (const reason of ['in_flight', 'body_bytes', 'event_loop_lag', 'pool_wait']) counter.inc({ reason }, 0);
   return counter;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The shedding on event-loop lag, with the lag source injected: the middleware in a bare Koa app
+ * The shedding on measured delays (event-loop lag, pool wait), with the sources injected: the middleware in a bare Koa app
  * behind the error middleware, over real HTTP; and the process's own sampler against a loop held
  * for real.
  */
@@ -12,7 +12,7 @@ import { shedLoad, type ShedReason } from '../../src/api/middleware/shed-load.js
 import { eventLoopLag, SAMPLE_MS } from '../../src/observability/event-loop-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
 
-async function serve(thresholdMs: number, lag: { ms: number }, shed: ShedReason[]) {
+async function serve(thresholdMs: number, lag: { ms: number }, shed: ShedReason[], wait = { ms: 0 }) {
   const koa = new Koa();
   koa.silent = true;
   koa.use(problemResponses(createLogger('silent')));
@@ -21,7 +21,10 @@ async function serve(thresholdMs: number, lag: { ms: number }, shed: ShedReason[
       maxRequests: 0,
       maxBodyBytes: 0,
       bodyLimitBytes: 1024,
-      lag: { source: { lagMs: () => lag.ms }, thresholdMs },
+      signals: [
+        { reason: 'event_loop_lag', measureMs: () => lag.ms, thresholdMs },
+        { reason: 'pool_wait', measureMs: () => wait.ms, thresholdMs },
+      ],
       exempt: /^\/health$/,
       onShed: (reason) => shed.push(reason),
     }),
@@ -35,7 +38,7 @@ async function serve(thresholdMs: number, lag: { ms: number }, shed: ShedReason[
   return { url, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-describe('shedLoad on event-loop lag (a fake lag source)', () => {
+describe('shedLoad on measured delays (fake sources)', () => {
   test('when the lag is over the threshold, then a request is 503 overloaded with Retry-After, a probe is served, and once the lag is under it requests are served again', async () => {
     const lag = { ms: 10 };
     const shed: ShedReason[] = [];
@@ -62,9 +65,29 @@ describe('shedLoad on event-loop lag (a fake lag source)', () => {
     }
   });
 
-  test('when the threshold is 0, then no lag sheds', async () => {
+  test('when the pool wait is over the threshold, then a request is 503 overloaded naming the wait, and served again once it is not', async () => {
+    const wait = { ms: 120 };
     const shed: ShedReason[] = [];
-    const app = await serve(0, { ms: 1e6 }, shed);
+    const app = await serve(50, { ms: 0 }, shed, wait);
+    try {
+      const refused = await fetch(`${app.url}/data`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({
+        code: 'DAPI-5033',
+        detail: 'Requests wait 120 ms for the database (limit 50 ms); retry shortly.',
+      });
+      expect(shed).toEqual(['pool_wait']);
+      wait.ms = 0;
+      expect((await fetch(`${app.url}/data`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('when the threshold is 0, then no delay sheds', async () => {
+    const shed: ShedReason[] = [];
+    const app = await serve(0, { ms: 1e6 }, shed, { ms: 1e6 });
     try {
       expect((await fetch(`${app.url}/data`)).status).toBe(200);
       expect(shed).toEqual([]);
@@ -74,16 +97,26 @@ describe('shedLoad on event-loop lag (a fake lag source)', () => {
   });
 });
 
+function hold(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    /* busy */
+  }
+}
+
 describe('eventLoopLag (the process sampler)', () => {
-  test('when the loop is held, then the lag read in that same turn is at least the time held past one sample', async () => {
+  test('when the loop is held once, then that stall alone is no lag; when it is held turn after turn, then the lag is the time held', async () => {
     const source = eventLoopLag();
     expect(eventLoopLag()).toBe(source);
-    // Let the sampler take a sample on time first.
+    // Let the sampler take samples on time first.
     await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS * 3));
-    const until = performance.now() + 300;
-    while (performance.now() < until) {
-      /* busy */
-    }
+    hold(300);
+    // A timer of the sampler's period, queued behind it: the sampler fires (late) once before it.
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+    expect(source.lagMs()).toBeLessThan(300 - SAMPLE_MS);
+    hold(300);
+    expect(source.lagMs()).toBeGreaterThanOrEqual(300 - SAMPLE_MS);
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
     expect(source.lagMs()).toBeGreaterThanOrEqual(300 - SAMPLE_MS);
   });
 });
