@@ -10,9 +10,9 @@ import { setInterval } from 'node:timers';
 
 export interface LagSource {
   /**
-   * Milliseconds the event loop has been behind over its last two samples (the smaller of the
-   * two): one late sample alone is a stall, not an overload (a slow synchronous step such as a
-   * statement of the embedded database, a garbage collection), and reads as the other one.
+   * Milliseconds the event loop has been behind over two samples in a row (the smaller of the
+   * two lags): one late sample between samples on time is a stall, not an overload (a slow
+   * synchronous step such as a statement of the embedded database, a garbage collection).
    */
   lagMs(): number;
 }
