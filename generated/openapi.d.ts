@@ -1005,7 +1005,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["InternalErrorProblem"];
             };
         };
-        /** @description The database cannot be reached, the server is shutting down, it has as many requests in progress as it takes (`overloaded`, DAPI-5033, answered at once), or the identity provider's keys cannot be fetched to verify a bearer token (`identity-provider-unavailable`, DAPI-5034). Retry after Retry-After. */
+        /** @description The database cannot be reached, the server is shutting down, it has as much work in progress as it takes (`overloaded`, DAPI-5033, answered at once: requests or their body bytes in progress, or a process running behind), or the identity provider's keys cannot be fetched to verify a bearer token (`identity-provider-unavailable`, DAPI-5034). Retry after Retry-After. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];

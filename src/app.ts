@@ -28,7 +28,7 @@ import { kindOf, rateLimit, subjectOf } from './api/middleware/rate-limit.js';
 import { requestLog } from './api/middleware/request-log.js';
 import { requireHost, requireKnownExpectation } from './api/middleware/require-host.js';
 import { securityHeaders } from './api/middleware/security-headers.js';
-import { shedLoad } from './api/middleware/shed-load.js';
+import { shedLoad, type ShedSignal } from './api/middleware/shed-load.js';
 import { Authenticator } from './auth/authenticator.js';
 import { UniqueUsers } from './usage/unique-users.js';
 import { RecordCache } from './cache/record-cache.js';
@@ -37,6 +37,7 @@ import { createRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 import type { Tracing } from './observability/tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { eventLoopLag } from './observability/event-loop-lag.js';
 import { NO_REDIS } from './redis/redis-gateway.js';
 import type { RedisGateway } from './redis/redis-gateway.js';
 import { RecordOperations } from './services/record-operations.js';
@@ -68,6 +69,24 @@ export interface App {
   metrics: Metrics;
   /** Preloads the first pages of the most recently active users; resolves with how many. */
   warmCache(): Promise<number>;
+}
+
+/** The measured delays that shed load: the event loop's lag, the pool's queue (when there is one). */
+function shedSignals(config: Readonly<Config>, storage: Storage): ShedSignal[] {
+  const signals: ShedSignal[] = [];
+  if (config.shedEventLoopLagMs > 0) {
+    const lag = eventLoopLag();
+    signals.push({
+      reason: 'event_loop_lag',
+      measureMs: () => lag.lagMs(),
+      thresholdMs: config.shedEventLoopLagMs,
+    });
+  }
+  const queueDelayMs = storage.queueDelayMs?.bind(storage);
+  if (config.shedPoolWaitMs > 0 && queueDelayMs) {
+    signals.push({ reason: 'pool_wait', measureMs: queueDelayMs, thresholdMs: config.shedPoolWaitMs });
+  }
+  return signals;
 }
 
 const NOT_LIMITED = /^\/(health|ready|metrics|openapi(\.|\/partner\.)(json|yaml)|docs(\/.*)?)$/;
@@ -188,14 +207,16 @@ export async function createApp({
   koa.use(requireKnownExpectation());
   // With a management port, /metrics is served there only (it answers without credentials).
   if (config.managementPort !== undefined) koa.use(servePaths(MANAGEMENT_ONLY, { except: true }));
-  if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0) {
+  const signals = shedSignals(config, storage);
+  if (config.maxRequestsInFlight > 0 || config.maxBodyBytesInFlight > 0 || signals.length > 0) {
     koa.use(
       shedLoad({
         maxRequests: config.maxRequestsInFlight,
         maxBodyBytes: config.maxBodyBytesInFlight,
         bodyLimitBytes: config.bodyLimitBytes,
+        signals,
         exempt: NOT_LIMITED,
-        onShed: () => metrics.requestsShed.inc(),
+        onShed: (reason) => metrics.requestsShed.inc({ reason }),
       }),
     );
   }

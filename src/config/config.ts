@@ -64,6 +64,10 @@ function configOf(v: KeyValues) {
     /** Requests in progress at once before new ones answer 503 (0: no limit). */
     maxRequestsInFlight: v.MAX_REQUESTS_IN_FLIGHT,
     maxBodyBytesInFlight: v.MAX_BODY_BYTES_IN_FLIGHT,
+    /** Event-loop lag in ms past which new requests answer 503 (0: off). */
+    shedEventLoopLagMs: v.SHED_EVENT_LOOP_LAG_MS,
+    /** Wait for a pool connection in ms past which new requests answer 503 (0: off). */
+    shedPoolWaitMs: v.SHED_POOL_WAIT_MS,
     rateLimitEnabled: v.RATE_LIMIT_ENABLED,
     rateLimitReadPerMinute: v.RATE_LIMIT_READ_PER_MINUTE,
     rateLimitWritePerMinute: v.RATE_LIMIT_WRITE_PER_MINUTE,

@@ -32,6 +32,18 @@ export const trafficKeys = {
     max: 10737418240,
     doc: 'Most request body bytes in progress at once per process (declared Content-Length, or BODY_LIMIT_BYTES when unknown); past it, new requests with a body answer 503 at once (0: no limit).',
   }),
+  SHED_EVENT_LOOP_LAG_MS: integer({
+    default: 100,
+    min: 0,
+    max: 60000,
+    doc: 'Event-loop lag (how late a 20 ms timer fires, two samples in a row: one stall is no overload) past which new requests answer 503 at once, until the loop catches up (0: off).',
+  }),
+  SHED_POOL_WAIT_MS: integer({
+    default: 100,
+    min: 0,
+    max: 60000,
+    doc: 'While requests wait for a PostgreSQL pool connection, the wait of the last one served past which new requests answer 503 at once, until the queue is short again (0: off).',
+  }),
   RATE_LIMIT_ENABLED: flag({
     default: true,
     doc: 'Limit requests per subject (the authenticated caller, else the client address); over the limit answers 429.',

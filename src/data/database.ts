@@ -26,6 +26,11 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Connections of the pool by state, for the metrics (absent for the embedded database). */
   poolStats?(): PoolStats;
+  /**
+   * While callers wait for a connection, how long the last one handed out had waited for it
+   * (the queue's delay, measured at its head); 0 when nobody waits. Absent without a pool.
+   */
+  queueDelayMs?(): number;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Rejects when the session settings the configuration needs are not in force (a pooler's role). */

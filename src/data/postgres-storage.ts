@@ -25,6 +25,7 @@ export function postgresStorage(db: Database, catalog: SqlCatalog = postgresCata
     partitions,
     ping: () => db.ping(),
     poolStats: () => db.poolStats?.(),
+    ...(db.queueDelayMs && { queueDelayMs: db.queueDelayMs.bind(db) }),
     instrument: (wrap) => over(wrap(db)),
     close: () => db.close(),
   });

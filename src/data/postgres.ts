@@ -1,4 +1,5 @@
 /** PostgreSQL through node-postgres (pg): a pool, statement timeouts, mapped errors. */
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Database, Queryable } from './database.js';
 import { positional } from './database.js';
@@ -64,9 +65,14 @@ export function createPostgres(options: PostgresOptions): Database {
   const readiness = dedicatedPing(connection, Math.min(options.connectTimeoutMs, PING_TIMEOUT_MS));
   const begin = plan.setLocal ? `BEGIN; ${plan.setLocal}` : 'BEGIN';
 
+  // How long the last connection handed out waited for it: the head of the pool's queue.
+  let lastWaitMs = 0;
   async function acquire(): Promise<pg.PoolClient> {
+    const asked = performance.now();
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      lastWaitMs = performance.now() - asked;
+      return client;
     } catch (err) {
       throw unavailable(err);
     }
@@ -135,6 +141,9 @@ export function createPostgres(options: PostgresOptions): Database {
         waiting: pool.waitingCount,
         max: options.poolMax,
       };
+    },
+    queueDelayMs() {
+      return pool.waitingCount > 0 ? lastWaitMs : 0;
     },
     async close(): Promise<void> {
       await readiness.close();

@@ -48,6 +48,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** The pool's connections, for the metrics; undefined for the embedded database. */
   poolStats(): PoolStats | undefined;
+  /** The pool's queue delay in ms (Database.queueDelayMs); absent for a storage without one. */
+  queueDelayMs?(): number;
   /**
    * The same storage with the repository's and the store's statements run through wrap (the
    * tracing). A storage whose driver has no such wrapper yet (Oracle) returns itself.

@@ -39,9 +39,22 @@ export interface Metrics {
   /** Requests answered 503 because the identity provider's keys could not be fetched. */
   authKeysUnavailable: Counter<string>;
   rateLimitFallbacks: Counter<string>;
-  requestsShed: Counter<string>;
+  /** Requests answered 503 at once by the load shedding, by reason (in_flight, body_bytes, event_loop_lag, pool_wait). */
+  requestsShed: Counter<'reason'>;
   /** Reads the cache's counters at every scrape. */
   observeCache(stats: CacheStats): void;
+}
+
+/** Every reason starts at 0, so a dashboard shows the series before the first shed request. */
+function shedCounter(registry: Registry): Counter<'reason'> {
+  const counter = new Counter({
+    name: 'requests_shed_total',
+    help: 'Requests answered 503 at once by the load shedding: past MAX_REQUESTS_IN_FLIGHT (in_flight), MAX_BODY_BYTES_IN_FLIGHT (body_bytes), SHED_EVENT_LOOP_LAG_MS (event_loop_lag) or SHED_POOL_WAIT_MS (pool_wait).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of ['in_flight', 'body_bytes', 'event_loop_lag', 'pool_wait']) counter.inc({ reason }, 0);
+  return counter;
 }
 
 export function createMetrics(): Metrics {
@@ -218,11 +231,7 @@ export function createMetrics(): Metrics {
       help: 'Rate-limit checks decided by the per-instance limiter because Redis did not answer.',
       registers: [registry],
     }),
-    requestsShed: new Counter({
-      name: 'requests_shed_total',
-      help: 'Requests answered 503 at once because MAX_REQUESTS_IN_FLIGHT were in progress.',
-      registers: [registry],
-    }),
+    requestsShed: shedCounter(registry),
     observeCache(stats: CacheStats) {
       cacheStats = stats;
     },

@@ -47,12 +47,16 @@ export async function startServerOn(
   tuning?: AppDeps['tuning'],
 ): Promise<TestServer> {
   // Rate limiting and authentication are off unless a test turns them on: suites send hundreds
-  // of requests from one address, and test/api/auth.test.ts covers who may do what.
+  // of requests from one address, and test/api/auth.test.ts covers who may do what. So is the
+  // shedding on event-loop lag: servers and test code share this process's one loop, whose
+  // stalls (another server compiling its validators) are no overload of this server;
+  // test/api/load-shedding.test.ts turns it on.
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_ENABLED: 'false',
     AUTH_MODE: 'none',
+    SHED_EVENT_LOOP_LAG_MS: '0',
     ...env,
   });
   const redis = redisGatewayFromConfig(config);

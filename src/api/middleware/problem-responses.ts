@@ -1,6 +1,6 @@
 /** The single try/catch of the chain: every error becomes an RFC 9457 problem+json answer. */
 import type Koa from 'koa';
-import { AppError, problemBody } from '../../domain/errors.js';
+import { AppError, ERRORS, problemBody } from '../../domain/errors.js';
 import type { Logger } from '../../observability/logger.js';
 
 /** Koa's own errors (http-errors) keep their 4xx status; anything unexpected is a 500. */
@@ -32,7 +32,9 @@ export function problemResponses(logger: Logger): Koa.Middleware {
       await next();
     } catch (err) {
       const appError = toAppError(err);
-      if (appError.status >= 500) {
+      // A shed request is the overload's answer, counted (requests_shed_total) and in the request
+      // log: an error line with a stack for each would add work exactly when there is too much.
+      if (appError.status >= 500 && appError.spec !== ERRORS.overloaded) {
         logger.error(
           { request_id: ctx.state.requestId, code: appError.spec.code, err: appError.cause ?? appError },
           'request failed',

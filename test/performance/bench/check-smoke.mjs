@@ -1,6 +1,7 @@
 // The assertion of `make bench-smoke`: the newest .reports/bench/bench-smoke-*.json (or the file
 // given) has every path with non-zero throughput on both sides, no error anywhere, the mix ran,
-// and each read was answered from the level it claims to measure (X-Cache).
+// and each read was answered from the level it claims to measure (X-Cache); k6's load test ran
+// against the service and passed (exit 0: no failed request, every check held, the smoke's times).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -57,6 +58,20 @@ for (const side of ['service', 'baseline']) {
   for (const round of report.mix?.[side]?.rounds ?? []) {
     check(round.rps > 0, `mix ${side}: no throughput`);
     check(round.errors === 0, `mix ${side}: ${round.errors} errors ${JSON.stringify(round.error_kinds)}`);
+  }
+}
+
+// k6 (BENCH_K6_DURATION=0 skips it, and this check).
+if (Number(report.settings?.k6Duration) > 0) {
+  const k6 = report.k6?.service;
+  check(k6 !== undefined, 'k6: missing');
+  if (k6) {
+    check(
+      k6.exit_code === 0,
+      `k6: exit ${k6.exit_code}${k6.thresholds_crossed?.length ? ` (${k6.thresholds_crossed.join('; ')})` : ''}`,
+    );
+    check(k6.requests > 0, 'k6: no request');
+    check(k6.failed_rate === 0, `k6: failed rate ${k6.failed_rate}`);
   }
 }
 

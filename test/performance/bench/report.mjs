@@ -53,7 +53,7 @@ function runFacts(r) {
   return [
     `Run of ${r.started_at.slice(0, 16).replace('T', ' ')} UTC, commit \`${(r.git.commit ?? 'unknown').slice(0, 12)}\`${r.git.dirty ? ' (with uncommitted changes)' : ''}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; load average (1/5/15 min) ${m.load_average_start.join(' / ')}${loadEnd}.`,
-    `Versions: Node.js ${r.versions.node}, PostgreSQL ${r.versions.postgres}, Redis ${r.versions.redis}.`,
+    `Versions: Node.js ${r.versions.node}, PostgreSQL ${r.versions.postgres}, Redis ${r.versions.redis}${r.versions.k6 ? `, k6 ${r.versions.k6}` : ''}.`,
   ].join('\n');
 }
 
@@ -104,7 +104,40 @@ function benchMarkdown(r) {
     }
     lines.push('', '![Latency percentiles of the mix](img/bench-latency.svg)');
   }
+  if (r.k6?.service) lines.push('', ...k6Markdown(r));
   return lines.join('\n');
+}
+
+/** k6's run of test/performance/load-test.js, service and baseline, next to the harness's mix. */
+function k6Markdown(r) {
+  const k = r.k6;
+  const sides = ['service', 'baseline'].filter((side) => k[side]);
+  const ms = (l) => (l ? `${l.p50} | ${l.p95} | ${l.p99} | ${l.max}` : '| | |');
+  // The rules crossed, each once (p(99)<10 of the whole mix and of each operation is one).
+  const rules = (x) => [...new Set(x.thresholds_crossed.map((t) => t.replace(/^.*: /, '')))].sort();
+  const verdict = (x) =>
+    x.exit_code === 0 ? 'held' : `**crossed**: ${rules(x).join(', ') || `exit ${x.exit_code}`}`;
+  const lines = [
+    `k6${r.versions.k6 ? ` ${r.versions.k6}` : ''} ([\`test/performance/load-test.js\`](../test/performance/load-test.js)): the same mix at a constant arrival rate of ${n(k.rate)} requests/s for ${k.duration_s} s, once against the service and once against the baseline (its bare paths), after the rounds above. ` +
+      'Its thresholds: p50 < 5 ms, p95 < 8 ms, p99 < 10 ms (whole mix and each operation), no failed request.',
+    '',
+    '| k6 | p50 ms | p95 ms | p99 ms | max ms | failed | achieved requests/s | dropped | thresholds |',
+    '| -- | -----: | -----: | -----: | -----: | -----: | ------------------: | ------: | ---------- |',
+  ];
+  for (const side of sides) {
+    const x = k[side];
+    lines.push(
+      `| ${side}, whole mix | ${ms(x.latency_ms)} | ${x.failed_rate} | ${n(x.achieved_rate)} | ${x.dropped_iterations} | ${verdict(x)} |`,
+    );
+  }
+  for (const [op, label] of [
+    ['get', 'GET /data/{id}'],
+    ['list', 'GET /data?user_id='],
+    ['create', 'POST /data'],
+  ]) {
+    if (k.service.by_op?.[op]) lines.push(`| service, ${label} | ${ms(k.service.by_op[op])} | | | | |`);
+  }
+  return lines;
 }
 
 export async function writeDocs(r, root) {

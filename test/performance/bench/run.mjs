@@ -5,6 +5,9 @@
 //   node test/performance/bench/run.mjs smoke   the same, seconds long, no docs (make bench-smoke)
 //   node test/performance/bench/run.mjs mix     only the 80/20 mix at BENCH_RATE (make bench-mix)
 //   node test/performance/bench/run.mjs soak    the mix for BENCH_SOAK_DURATION s, RSS sampled (make bench-soak)
+//   node test/performance/bench/run.mjs peak    k6's peak-test.js against the service with 2 workers (make bench-peak)
+// full and smoke also run k6's load-test.js (the binary: K6, else `k6` on the PATH; make installs it)
+// against the service, and in full against the baseline too (BENCH_K6_DURATION=0: no k6).
 // --docs rewrites the bench block of docs/performance.md and its charts in docs/img/.
 // BENCH_COMPARE_NODE=<node binary> compares two runtimes instead of service and baseline.
 // Writes .reports/bench/<mode>-<timestamp>.json and prints its path last.
@@ -24,6 +27,7 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { recordJson } from './record-json.mjs';
+import { K6, mixResult, peakResult, runK6 } from './k6.mjs';
 import { writeDocs, writeSoakDocs } from './report.mjs';
 import { medianBy } from './stats.mjs';
 
@@ -31,8 +35,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
 const REPORTS = join(ROOT, '.reports', 'bench');
 const mode = process.argv[2] ?? 'full';
-if (!['full', 'smoke', 'mix', 'soak'].includes(mode)) {
-  console.error(`usage: run.mjs full|smoke|mix|soak [--docs]`);
+if (!['full', 'smoke', 'mix', 'soak', 'peak'].includes(mode)) {
+  console.error(`usage: run.mjs full|smoke|mix|soak|peak [--docs]`);
   process.exit(2);
 }
 const writeDocsToo = process.argv.includes('--docs');
@@ -61,6 +65,15 @@ const S = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
   // WORKERS of every service instance (1: one process, as before; 0: one per core).
   workers: process.env.BENCH_WORKERS || '1',
+  // k6's load-test.js after the mix (full: service and baseline; smoke: the service, times relaxed).
+  k6Duration: num('BENCH_K6_DURATION', 20, 3),
+  k6Rate: num('BENCH_K6_RATE', 1000, 50),
+  // k6's peak-test.js (make bench-peak): the service with this many workers.
+  peakRate: num('BENCH_PEAK_RATE', 5000, 5000),
+  peakDuration: num('BENCH_PEAK_DURATION', 30, 30),
+  recoveryRate: num('BENCH_RECOVERY_RATE', 1000, 1000),
+  recoveryDuration: num('BENCH_RECOVERY_DURATION', 10, 10),
+  peakWorkers: num('BENCH_PEAK_WORKERS', 2, 2),
 };
 // Extra node options for the service processes, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof
 // --cpu-prof-dir=.reports/bench/prof" to see where a path spends its time (with BENCH_PATHS=post
@@ -282,6 +295,7 @@ async function facts(admin, redis) {
       ...(COMPARE_VERSION ? { compare_node: COMPARE_VERSION } : {}),
       postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
       redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+      k6: /^k6 (v\S+)/.exec(sh(K6, ['version']) ?? '')?.[1] ?? null,
     },
   };
 }
@@ -488,8 +502,21 @@ async function main() {
     };
     // The configuration of production: L1 in front of L2. L2 only: an L1 of one entry living
     // 1 ms never serves (X-Cache tells). No cache at all: every read goes to PostgreSQL.
+    // The peak: WORKERS processes, authentication off (no token to verify: the load is the mix's
+    // work), the per-user budgets as raised as above.
+    // SHED_EVENT_LOOP_LAG_MS, SHED_POOL_WAIT_MS and MAX_REQUESTS_IN_FLIGHT pass through, to compare bounds.
+    const peakEnv = {
+      WORKERS: String(S.peakWorkers),
+      NODE_ENV: 'development',
+      AUTH_MODE: 'none',
+      ...Object.fromEntries(
+        ['SHED_EVENT_LOOP_LAG_MS', 'SHED_POOL_WAIT_MS', 'MAX_REQUESTS_IN_FLIGHT']
+          .filter((k) => process.env[k] !== undefined)
+          .map((k) => [k, process.env[k]]),
+      ),
+    };
     const instanceEnv = {
-      main: {},
+      main: mode === 'peak' ? peakEnv : {},
       l2: { CACHE_L1_MAX_ENTRIES: '1', CACHE_L1_TTL_MS: '1' },
       db: { CACHE_ENABLED: 'false' },
     };
@@ -515,22 +542,25 @@ async function main() {
         );
       }
     }
-    const baseline = startProcess('baseline', [join(HERE, 'baseline-server.mjs')], {
-      PATH: process.env.PATH,
-      PORT: String(ports.base),
-      DATABASE_URL: S.databaseUrl,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: S.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-    });
+    const baseline =
+      mode === 'peak'
+        ? undefined
+        : startProcess('baseline', [join(HERE, 'baseline-server.mjs')], {
+            PATH: process.env.PATH,
+            PORT: String(ports.base),
+            DATABASE_URL: S.databaseUrl,
+            DATABASE_SCHEMA: schema,
+            REDIS_URL: S.redisUrl,
+            REDIS_KEY_PREFIX: prefix,
+          });
     await Promise.all([
       ...Object.keys(instances).map((k) => waitHttp(ports[k], '/ready')),
       ...Object.keys(other).map((k) => waitHttp(ports[`${k}B`], '/ready')),
-      waitHttp(ports.base, '/health'),
+      ...(baseline ? [waitHttp(ports.base, '/health')] : []),
     ]);
     const data = await seed(admin);
     const tok = await tokens([...data.readers, ...data.writers]);
-    await baselineKeys(admin, redis, data, tok, ports.main);
+    if (baseline) await baselineKeys(admin, redis, data, tok, ports.main);
     startLoadgen();
     const port = (side, path) =>
       side === 'service' ? ports[path.instance] : COMPARE_NODE ? ports[`${path.instance}B`] : ports.base;
@@ -629,6 +659,14 @@ async function main() {
       };
     }
 
+    if ((mode === 'full' || mode === 'smoke') && S.k6Duration > 0) {
+      report.k6 = await k6Mix(data, tok, ports);
+    }
+
+    if (mode === 'peak') {
+      report.peak = await k6Peak(data, ports.main);
+    }
+
     if (mode === 'soak') {
       const pid = instances.main.pid;
       await prime(
@@ -666,7 +704,10 @@ async function main() {
     }
 
     report.rss_kib_end = Object.fromEntries(
-      [...Object.entries(instances), ['baseline', baseline]].map(([k, c]) => [k, rssKiB(c.pid)]),
+      [...Object.entries(instances), ...(baseline ? [['baseline', baseline]] : [])].map(([k, c]) => [
+        k,
+        rssKiB(c.pid),
+      ]),
     );
   } finally {
     report.finished_at = new Date().toISOString();
@@ -679,6 +720,104 @@ async function main() {
   if (writeDocsToo && mode === 'soak') await writeSoakDocs(report, ROOT);
   printSummary(report);
   console.log(file);
+}
+
+/** The seeded users for k6 (DATA of test/performance/k6-mix.js): readers, their tokens and record ids. */
+function k6Data(data, tok, withTokens = true) {
+  const byUser = new Map(data.readers.map((u) => [u, []]));
+  for (const r of data.records) byUser.get(r.user_id)?.push(r.id);
+  const file = join(REPORTS, `k6-data-${tag}.json`);
+  const users = data.readers.map((u) => ({
+    id: u,
+    token: withTokens ? tok[u] : null,
+    records: byUser.get(u),
+  }));
+  writeFileSync(file, JSON.stringify({ users }));
+  return file;
+}
+
+/**
+ * k6's load-test.js at S.k6Rate for S.k6Duration s against the service (and, in full, against the
+ * baseline: the same mix on its bare paths). The smoke keeps "no failed request, every check held"
+ * and raises the times: it proves k6 and the script work, on whatever machine.
+ */
+async function k6Mix(data, tok, ports) {
+  const dataFile = k6Data(data, tok);
+  const sides = mode === 'full' ? (COMPARE_NODE ? ['service'] : ['service', 'baseline']) : ['service'];
+  const relaxed = smoke ? { P50_MS: 2000, P95_MS: 5000, P99_MS: 10000 } : {};
+  const out = {};
+  for (const side of sides) {
+    const run = await runK6({
+      root: ROOT,
+      reports: REPORTS,
+      name: `${mode}-${side}-${stamp}`,
+      script: 'test/performance/load-test.js',
+      env: {
+        BASE_URL: `http://127.0.0.1:${side === 'service' ? ports.main : ports.base}`,
+        RATE: S.k6Rate,
+        DURATION: `${S.k6Duration}s`,
+        DATA: dataFile,
+        ...(side === 'baseline' && { PATHS: 'baseline' }),
+        ...relaxed,
+      },
+    });
+    if (run.summary === null)
+      throw new Error(`k6 (${side}) wrote no summary, exit ${run.code}; see ${run.logFile}`);
+    out[side] = mixResult(run, { rate: S.k6Rate, durationS: S.k6Duration });
+    await settle(side === 'service' ? ports.main : ports.base, '/health');
+    const l = out[side].latency_ms;
+    log(
+      `k6 ${S.k6Rate}/s ${side.padEnd(8)} p50 ${l.p50} p95 ${l.p95} p99 ${l.p99} max ${l.max} ms  ` +
+        `${out[side].achieved_rate} req/s  failed ${out[side].failed_rate}  exit ${run.code}` +
+        (out[side].thresholds_crossed.length ? `  crossed: ${out[side].thresholds_crossed.join('; ')}` : ''),
+    );
+  }
+  return { rate: S.k6Rate, duration_s: S.k6Duration, relaxed: smoke, ...out };
+}
+
+/** k6's peak-test.js against the service (WORKERS=S.peakWorkers, auth off), its cache warm. */
+async function k6Peak(data, port) {
+  // A service just started on a busy machine may shed the priming itself (its event loop is
+  // behind while it compiles): another pass once it has settled.
+  const reads = mixTargets(data, {}, 'service').filter((t) => t.label === 'GET /data/{id}');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prime(port, reads);
+      break;
+    } catch (err) {
+      if (attempt === 5) throw err;
+      await settle(port, '/health');
+    }
+  }
+  const phases = [
+    { name: 'peak', rate: S.peakRate, durationS: S.peakDuration },
+    { name: 'recovery', rate: S.recoveryRate, durationS: S.recoveryDuration },
+  ];
+  log(
+    `peak: ${S.peakRate}/s for ${S.peakDuration} s, then ${S.recoveryRate}/s for ${S.recoveryDuration} s, ` +
+      `${S.peakWorkers} workers on :${port}`,
+  );
+  const run = await runK6({
+    root: ROOT,
+    reports: REPORTS,
+    name: `peak-${stamp}`,
+    script: 'test/performance/peak-test.js',
+    env: {
+      BASE_URL: `http://127.0.0.1:${port}`,
+      DATA: k6Data(data, {}, false),
+      PEAK_RATE: S.peakRate,
+      PEAK_DURATION: `${S.peakDuration}s`,
+      RECOVERY_RATE: S.recoveryRate,
+      RECOVERY_DURATION: `${S.recoveryDuration}s`,
+      ...Object.fromEntries(
+        ['PEAK_P99_MS', 'RECOVERY_P99_MS', 'SHED_P99_MS', 'TIMEOUT', 'PRE_VUS', 'MAX_VUS']
+          .filter((k) => process.env[k])
+          .map((k) => [k, process.env[k]]),
+      ),
+    },
+  });
+  if (run.summary === null) throw new Error(`k6 wrote no summary, exit ${run.code}; see ${run.logFile}`);
+  return { workers: S.peakWorkers, ...peakResult(run, phases) };
 }
 
 /**
@@ -786,6 +925,30 @@ async function deletePrefix(redis) {
 }
 
 function printSummary(report) {
+  for (const [side, r] of Object.entries(report.k6 ?? {})) {
+    if (!r?.latency_ms) continue;
+    const l = r.latency_ms;
+    console.log(
+      `k6 ${r.offered_rate}/s ${side}: p50 ${l.p50} p95 ${l.p95} p99 ${l.p99} max ${l.max} ms, ` +
+        `${r.achieved_rate} req/s, failed ${r.failed_rate}, exit ${r.exit_code}`,
+    );
+  }
+  if (report.peak) {
+    for (const [name, p] of Object.entries(report.peak.phases)) {
+      const a = p.answered_ms ?? {};
+      console.log(
+        `${name} ${p.offered_rate}/s for ${p.duration_s} s: ${p.requests} requests (${p.achieved_rate}/s); answered p50 ${a.p50} ` +
+          `p95 ${a.p95} p99 ${a.p99} max ${a.max} ms; shed ${p.shed} (p99 ${p.shed_ms?.p99 ?? '—'} ms); ` +
+          `other 5xx ${p.other_5xx}, timeouts ${p.timeouts}, other failures ${p.other_failures}, dropped ${p.dropped_iterations}`,
+      );
+    }
+    console.log(
+      `peak: k6 exit ${report.peak.exit_code}, dropped iterations ${report.peak.dropped_iterations}` +
+        (report.peak.thresholds_crossed.length
+          ? `, crossed: ${report.peak.thresholds_crossed.join('; ')}`
+          : ''),
+    );
+  }
   for (const p of report.paths ?? []) {
     const m = p.metric;
     console.log(
