@@ -41,8 +41,9 @@ function heldRequest(url: string): Promise<{ finish(): Promise<string>; socket: 
 
 describe('load shedding (MAX_REQUESTS_IN_FLIGHT)', () => {
   let s: TestServer;
+  const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    s = await startServer('pglite', { MAX_REQUESTS_IN_FLIGHT: '2' });
+    s = await startServer('pglite', { MAX_REQUESTS_IN_FLIGHT: '2' }, { logLines });
   });
   afterAll(async () => {
     await s.close();
@@ -65,6 +66,12 @@ describe('load shedding (MAX_REQUESTS_IN_FLIGHT)', () => {
     expect((await s.request('GET', '/health')).status).toBe(200);
     expect((await s.request('GET', '/ready')).status).toBe(200);
     expect(await metricValue(s, 'requests_shed_total{reason="in_flight"}')).toBe(2);
+    // The refused request's log line says which bound refused it; an answered one names none.
+    const lineOf = (id: string | null) =>
+      logLines.find((l) => l.msg === 'request' && l.request_id === id) as Record<string, unknown>;
+    expect(lineOf(refused.headers.get('x-request-id'))).toMatchObject({ status: 503, shed: 'in_flight' });
+    const probe = await s.request('GET', '/health');
+    expect(lineOf(probe.headers.get('x-request-id'))).not.toHaveProperty('shed');
 
     const answers = await Promise.all(held.map((h) => h.finish()));
     for (const raw of answers) expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');

@@ -41,6 +41,8 @@ export function requestLog(
         route,
         status: ctx.status,
         duration_ms: seconds * 1000,
+        // A request refused under load says which bound refused it (shed-load.ts).
+        ...(ctx.state.shed ? { shed: ctx.state.shed as string } : {}),
       };
       const streamed = ctx.state.streamed as Promise<StreamOutcome> | undefined;
       if (streamed) {

@@ -69,14 +69,14 @@ export function shedLoad(o: ShedLoadOptions): Koa.Middleware {
   return async (ctx, next) => {
     if (o.exempt.test(ctx.path)) return next();
     const bytes = o.maxBodyBytes > 0 ? bodyBytes(ctx.request, o.bodyLimitBytes) : 0;
-    if (o.maxRequests > 0 && inFlight >= o.maxRequests) throw shed(o, 'in_flight', 0, 0);
+    if (o.maxRequests > 0 && inFlight >= o.maxRequests) throw shed(ctx, o, 'in_flight', 0, 0);
     // A body alone larger than the bound is still taken when nothing else is in progress.
     if (bytes > 0 && bytesInFlight > 0 && bytesInFlight + bytes > o.maxBodyBytes) {
-      throw shed(o, 'body_bytes', 0, 0);
+      throw shed(ctx, o, 'body_bytes', 0, 0);
     }
     for (const signal of signals) {
       const ms = signal.measureMs();
-      if (ms > signal.thresholdMs) throw shed(o, signal.reason, ms, signal.thresholdMs);
+      if (ms > signal.thresholdMs) throw shed(ctx, o, signal.reason, ms, signal.thresholdMs);
     }
     inFlight++;
     bytesInFlight += bytes;
@@ -89,7 +89,15 @@ export function shedLoad(o: ShedLoadOptions): Koa.Middleware {
   };
 }
 
-function shed(o: ShedLoadOptions, reason: ShedReason, ms: number, thresholdMs: number): AppError {
+function shed(
+  ctx: Koa.Context,
+  o: ShedLoadOptions,
+  reason: ShedReason,
+  ms: number,
+  thresholdMs: number,
+): AppError {
   o.onShed(reason);
+  // The request's log line names why it was refused (request-log.ts).
+  ctx.state.shed = reason;
   return refusal(o, reason, ms, thresholdMs);
 }
