@@ -9,8 +9,13 @@ export type { Logger };
  * asynchronously (SonicBoom, sync: false): a request no longer waits on a write system call per
  * line, and lines logged while a write is under way go out together in the next. What is still
  * buffered is written before the process exits: flushLogs on a graceful shutdown, and pino's own
- * synchronous flush on any other process.exit.
+ * synchronous flush on any other process.exit. The lines waiting for stdout are bounded
+ * (LOG_BUFFER_MAX_BYTES): when stdout is not read (a stalled log collector), lines past the bound
+ * are dropped instead of memory growing until the pod is killed.
  */
+/** At most this many bytes of log lines wait for stdout; past it new lines are dropped. */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
@@ -23,7 +28,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: '[redacted]',
     },
   };
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(
+    options,
+    destination ?? pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX_BYTES }),
+  );
 }
 
 /** Resolves once every line logged so far has been written; never rejects. */
