@@ -1,10 +1,10 @@
 /**
- * Records whose L2 read a request started early (RecordCache.prefetchRecord), in the last L1
- * lifetime. For L1 each is a load in flight: L1 keeps the rank of a newer write of it as a floor
- * that refuses the early read's state. Past an L1 lifetime a read's mark is too old to fill L1
- * anyway; one pushed out sooner (more than 10,000 at once) makes L1 refuse every put read before.
+ * Records whose L2 read a request started early (RecordCache.prefetchRecord), counted while the
+ * request that started them is in progress. For L1 each is a load in flight: L1 keeps the rank of
+ * a newer write of it as a floor that refuses the early read's state. The request releases its
+ * read when it ends (api/middleware/prefetch-record.ts), and getRecord once it has used it, so the
+ * count holds no more than the requests in progress.
  */
-import { LRUCache } from 'lru-cache';
 import type { CacheMark, RecordEntry, RecordPrefetch } from '../domain/record-cache.js';
 import type { RecordId } from '../domain/record-id.js';
 import { recordKey } from './cache-keys.js';
@@ -16,28 +16,31 @@ export interface EarlyRead extends RecordPrefetch {
 }
 
 export class EarlyReads {
-  private readonly reads: LRUCache<string, true>;
-
-  /** evicted: one was pushed out before its lifetime ended (L1 must then forget its loads). */
-  constructor(l1TtlMs: number, evicted: () => void) {
-    this.reads = new LRUCache<string, true>({
-      max: 10_000,
-      ttl: Math.max(1, l1TtlMs),
-      dispose: (_v, _k, reason) => {
-        if (reason === 'evict') evicted();
-      },
-    });
-  }
+  /** Early reads in progress, by record key. */
+  private readonly inFlight = new Map<string, number>();
 
   has(key: string): boolean {
-    return this.reads.has(key);
+    return this.inFlight.has(key);
   }
 
   /** Notes the read as in flight; the mark must come before the read starts. */
   start(id: RecordId, mark: () => CacheMark, read: () => EarlyRead['read']): EarlyRead {
-    this.reads.set(recordKey(id), true);
+    const key = recordKey(id);
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     const m = mark();
-    return { id, mark: m, read: read() };
+    let released = false;
+    return {
+      id,
+      mark: m,
+      read: read(),
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.inFlight.get(key) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(key, left);
+        else this.inFlight.delete(key);
+      },
+    };
   }
 
   /** The request's own early read of this id, if it has one. */

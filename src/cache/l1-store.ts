@@ -146,14 +146,6 @@ export class L1Store {
   }
 
   /**
-   * Something that could refuse a put may be lost (a load's floor could not be kept): every put
-   * read before now is refused.
-   */
-  forgetLoads(): void {
-    this.forgottenAt = ++this.seq;
-  }
-
-  /**
    * Another instance changed the record to this rank: a lower one held is dropped, and the rank
    * is kept as a floor while a load of the key is in flight (it may bring the older state).
    */

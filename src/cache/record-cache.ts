@@ -79,7 +79,7 @@ export class RecordCache implements RecordCachePort {
   private readonly writers: RecentWriters;
   private readonly flights = new SingleFlight();
   /** Records read early (prefetchRecord): loads in flight for L1 (early-reads.ts). */
-  private readonly earlyReads: EarlyReads;
+  private readonly earlyReads = new EarlyReads();
 
   constructor(
     private readonly redis: RedisGateway,
@@ -99,7 +99,6 @@ export class RecordCache implements RecordCachePort {
       () => options.enabled && this.bus.listening,
       (key) => this.flights.running(key) || this.earlyReads.has(key),
     );
-    this.earlyReads = new EarlyReads(options.l1TtlMs, () => this.l1.forgetLoads());
     this.l2 = new L2Store(redis, new L2Budget(options.l2MaxBytes, options.l2TtlSeconds), {
       ttlSeconds: options.l2TtlSeconds,
       tombstoneTtlSeconds: options.tombstoneTtlSeconds,
@@ -163,8 +162,9 @@ export class RecordCache implements RecordCachePort {
       if (cached) {
         this.stats.l2Hits++;
         this.l1.putRecord(id, cached.rank, cached.entry ?? undefined, early.mark);
-        return { entry: cached.entry, source: 'hit-l2' };
       }
+      early.release(); // used: no longer in flight (else the request's end releases it)
+      if (cached) return { entry: cached.entry, source: 'hit-l2' };
     }
     // One L2 lookup and at most one database load per key at a time, shared by all who miss.
     return this.flights.run(recordKey(id), async () => {

@@ -32,9 +32,11 @@ export interface CacheMark {
   readonly at: number;
 }
 
-/** An L2 read started by prefetchRecord; opaque to callers. */
+/** An L2 read started by prefetchRecord; opaque to callers but for its end. */
 export interface RecordPrefetch {
   readonly id: RecordId;
+  /** The request that started it has ended (or no longer needs it); safe to call twice. */
+  release(): void;
 }
 
 export interface CacheStats {

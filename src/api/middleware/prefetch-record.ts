@@ -2,7 +2,8 @@
  * Starts the cache's read of the record a `GET /data/{id}` names before the rate limit is asked,
  * so that the read and the check go to Redis in the same pipeline (redis/turn-pipeline.ts): one
  * round trip for both where there were two, one after the other. The read is used by this
- * request's handler only, and only if the request gets that far (a refused request drops it).
+ * request's handler only, and only if the request gets that far (a refused request drops it);
+ * it is released when the request ends.
  * Mount it after authentication (an anonymous request is refused before any read) and just
  * before the rate limit, with nothing that waits in between.
  */
@@ -23,7 +24,12 @@ export function prefetchRecord(
     if (m) {
       // A UUID has nothing to percent-decode; any other text names no record and is not read.
       const id = recordIdOf(m[1] as string);
-      if (namesRecord(id)) ctx.state.prefetched = prefetch(id);
+      const prefetched = namesRecord(id) ? prefetch(id) : undefined;
+      if (prefetched) {
+        ctx.state.prefetched = prefetched;
+        // However the request ends (answered, refused, failed), its read is no longer in flight.
+        return next().finally(() => prefetched.release());
+      }
     }
     return next();
   };
